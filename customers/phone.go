@@ -1,0 +1,94 @@
+package customers
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// DefaultRegion is the region assumed for numbers written without a country code.
+const DefaultRegion = "CN"
+
+// ErrInvalidPhone means a phone number could not be read as a valid number.
+var ErrInvalidPhone = errors.New("not a valid phone number")
+
+// NormalizePhone returns the E.164 form of a phone number written in any common way
+// ("138 0013 8000", "+86-138-0013-8000", "8613800138000"), reading numbers without a
+// country code as region (DefaultRegion when empty). Parsing alone is not enough: "12345"
+// parses for CN, so the number must also be valid.
+func NormalizePhone(raw, region string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", ErrInvalidPhone
+	}
+	if region == "" {
+		region = DefaultRegion
+	}
+	num, err := phonenumbers.Parse(raw, region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		// "8613800138000" with no "+" is a CN number with its country code in front.
+		if !strings.HasPrefix(raw, "+") {
+			if n2, err2 := phonenumbers.Parse("+"+digits(raw), region); err2 == nil && phonenumbers.IsValidNumber(n2) {
+				return phonenumbers.Format(n2, phonenumbers.E164), nil
+			}
+		}
+		return "", ErrInvalidPhone
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// MaskPhone hides the middle of a phone number for people who have not proved who they
+// are: "+8613800138000" becomes "138****8000". It keeps the first three and last four
+// digits of the national number.
+func MaskPhone(e164 string) string {
+	national := e164
+	if num, err := phonenumbers.Parse(e164, DefaultRegion); err == nil {
+		national = phonenumbers.GetNationalSignificantNumber(num)
+	}
+	d := digits(national)
+	switch {
+	case len(d) == 0:
+		return ""
+	case len(d) <= 7:
+		return strings.Repeat("*", len(d)-min(len(d), 2)) + d[len(d)-min(len(d), 2):]
+	default:
+		return d[:3] + strings.Repeat("*", len(d)-7) + d[len(d)-4:]
+	}
+}
+
+// PhoneLast4 returns the last four digits of a phone number, what a visitor types to prove
+// they know the parcel.
+func PhoneLast4(e164 string) string {
+	d := digits(e164)
+	if len(d) < 4 {
+		return d
+	}
+	return d[len(d)-4:]
+}
+
+// MaskName hides a person's name but its first and last character: "张小明" -> "张*明",
+// "张明" -> "张*", "Li" -> "L*". Each hidden character becomes one "*".
+func MaskName(name string) string {
+	r := []rune(strings.TrimSpace(name))
+	switch len(r) {
+	case 0:
+		return ""
+	case 1:
+		return "*"
+	case 2:
+		return string(r[0]) + "*"
+	default:
+		return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
+	}
+}

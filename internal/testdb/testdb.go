@@ -1,0 +1,121 @@
+// Package testdb gives every test its own migrated PostgreSQL database, cloned from a
+// template (pgtestdb), on a real server: TEST_DATABASE_URL when set, otherwise a private
+// server started from the installed binaries for the whole test binary.
+//
+// Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { testdb.Main(m) }
+//
+// and in a test: pool := testdb.New(t).
+package testdb
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", used by pgtestdb
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/peterldowns/pgtestdb"
+
+	"lcrm/internal/db"
+	"lcrm/internal/pglocal"
+)
+
+var conf pgtestdb.Config
+
+// Main starts the server the tests use, runs them and exits with their status.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	raw := os.Getenv("TEST_DATABASE_URL")
+	if raw == "" {
+		dir, err := os.MkdirTemp("", "lcrm-testpg-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testdb:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		srv, err := pglocal.Start(ctx, dir+"/data")
+		cancel()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testdb: start PostgreSQL:", err)
+			return 1
+		}
+		defer srv.Stop()
+		raw = srv.URL("postgres")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testdb: TEST_DATABASE_URL:", err)
+		return 1
+	}
+	pw, _ := u.User.Password()
+	conf = pgtestdb.Config{
+		DriverName: "pgx",
+		Host:       u.Hostname(),
+		Port:       u.Port(),
+		User:       u.User.Username(),
+		Password:   pw,
+		Database:   u.Path[1:],
+		Options:    "sslmode=disable",
+	}
+	return m.Run()
+}
+
+// New returns a pool on a fresh, fully migrated database that belongs to t alone.
+func New(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, _ := NewWithURL(t)
+	return pool
+}
+
+// NewWithURL is New that also returns the database URL (for code that opens its own pool).
+func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
+	t.Helper()
+	if conf.Host == "" {
+		t.Fatal("testdb: call testdb.Main from TestMain")
+	}
+	c := pgtestdb.Custom(t, conf, migrator{})
+	pool, err := db.Open(context.Background(), c.URL(), 20)
+	if err != nil {
+		t.Fatalf("testdb: open: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, c.URL()
+}
+
+// migrator adapts the embedded tern migrations to pgtestdb.
+type migrator struct{}
+
+// Hash names the template database after the migration files, so a changed migration
+// gets a fresh template.
+func (migrator) Hash() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(db.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(db.Migrations(), path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil))[:16], err
+}
+
+// Migrate applies the migrations to the template database.
+func (migrator) Migrate(ctx context.Context, _ *sql.DB, c pgtestdb.Config) error {
+	_, err := db.Migrate(ctx, c.URL())
+	return err
+}
