@@ -1,0 +1,75 @@
+package shipments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lcrm/customers"
+)
+
+// Detail is a shipment with its shipper, consignee and event timeline.
+type Detail struct {
+	Shipment
+	Shipper   customers.Shipper
+	Consignee customers.Consignee
+	Events    []Event // oldest first
+}
+
+// detailSQL reads a shipment, both parties and every event in one round trip; the events
+// come as parallel arrays (one aggregate pass keeps them aligned).
+const detailSQL = `
+SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.dest_city,
+    s.dest_district, s.dest_street, s.dest_postal_code, s.weight_g, s.declared_value_fen,
+    s.promised_at, s.created_at, s.status, s.picked_up_at, s.arrived_at_station_at,
+    s.out_for_delivery_at, s.delivered_at, s.signed_by, s.signed_at, s.pod_url, s.last_event_at,
+    sh.id, sh.code, sh.name, sh.contact_name, sh.phone, sh.email, sh.tier, sh.time_zone, sh.locale,
+    c.id, c.name, c.phone, c.email, c.province, c.city, c.district, c.street, c.postal_code,
+    ev.keys, ev.codes, ev.ats, ev.locs, ev.notes, ev.signers
+FROM shipments s
+JOIN shippers sh ON sh.id = s.shipper_id
+JOIN consignees c ON c.id = s.consignee_id
+LEFT JOIN LATERAL (
+    SELECT array_agg(e.event_key) keys, array_agg(e.code) codes, array_agg(e.occurred_at) ats,
+        array_agg(e.location) locs, array_agg(e.note) notes, array_agg(e.signed_by) signers
+    FROM tracking_events e WHERE e.shipment_id = s.id
+) ev ON true
+WHERE s.tracking_no = $1`
+
+// Get returns one shipment in full by tracking number (in any case, with spaces), or
+// ErrNotFound. It is one SQL round trip.
+func (st *Store) Get(ctx context.Context, trackingNo string) (*Detail, error) {
+	tn, err := NormalizeTrackingNo(trackingNo)
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	var d Detail
+	s, sh, c := &d.Shipment, &d.Shipper, &d.Consignee
+	var keys, codes, locs, notes, signers []string
+	var ats []time.Time
+	err = st.pool.QueryRow(ctx, detailSQL, tn).Scan(
+		&s.ID, &s.TrackingNo, &s.ServiceLevel, &s.OriginCity, &s.Dest.Province, &s.Dest.City,
+		&s.Dest.District, &s.Dest.Street, &s.Dest.PostalCode, &s.WeightG, &s.DeclaredValueFen,
+		&s.PromisedAt, &s.CreatedAt, &s.Status, &s.PickedUpAt, &s.ArrivedAtStationAt,
+		&s.OutForDeliveryAt, &s.DeliveredAt, &s.SignedBy, &s.SignedAt, &s.PODURL, &s.LastEventAt,
+		&sh.ID, &sh.Code, &sh.Name, &sh.ContactName, &sh.Phone, &sh.Email, &sh.Tier, &sh.TimeZone, &sh.Locale,
+		&c.ID, &c.Name, &c.Phone, &c.Email, &c.Address.Province, &c.Address.City, &c.Address.District, &c.Address.Street, &c.Address.PostalCode,
+		&keys, &codes, &ats, &locs, &notes, &signers)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("shipments: get %s: %w", tn, err)
+	}
+	s.ShipperID, s.ConsigneeID = sh.ID, c.ID
+	d.Events = make([]Event, len(keys))
+	for i := range keys {
+		d.Events[i] = Event{Key: keys[i], Code: Code(codes[i]), OccurredAt: ats[i], Location: locs[i], Note: notes[i], SignedBy: signers[i]}
+	}
+	sort.SliceStable(d.Events, func(i, j int) bool { return Less(d.Events[i], d.Events[j]) })
+	return &d, nil
+}

@@ -1,0 +1,373 @@
+package shipments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/customers"
+)
+
+// Store reads and writes shipments and tracking events in PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// NewStore returns a Store over pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+// Pool exposes the pool to the importer and to tests in this package's family.
+func (st *Store) Pool() *pgxpool.Pool { return st.pool }
+
+// Result statuses for items of a batch.
+const (
+	ResultCreated   = "created"
+	ResultExists    = "exists"
+	ResultStored    = "stored"
+	ResultDuplicate = "duplicate"
+	ResultUnknown   = "unknown_tracking_no"
+	ResultInvalid   = "invalid"
+)
+
+// ItemResult is what happened to one item of a batch.
+type ItemResult struct {
+	Index      int                    `json:"index"`
+	TrackingNo string                 `json:"tracking_no,omitempty"`
+	EventID    string                 `json:"event_id,omitempty"`
+	Status     string                 `json:"status"`
+	Fields     []customers.FieldError `json:"-"`
+}
+
+// invalidResult turns a validation error into an item result.
+func invalidResult(i int, tn string, err error) ItemResult {
+	r := ItemResult{Index: i, TrackingNo: tn, Status: ResultInvalid}
+	var ve *customers.ValidationError
+	if errors.As(err, &ve) {
+		r.Fields = ve.Fields
+	} else {
+		r.Fields = []customers.FieldError{{Field: "", Message: err.Error()}}
+	}
+	return r
+}
+
+// CreateShipments stores a batch of shipments in one transaction, creating or matching
+// their shippers and consignees. A tracking number that already exists is reported as
+// "exists" and left unchanged, so a retried batch creates nothing twice. Invalid items are
+// reported and skipped; valid ones are stored.
+func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]ItemResult, error) {
+	now := st.now()
+	results := make([]ItemResult, len(items))
+	var valid []int
+	for i := range items {
+		err := items[i].Normalize(now)
+		if err = dropShipperName(err); err != nil {
+			results[i] = invalidResult(i, items[i].TrackingNo, err)
+			continue
+		}
+		valid = append(valid, i)
+	}
+	if len(valid) == 0 {
+		return results, nil
+	}
+	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		ok, err := st.resolveParties(ctx, tx, items, valid, results)
+		if err != nil {
+			return err
+		}
+		created, err := insertShipments(ctx, tx, items, ok)
+		if err != nil {
+			return err
+		}
+		for _, i := range ok {
+			status := ResultExists
+			if created[items[i].TrackingNo] {
+				status = ResultCreated
+				delete(created, items[i].TrackingNo) // a repeat inside the batch "exists"
+			}
+			results[i] = ItemResult{Index: i, TrackingNo: items[i].TrackingNo, Status: status}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shipments: create: %w", err)
+	}
+	return results, nil
+}
+
+// dropShipperName removes the "shipper.name is required" complaint: an existing shipper
+// is referenced by code alone, and resolveParties checks new ones.
+func dropShipperName(err error) error {
+	var ve *customers.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var kept customers.ValidationError
+	for _, f := range ve.Fields {
+		if f.Field != "shipper.name" {
+			kept.Fields = append(kept.Fields, f)
+		}
+	}
+	return kept.Err()
+}
+
+// resolveParties fills ShipperID-style ids into the items (via maps) and returns the
+// indexes still valid: a new shipper code without a name is invalid.
+func (st *Store) resolveParties(ctx context.Context, tx pgx.Tx, items []NewShipment, valid []int, results []ItemResult) ([]int, error) {
+	codes := make([]string, 0, len(valid))
+	for _, i := range valid {
+		codes = append(codes, items[i].Shipper.Code)
+	}
+	known := map[string]bool{}
+	rows, err := tx.Query(ctx, `SELECT code FROM shippers WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range names {
+		known[c] = true
+	}
+	var ok []int
+	var newShippers []customers.Shipper
+	var people []customers.Consignee
+	for _, i := range valid {
+		s := items[i].Shipper
+		if !known[s.Code] {
+			if s.Name == "" {
+				results[i] = invalidResult(i, items[i].TrackingNo, &customers.ValidationError{Fields: []customers.FieldError{
+					{Field: "shipper.name", Message: "is required for a new shipper (code " + s.Code + " is unknown)"}}})
+				continue
+			}
+			newShippers = append(newShippers, s)
+		}
+		people = append(people, items[i].Consignee)
+		ok = append(ok, i)
+	}
+	if len(newShippers) > 0 {
+		if _, err := customers.UpsertShippers(ctx, tx, newShippers); err != nil {
+			return nil, err
+		}
+	}
+	shipperIDs, err := shipperIDsByCode(ctx, tx, codes)
+	if err != nil {
+		return nil, err
+	}
+	consigneeIDs, err := customers.UpsertConsignees(ctx, tx, people)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range ok {
+		items[i].Shipper.ID = shipperIDs[items[i].Shipper.Code]
+		items[i].Consignee.ID = consigneeIDs[items[i].Consignee.Phone]
+	}
+	return ok, nil
+}
+
+func shipperIDsByCode(ctx context.Context, tx pgx.Tx, codes []string) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT code, id FROM shippers WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]int64{}
+	var code string
+	var id int64
+	_, err = pgx.ForEachRow(rows, []any{&code, &id}, func() error { ids[code] = id; return nil })
+	return ids, err
+}
+
+// insertShipments inserts the items at idx (with resolved party ids) and a "created" event
+// for each new one, returning the tracking numbers that were new.
+func insertShipments(ctx context.Context, tx pgx.Tx, items []NewShipment, idx []int) (map[string]bool, error) {
+	n := len(idx)
+	var (
+		tn, level, origin, prov, city, dist, street, postal = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		shipper, consignee, value                           = make([]int64, n), make([]int64, n), make([]int64, n)
+		weight                                              = make([]int32, n)
+		promised, created                                   = make([]time.Time, n), make([]time.Time, n)
+	)
+	for k, i := range idx {
+		it := &items[i]
+		a := it.Consignee.Address
+		tn[k], level[k], origin[k] = it.TrackingNo, string(it.ServiceLevel), it.OriginCity
+		prov[k], city[k], dist[k], street[k], postal[k] = a.Province, it.DestCity, a.District, a.Street, a.PostalCode
+		shipper[k], consignee[k], value[k], weight[k] = it.Shipper.ID, it.Consignee.ID, it.DeclaredValueFen, int32(it.WeightG)
+		promised[k], created[k] = *it.PromisedAt, *it.CreatedAt
+	}
+	rows, err := tx.Query(ctx, `
+WITH ins AS (
+    INSERT INTO shipments (tracking_no, shipper_id, consignee_id, service_level, origin_city,
+        dest_province, dest_city, dest_district, dest_street, dest_postal_code,
+        weight_g, declared_value_fen, promised_at, created_at)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
+        $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+        $11::int[], $12::bigint[], $13::timestamptz[], $14::timestamptz[]) AS t
+    ORDER BY 1
+    ON CONFLICT (tracking_no) DO NOTHING
+    RETURNING id, tracking_no, created_at
+), ev AS (
+    INSERT INTO tracking_events (shipment_id, event_key, code, occurred_at)
+    SELECT id, 'lcrm:created', 'created', created_at FROM ins
+)
+SELECT tracking_no FROM ins`,
+		tn, shipper, consignee, level, origin, prov, city, dist, street, postal, weight, value, promised, created)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(fresh))
+	for _, t := range fresh {
+		out[t] = true
+	}
+	return out, nil
+}
+
+// RecordEvents stores a batch of tracking events and brings each touched shipment's status
+// and key times up to date, in one transaction. An event already stored (same shipment and
+// event id) is reported "duplicate" and changes nothing, so a replayed batch is harmless.
+// The touched shipments are locked in id order first, so concurrent batches for the same
+// shipment serialise instead of deriving from each other's half-written state.
+func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemResult, error) {
+	now := st.now()
+	results := make([]ItemResult, len(events))
+	var valid []int
+	var numbers []string
+	for i := range events {
+		if err := events[i].Normalize(now); err != nil {
+			results[i] = invalidResult(i, events[i].TrackingNo, err)
+			results[i].EventID = events[i].Key
+			continue
+		}
+		valid = append(valid, i)
+		numbers = append(numbers, events[i].TrackingNo)
+	}
+	if len(valid) == 0 {
+		return results, nil
+	}
+	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT tracking_no, id FROM shipments WHERE tracking_no = ANY($1) ORDER BY id FOR UPDATE`, numbers)
+		if err != nil {
+			return err
+		}
+		ids := map[string]int64{}
+		var tno string
+		var id int64
+		if _, err := pgx.ForEachRow(rows, []any{&tno, &id}, func() error { ids[tno] = id; return nil }); err != nil {
+			return err
+		}
+		var known []int
+		for _, i := range valid {
+			e := events[i]
+			if ids[e.TrackingNo] == 0 {
+				results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: ResultUnknown}
+				continue
+			}
+			known = append(known, i)
+		}
+		stored, err := insertEvents(ctx, tx, events, known, ids)
+		if err != nil {
+			return err
+		}
+		touched := map[int64]bool{}
+		for _, i := range known {
+			e := events[i]
+			k := eventRef{ids[e.TrackingNo], e.Key}
+			status := ResultDuplicate
+			if stored[k] {
+				status = ResultStored
+				delete(stored, k) // the same event twice in one batch: the second is a duplicate
+				touched[k.shipment] = true
+			}
+			results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: status}
+		}
+		return rederive(ctx, tx, touched)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shipments: record events: %w", err)
+	}
+	return results, nil
+}
+
+type eventRef struct {
+	shipment int64
+	key      string
+}
+
+func insertEvents(ctx context.Context, tx pgx.Tx, events []NewEvent, idx []int, ids map[string]int64) (map[eventRef]bool, error) {
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	n := len(idx)
+	sid := make([]int64, n)
+	key, code, loc, note, signed, pod := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]time.Time, n)
+	for k, i := range idx {
+		e := events[i]
+		sid[k], key[k], code[k], at[k] = ids[e.TrackingNo], e.Key, string(e.Code), e.OccurredAt
+		loc[k], note[k], signed[k], pod[k] = e.Location, e.Note, e.SignedBy, e.PODURL
+	}
+	rows, err := tx.Query(ctx, `
+INSERT INTO tracking_events (shipment_id, event_key, code, occurred_at, location, note, signed_by, pod_url)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])
+ON CONFLICT (shipment_id, event_key) DO NOTHING
+RETURNING shipment_id, event_key`, sid, key, code, at, loc, note, signed, pod)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[eventRef]bool{}
+	var r eventRef
+	_, err = pgx.ForEachRow(rows, []any{&r.shipment, &r.key}, func() error { stored[r] = true; return nil })
+	return stored, err
+}
+
+// rederive recomputes status and key times of the given shipments from all their events.
+func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool) error {
+	if len(touched) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(touched))
+	for id := range touched {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	rows, err := tx.Query(ctx, `SELECT shipment_id, event_key, code, occurred_at, signed_by, pod_url FROM tracking_events WHERE shipment_id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	byShipment := make(map[int64][]Event, len(ids))
+	var sid int64
+	var e Event
+	if _, err := pgx.ForEachRow(rows, []any{&sid, &e.Key, &e.Code, &e.OccurredAt, &e.SignedBy, &e.PODURL}, func() error {
+		byShipment[sid] = append(byShipment[sid], e)
+		return nil
+	}); err != nil {
+		return err
+	}
+	n := len(ids)
+	status, signed, pod := make([]string, n), make([]string, n), make([]string, n)
+	picked, arrived, out, delivered, last := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	for k, id := range ids {
+		d := Derive(byShipment[id])
+		status[k], signed[k], pod[k] = string(d.Status), d.SignedBy, d.PODURL
+		picked[k], arrived[k], out[k], delivered[k], last[k] = d.PickedUpAt, d.ArrivedAtStationAt, d.OutForDeliveryAt, d.DeliveredAt, d.LastEventAt
+	}
+	_, err = tx.Exec(ctx, `
+UPDATE shipments s SET status = u.status, picked_up_at = u.picked, arrived_at_station_at = u.arrived,
+    out_for_delivery_at = u.out_at, delivered_at = u.delivered, signed_at = u.delivered,
+    signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = now()
+FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
+    $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[])
+    AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at)
+WHERE s.id = u.id`, ids, status, picked, arrived, out, delivered, signed, pod, last)
+	return err
+}
