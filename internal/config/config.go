@@ -1,0 +1,85 @@
+// Package config reads lcrm's settings from the environment. Every variable is listed in
+// the README; defaults make `lcrm serve` work on a laptop with nothing set.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting lcrm reads from the environment.
+type Config struct {
+	DatabaseURL string         // DATABASE_URL; empty: a private local server in DataDir
+	DataDir     string         // LCRM_DATA_DIR, default ./lcrm-data
+	Addr        string         // LCRM_ADDR, default :8080
+	PublicURL   string         // LCRM_PUBLIC_URL, default http://localhost:8080
+	Zone        *time.Location // LCRM_TIMEZONE, default Asia/Shanghai
+	LogLevel    slog.Level     // LCRM_LOG_LEVEL: debug, info, warn, error
+	LogJSON     bool           // LCRM_LOG_FORMAT=json
+	MaxConns    int32          // LCRM_DB_MAX_CONNS, default 20
+	Jobs        bool           // LCRM_JOBS, default on: run the scheduler in this instance
+	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; random per start when empty
+
+	TwilioAccountSID   string // TWILIO_ACCOUNT_SID
+	TwilioAuthToken    string // TWILIO_AUTH_TOKEN
+	TwilioFrom         string // TWILIO_FROM: sender number
+	TwilioMessagingSID string // TWILIO_MESSAGING_SERVICE_SID: alternative to TWILIO_FROM
+	TwilioAPIBase      string // TWILIO_API_BASE: override Twilio's API host (tests, proxies)
+	SMSSignature       string // LCRM_SMS_SIGNATURE, default 【顺达物流】
+}
+
+// Load reads the environment.
+func Load() (*Config, error) {
+	c := &Config{
+		DatabaseURL:        os.Getenv("DATABASE_URL"),
+		DataDir:            env("LCRM_DATA_DIR", "./lcrm-data"),
+		Addr:               env("LCRM_ADDR", ":8080"),
+		PublicURL:          strings.TrimRight(env("LCRM_PUBLIC_URL", "http://localhost:8080"), "/"),
+		LogJSON:            os.Getenv("LCRM_LOG_FORMAT") == "json",
+		SessionKey:         os.Getenv("LCRM_SESSION_KEY"),
+		TwilioAccountSID:   os.Getenv("TWILIO_ACCOUNT_SID"),
+		TwilioAuthToken:    os.Getenv("TWILIO_AUTH_TOKEN"),
+		TwilioFrom:         os.Getenv("TWILIO_FROM"),
+		TwilioMessagingSID: os.Getenv("TWILIO_MESSAGING_SERVICE_SID"),
+		TwilioAPIBase:      os.Getenv("TWILIO_API_BASE"),
+		SMSSignature:       env("LCRM_SMS_SIGNATURE", "【顺达物流】"),
+	}
+	zone, err := time.LoadLocation(env("LCRM_TIMEZONE", "Asia/Shanghai"))
+	if err != nil {
+		return nil, fmt.Errorf("config: LCRM_TIMEZONE: %w", err)
+	}
+	c.Zone = zone
+	if err := c.LogLevel.UnmarshalText([]byte(env("LCRM_LOG_LEVEL", "info"))); err != nil {
+		return nil, fmt.Errorf("config: LCRM_LOG_LEVEL: %w", err)
+	}
+	n, err := strconv.Atoi(env("LCRM_DB_MAX_CONNS", "20"))
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("config: LCRM_DB_MAX_CONNS must be a positive number")
+	}
+	c.MaxConns = int32(n)
+	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
+	if err != nil {
+		return nil, fmt.Errorf("config: LCRM_JOBS must be true or false")
+	}
+	return c, nil
+}
+
+func env(name, def string) string {
+	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// Logger builds the process logger from the settings.
+func (c *Config) Logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,109 @@
+package portal
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/customers"
+	"lcrm/shipments"
+)
+
+type eventOut struct {
+	EventID    string    `json:"event_id,omitempty"`
+	Code       string    `json:"code"`
+	OccurredAt time.Time `json:"occurred_at"`
+	Location   string    `json:"location"`
+	Note       string    `json:"note,omitempty"`
+	SignedBy   string    `json:"signed_by,omitempty"`
+}
+
+type partyOut struct {
+	Code  string `json:"code,omitempty"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email,omitempty"`
+	Tier  string `json:"tier,omitempty"`
+}
+
+// trackOut is the public view of a shipment: cities only, people masked.
+type trackOut struct {
+	TrackingNo   string     `json:"tracking_no"`
+	Status       string     `json:"status"`
+	ServiceLevel string     `json:"service_level"`
+	OriginCity   string     `json:"origin_city"`
+	DestCity     string     `json:"dest_city"`
+	PromisedAt   time.Time  `json:"promised_at"`
+	Late         bool       `json:"late"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	SignedBy     string     `json:"signed_by,omitempty"`
+	Shipper      partyOut   `json:"shipper"`
+	Consignee    partyOut   `json:"consignee"`
+	Events       []eventOut `json:"events"`
+}
+
+// publicView masks everything personal in d for a visitor who has not proved who they are.
+func publicView(d *shipments.Detail, now time.Time) trackOut {
+	t := trackOut{
+		TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
+		OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(now),
+		DeliveredAt: d.DeliveredAt, SignedBy: customers.MaskName(d.SignedBy),
+		Shipper:   partyOut{Name: customers.MaskName(d.Shipper.Name), Phone: customers.MaskPhone(d.Shipper.Phone)},
+		Consignee: partyOut{Name: customers.MaskName(d.Consignee.Name), Phone: customers.MaskPhone(d.Consignee.Phone)},
+		Events:    make([]eventOut, len(d.Events)),
+	}
+	for i, e := range d.Events {
+		t.Events[i] = eventOut{Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note}
+	}
+	return t
+}
+
+// apiTrack handles the public GET /api/v1/track/:no. Unknown and malformed numbers get
+// the same 404, so the answer reveals nothing about which numbers exist.
+func (s *Server) apiTrack(c *fiber.Ctx) error {
+	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(publicView(d, time.Now()))
+}
+
+// shipmentOut is the full record for authenticated integrations.
+type shipmentOut struct {
+	trackOut
+	ID                 int64             `json:"id"`
+	Dest               customers.Address `json:"destination"`
+	WeightG            int               `json:"weight_g"`
+	DeclaredValueFen   int64             `json:"declared_value_fen"`
+	CreatedAt          time.Time         `json:"created_at"`
+	PickedUpAt         *time.Time        `json:"picked_up_at"`
+	ArrivedAtStationAt *time.Time        `json:"arrived_at_station_at"`
+	OutForDeliveryAt   *time.Time        `json:"out_for_delivery_at"`
+	SignedAt           *time.Time        `json:"signed_at"`
+	PODURL             string            `json:"pod_url,omitempty"`
+}
+
+// apiGetShipment handles GET /api/v1/shipments/:no; a shipper's key sees only its own.
+func (s *Server) apiGetShipment(c *fiber.Ctx) error {
+	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
+	if err != nil {
+		return err
+	}
+	if k := apiKey(c); k.ShipperID != 0 && k.ShipperID != d.ShipperID {
+		return shipments.ErrNotFound
+	}
+	out := shipmentOut{
+		trackOut: publicView(d, time.Now()), ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
+		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,
+		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,
+		SignedAt: d.SignedAt, PODURL: d.PODURL,
+	}
+	out.SignedBy = d.SignedBy
+	out.Shipper = partyOut{Code: d.Shipper.Code, Name: d.Shipper.Name, Phone: d.Shipper.Phone, Email: d.Shipper.Email, Tier: string(d.Shipper.Tier)}
+	out.Consignee = partyOut{Name: d.Consignee.Name, Phone: d.Consignee.Phone, Email: d.Consignee.Email}
+	for i, e := range d.Events {
+		out.Events[i].EventID, out.Events[i].SignedBy = e.Key, e.SignedBy
+	}
+	return c.JSON(out)
+}

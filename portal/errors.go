@@ -1,0 +1,85 @@
+package portal
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/accounts"
+	"lcrm/customers"
+	"lcrm/shipments"
+)
+
+// Error is an error a person can act on: an HTTP status, a stable code, a message, and
+// the fields at fault.
+type Error struct {
+	Status  int                    `json:"-"`
+	Code    string                 `json:"code"`
+	Message string                 `json:"message"`
+	Fields  []customers.FieldError `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// errorf builds an Error.
+func errorf(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// fieldJSON is how a field error looks in API responses.
+type fieldJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func fieldsJSON(fs []customers.FieldError) []fieldJSON {
+	out := make([]fieldJSON, len(fs))
+	for i, f := range fs {
+		out[i] = fieldJSON{Field: f.Field, Message: f.Message}
+	}
+	return out
+}
+
+// classify maps domain errors to what the client sees; anything unknown is a 500.
+func classify(err error) *Error {
+	var e *Error
+	var fe *fiber.Error
+	var ve *customers.ValidationError
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.As(err, &ve):
+		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "Some fields are not valid.", Fields: ve.Fields}
+	case errors.Is(err, shipments.ErrNotFound), errors.Is(err, customers.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
+		return errorf(fiber.StatusNotFound, "not_found", "Not found.")
+	case errors.Is(err, accounts.ErrBadKey):
+		return errorf(fiber.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
+	case errors.As(err, &fe):
+		return errorf(fe.Code, "http_"+strconv.Itoa(fe.Code), fe.Message)
+	}
+	return nil
+}
+
+// handleError is Fiber's one error handler: known errors become 4xx with a message; the
+// rest are logged with the request and answered with a plain apology.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	e := classify(err)
+	if e == nil {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		e = errorf(fiber.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again shortly.")
+	}
+	c.Status(e.Status)
+	if wantsJSON(c) {
+		return c.JSON(fiber.Map{"error": fiber.Map{"code": e.Code, "message": e.Message, "fields": fieldsJSON(e.Fields)}})
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.SendString(e.Message)
+}
+
+// wantsJSON reports whether the client is an API client rather than a browser page.
+func wantsJSON(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/webhooks/") ||
+		strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON)
+}
