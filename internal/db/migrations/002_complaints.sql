@@ -1,0 +1,2 @@
+-- 002_complaints.sql: reserved for its issue; replace this no-op.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- 003_portal.sql: reserved for its issue; replace this no-op.
+SELECT 1;
