@@ -1,2 +1,0 @@
--- 005_console.sql: reserved for its issue; replace this no-op.
-SELECT 1;

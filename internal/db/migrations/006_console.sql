@@ -1,0 +1,2 @@
+-- 006_console.sql: reserved for its issue; replace this no-op.
+SELECT 1;

@@ -1,2 +1,0 @@
--- 006_reports.sql: reserved for its issue; replace this no-op.
-SELECT 1;

@@ -1,0 +1,2 @@
+-- 007_reports.sql: reserved for its issue; replace this no-op.
+SELECT 1;
