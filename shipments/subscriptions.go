@@ -1,0 +1,99 @@
+package shipments
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lcrm/customers"
+)
+
+// Subscription is one phone that asked for SMS status updates of one shipment, in the
+// language the person used when subscribing.
+type Subscription struct {
+	ShipmentID int64
+	Phone      string // E.164
+	Locale     string // "zh-CN" or "en"
+	CreatedAt  time.Time
+}
+
+// DefaultLocale is the language of status messages when none is given.
+const DefaultLocale = "zh-CN"
+
+// normalizeLocale maps what a page knows ("en", "en-US", "zh", "") to the locales the
+// SMS templates have.
+func normalizeLocale(l string) string {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(l)), "en") {
+		return "en"
+	}
+	return DefaultLocale
+}
+
+// Subscribe records that phone wants SMS status updates of a shipment. The phone is put in
+// E.164 (a bad one is a *customers.ValidationError); subscribing again is harmless and
+// only updates the language. An unknown shipment is ErrNotFound.
+func (st *Store) Subscribe(ctx context.Context, shipmentID int64, phone, locale string) error {
+	p, err := customers.NormalizePhone(phone, "")
+	if err != nil {
+		var v customers.ValidationError
+		v.Add("phone", "%q is not a valid phone number", phone)
+		return v.Err()
+	}
+	tag, err := st.pool.Exec(ctx, `
+INSERT INTO shipment_subscriptions (shipment_id, phone, locale)
+SELECT id, $2, $3 FROM shipments WHERE id = $1
+ON CONFLICT (shipment_id, phone) DO UPDATE SET locale = EXCLUDED.locale`,
+		shipmentID, p, normalizeLocale(locale))
+	if err != nil {
+		return fmt.Errorf("shipments: subscribe %d: %w", shipmentID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Unsubscribe stops status updates of a shipment to phone; it is not an error when the
+// phone was not subscribed, so it is safe to retry.
+func (st *Store) Unsubscribe(ctx context.Context, shipmentID int64, phone string) error {
+	p, err := customers.NormalizePhone(phone, "")
+	if err != nil {
+		return nil // no such number can have been stored
+	}
+	if _, err := st.pool.Exec(ctx, `DELETE FROM shipment_subscriptions WHERE shipment_id = $1 AND phone = $2`, shipmentID, p); err != nil {
+		return fmt.Errorf("shipments: unsubscribe %d: %w", shipmentID, err)
+	}
+	return nil
+}
+
+// Subscribers returns every phone subscribed to a shipment, oldest subscription first.
+func (st *Store) Subscribers(ctx context.Context, shipmentID int64) ([]Subscription, error) {
+	rows, err := st.pool.Query(ctx, `
+SELECT shipment_id, phone, locale, created_at FROM shipment_subscriptions
+WHERE shipment_id = $1 ORDER BY created_at, phone`, shipmentID)
+	if err != nil {
+		return nil, fmt.Errorf("shipments: subscribers of %d: %w", shipmentID, err)
+	}
+	subs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Subscription])
+	if err != nil {
+		return nil, fmt.Errorf("shipments: subscribers of %d: %w", shipmentID, err)
+	}
+	return subs, nil
+}
+
+// IsSubscribed reports whether phone already receives status updates of a shipment.
+func (st *Store) IsSubscribed(ctx context.Context, shipmentID int64, phone string) (bool, error) {
+	p, err := customers.NormalizePhone(phone, "")
+	if err != nil {
+		return false, nil
+	}
+	var ok bool
+	err = st.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shipment_subscriptions WHERE shipment_id = $1 AND phone = $2)`, shipmentID, p).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("shipments: is subscribed %d: %w", shipmentID, err)
+	}
+	return ok, nil
+}
