@@ -35,6 +35,8 @@ type Server struct {
 	Port    int
 	cmd     *exec.Cmd
 	done    chan struct{}
+	// attached is true when another lcrm process owns the server and this one only uses it.
+	attached bool
 }
 
 // FindBinDir returns the folder holding initdb and postgres: $PATH first, then
@@ -113,11 +115,10 @@ func Start(ctx context.Context, dataDir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A stale pid file from a killed run would stop the server from starting.
-	if pid, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid")); err == nil {
-		if n, _ := strconv.Atoi(strings.SplitN(string(pid), "\n", 2)[0]); n > 0 && syscall.Kill(n, 0) != nil {
-			os.Remove(filepath.Join(dataDir, "postmaster.pid"))
-		}
+	// Another lcrm process (say `serve`) may already run the server on this data dir: use
+	// it rather than fail on its lock. A stale pid file from a killed run is removed.
+	if s, ok := attach(ctx, dataDir); ok {
+		return s, nil
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"),
 		"-D", dataDir, "-p", strconv.Itoa(port), "-k", sockDir,
@@ -149,6 +150,30 @@ func initdb(bin, dataDir string, cred *syscall.Credential) error {
 	return nil
 }
 
+// attach returns the server already running on dataDir, if there is one that answers.
+func attach(ctx context.Context, dataDir string) (*Server, bool) {
+	pidFile := filepath.Join(dataDir, "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return nil, false
+	}
+	lines := strings.Split(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		os.Remove(pidFile)
+		return nil, false
+	}
+	if len(lines) < 4 {
+		return nil, false
+	}
+	port, _ := strconv.Atoi(strings.TrimSpace(lines[3]))
+	s := &Server{DataDir: dataDir, Port: port, attached: true}
+	return s, port > 0 && ready(ctx, s)
+}
+
+// Attached reports whether this process uses a server another process started.
+func (s *Server) Attached() bool { return s.attached }
+
 // URL returns a connection string for database name on this server.
 func (s *Server) URL(database string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, database)
@@ -156,7 +181,7 @@ func (s *Server) URL(database string) string {
 
 // Stop shuts the server down with a fast shutdown and waits for it to exit.
 func (s *Server) Stop() {
-	if s == nil || s.cmd.Process == nil {
+	if s == nil || s.attached || s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
 	s.cmd.Process.Signal(syscall.SIGINT)
