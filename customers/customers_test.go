@@ -135,3 +135,9 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("self merge err = %v, want ErrBadMerge", err)
 	}
 }
+
+func TestMaskPhoneForeign(t *testing.T) {
+	if got := customers.MaskPhone("+14155552671"); got != "415***2671" {
+		t.Errorf("MaskPhone(US) = %q, want 415***2671", got)
+	}
+}

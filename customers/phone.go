@@ -52,9 +52,14 @@ func digits(s string) string {
 // are: "+8613800138000" becomes "138****8000". It keeps the first three and last four
 // digits of the national number.
 func MaskPhone(e164 string) string {
-	national := e164
-	if num, err := phonenumbers.Parse(e164, DefaultRegion); err == nil {
-		national = phonenumbers.GetNationalSignificantNumber(num)
+	// Mainland numbers are nearly all of them: strip +86 directly, since the library's
+	// parse is regexp-heavy and this runs on every public page view.
+	national, ok := strings.CutPrefix(e164, "+86")
+	if !ok {
+		national = e164
+		if num, err := phonenumbers.Parse(e164, DefaultRegion); err == nil {
+			national = phonenumbers.GetNationalSignificantNumber(num)
+		}
 	}
 	d := digits(national)
 	switch {
