@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ type Config struct {
 	Zone        *time.Location // LCRM_TIMEZONE, default Asia/Shanghai
 	LogLevel    slog.Level     // LCRM_LOG_LEVEL: debug, info, warn, error
 	LogJSON     bool           // LCRM_LOG_FORMAT=json
-	MaxConns    int32          // LCRM_DB_MAX_CONNS, default 20
+	MaxConns    int32          // LCRM_DB_MAX_CONNS, default 2 per CPU (at least 4)
 	Jobs        bool           // LCRM_JOBS, default on: run the scheduler in this instance
 	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; random per start when empty
 
@@ -56,7 +57,9 @@ func Load() (*Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(env("LCRM_LOG_LEVEL", "info"))); err != nil {
 		return nil, fmt.Errorf("config: LCRM_LOG_LEVEL: %w", err)
 	}
-	n, err := strconv.Atoi(env("LCRM_DB_MAX_CONNS", "20"))
+	// Measured (BENCHMARKS.md): about two connections per core serves reads fastest; more
+	// connections only make PostgreSQL backends fight for the same cores.
+	n, err := strconv.Atoi(env("LCRM_DB_MAX_CONNS", strconv.Itoa(max(4, 2*runtime.NumCPU()))))
 	if err != nil || n < 1 {
 		return nil, fmt.Errorf("config: LCRM_DB_MAX_CONNS must be a positive number")
 	}
