@@ -1,9 +1,13 @@
 package portal_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +165,41 @@ func TestAPIShipperKeyScope(t *testing.T) {
 	}
 	if got := e.do("POST", "/api/v1/events", key, map[string]any{"events": []any{}}, nil); got != http.StatusForbidden {
 		t.Errorf("shipper key posting events: %d, want 403", got)
+	}
+}
+
+func TestAPIImportUpload(t *testing.T) {
+	e := newEnv(t)
+	csv := "tracking_no,shipper_code,shipper_name,origin_city,consignee_name,consignee_phone,city,weight_g\n" +
+		"SD600000000001,ACME,Acme,杭州,张三,13800138000,北京,100\nSD600000000002,ACME,,杭州,李四,13900001111,上海,abc\n"
+	upload := func(path, key string) (int, map[string]any) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "batch.csv")
+		fw.Write([]byte(csv))
+		mw.Close()
+		req := httptest.NewRequest("POST", path, &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := e.srv.App.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code, out := upload("/api/v1/import/shipments", e.key)
+	errs, _ := out["errors"].([]any)
+	if code != 422 || out["committed"] != false || len(errs) != 1 || errs[0].(map[string]any)["row"] != float64(3) {
+		t.Fatalf("all-or-nothing upload: %d %v", code, out)
+	}
+	code, out = upload("/api/v1/import/shipments?skip_invalid=true", e.key)
+	if code != 200 || out["imported"] != float64(1) || out["invalid"] != float64(1) {
+		t.Fatalf("skip-invalid upload: %d %v", code, out)
+	}
+	if code, _ := upload("/api/v1/import/parcels", e.key); code != 404 {
+		t.Errorf("unknown kind: %d", code)
 	}
 }

@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	authed.Post("/shipments", s.apiCreateShipments)
 	authed.Get("/shipments/:no", s.apiGetShipment)
 	authed.Post("/events", s.apiRecordEvents)
+	authed.Post("/import/:kind", s.apiImport)
 }
 
 // accessLog writes one structured line per request.

@@ -61,8 +61,23 @@ func invalidResult(i int, tn string, err error) ItemResult {
 // "exists" and left unchanged, so a retried batch creates nothing twice. Invalid items are
 // reported and skipped; valid ones are stored.
 func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]ItemResult, error) {
-	now := st.now()
 	results := make([]ItemResult, len(items))
+	valid := normalizeShipments(items, st.now(), results)
+	if len(valid) == 0 {
+		return results, nil
+	}
+	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		return st.createValid(ctx, tx, items, valid, results)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shipments: create: %w", err)
+	}
+	return results, nil
+}
+
+// normalizeShipments checks every item, records the invalid ones in results and returns
+// the indexes of the valid ones.
+func normalizeShipments(items []NewShipment, now time.Time, results []ItemResult) []int {
 	var valid []int
 	for i := range items {
 		err := items[i].Normalize(now)
@@ -72,32 +87,28 @@ func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]It
 		}
 		valid = append(valid, i)
 	}
-	if len(valid) == 0 {
-		return results, nil
-	}
-	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
-		ok, err := st.resolveParties(ctx, tx, items, valid, results)
-		if err != nil {
-			return err
-		}
-		created, err := insertShipments(ctx, tx, items, ok)
-		if err != nil {
-			return err
-		}
-		for _, i := range ok {
-			status := ResultExists
-			if created[items[i].TrackingNo] {
-				status = ResultCreated
-				delete(created, items[i].TrackingNo) // a repeat inside the batch "exists"
-			}
-			results[i] = ItemResult{Index: i, TrackingNo: items[i].TrackingNo, Status: status}
-		}
-		return nil
-	})
+	return valid
+}
+
+// createValid stores the normalized items at valid inside tx and fills their results.
+func (st *Store) createValid(ctx context.Context, tx pgx.Tx, items []NewShipment, valid []int, results []ItemResult) error {
+	ok, err := st.resolveParties(ctx, tx, items, valid, results)
 	if err != nil {
-		return nil, fmt.Errorf("shipments: create: %w", err)
+		return err
 	}
-	return results, nil
+	created, err := insertShipments(ctx, tx, items, ok)
+	if err != nil {
+		return err
+	}
+	for _, i := range ok {
+		status := ResultExists
+		if created[items[i].TrackingNo] {
+			status = ResultCreated
+			delete(created, items[i].TrackingNo) // a repeat inside the batch "exists"
+		}
+		results[i] = ItemResult{Index: i, TrackingNo: items[i].TrackingNo, Status: status}
+	}
+	return nil
 }
 
 // dropShipperName removes the "shipper.name is required" complaint: an existing shipper
@@ -135,21 +146,30 @@ func (st *Store) resolveParties(ctx context.Context, tx pgx.Tx, items []NewShipm
 	for _, c := range names {
 		known[c] = true
 	}
+	// A new shipper may be named by any row of the batch; the others refer to it by code.
+	named := map[string]customers.Shipper{}
+	for _, i := range valid {
+		if s := items[i].Shipper; !known[s.Code] && s.Name != "" {
+			if _, dup := named[s.Code]; !dup {
+				named[s.Code] = s
+			}
+		}
+	}
 	var ok []int
-	var newShippers []customers.Shipper
 	var people []customers.Consignee
 	for _, i := range valid {
 		s := items[i].Shipper
-		if !known[s.Code] {
-			if s.Name == "" {
-				results[i] = invalidResult(i, items[i].TrackingNo, &customers.ValidationError{Fields: []customers.FieldError{
-					{Field: "shipper.name", Message: "is required for a new shipper (code " + s.Code + " is unknown)"}}})
-				continue
-			}
-			newShippers = append(newShippers, s)
+		if _, isNew := named[s.Code]; !known[s.Code] && !isNew {
+			results[i] = invalidResult(i, items[i].TrackingNo, &customers.ValidationError{Fields: []customers.FieldError{
+				{Field: "shipper.name", Message: "is required for a new shipper (code " + s.Code + " is unknown)"}}})
+			continue
 		}
 		people = append(people, items[i].Consignee)
 		ok = append(ok, i)
+	}
+	newShippers := make([]customers.Shipper, 0, len(named))
+	for _, s := range named {
+		newShippers = append(newShippers, s)
 	}
 	if len(newShippers) > 0 {
 		if _, err := customers.UpsertShippers(ctx, tx, newShippers); err != nil {
@@ -238,10 +258,24 @@ SELECT tracking_no FROM ins`,
 // The touched shipments are locked in id order first, so concurrent batches for the same
 // shipment serialise instead of deriving from each other's half-written state.
 func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemResult, error) {
-	now := st.now()
 	results := make([]ItemResult, len(events))
+	valid := normalizeEvents(events, st.now(), results)
+	if len(valid) == 0 {
+		return results, nil
+	}
+	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		return recordValid(ctx, tx, events, valid, results)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shipments: record events: %w", err)
+	}
+	return results, nil
+}
+
+// normalizeEvents checks every event, records the invalid ones in results and returns the
+// indexes of the valid ones.
+func normalizeEvents(events []NewEvent, now time.Time, results []ItemResult) []int {
 	var valid []int
-	var numbers []string
 	for i := range events {
 		if err := events[i].Normalize(now); err != nil {
 			results[i] = invalidResult(i, events[i].TrackingNo, err)
@@ -249,53 +283,52 @@ func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemRes
 			continue
 		}
 		valid = append(valid, i)
-		numbers = append(numbers, events[i].TrackingNo)
 	}
-	if len(valid) == 0 {
-		return results, nil
+	return valid
+}
+
+// recordValid stores the normalized events at valid inside tx and fills their results.
+func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int, results []ItemResult) error {
+	numbers := make([]string, len(valid))
+	for k, i := range valid {
+		numbers[k] = events[i].TrackingNo
 	}
-	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT tracking_no, id FROM shipments WHERE tracking_no = ANY($1) ORDER BY id FOR UPDATE`, numbers)
-		if err != nil {
-			return err
-		}
-		ids := map[string]int64{}
-		var tno string
-		var id int64
-		if _, err := pgx.ForEachRow(rows, []any{&tno, &id}, func() error { ids[tno] = id; return nil }); err != nil {
-			return err
-		}
-		var known []int
-		for _, i := range valid {
-			e := events[i]
-			if ids[e.TrackingNo] == 0 {
-				results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: ResultUnknown}
-				continue
-			}
-			known = append(known, i)
-		}
-		stored, err := insertEvents(ctx, tx, events, known, ids)
-		if err != nil {
-			return err
-		}
-		touched := map[int64]bool{}
-		for _, i := range known {
-			e := events[i]
-			k := eventRef{ids[e.TrackingNo], e.Key}
-			status := ResultDuplicate
-			if stored[k] {
-				status = ResultStored
-				delete(stored, k) // the same event twice in one batch: the second is a duplicate
-				touched[k.shipment] = true
-			}
-			results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: status}
-		}
-		return rederive(ctx, tx, touched)
-	})
+	rows, err := tx.Query(ctx, `SELECT tracking_no, id FROM shipments WHERE tracking_no = ANY($1) ORDER BY id FOR UPDATE`, numbers)
 	if err != nil {
-		return nil, fmt.Errorf("shipments: record events: %w", err)
+		return err
 	}
-	return results, nil
+	ids := map[string]int64{}
+	var tno string
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&tno, &id}, func() error { ids[tno] = id; return nil }); err != nil {
+		return err
+	}
+	var known []int
+	for _, i := range valid {
+		e := events[i]
+		if ids[e.TrackingNo] == 0 {
+			results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: ResultUnknown}
+			continue
+		}
+		known = append(known, i)
+	}
+	stored, err := insertEvents(ctx, tx, events, known, ids)
+	if err != nil {
+		return err
+	}
+	touched := map[int64]bool{}
+	for _, i := range known {
+		e := events[i]
+		k := eventRef{ids[e.TrackingNo], e.Key}
+		status := ResultDuplicate
+		if stored[k] {
+			status = ResultStored
+			delete(stored, k) // the same event twice in one batch: the second is a duplicate
+			touched[k.shipment] = true
+		}
+		results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: status}
+	}
+	return rederive(ctx, tx, touched)
 }
 
 type eventRef struct {

@@ -1,0 +1,276 @@
+package shipments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/xuri/excelize/v2"
+
+	"lcrm/customers"
+)
+
+// ImportKind names what a file holds.
+type ImportKind string
+
+// The kinds of bulk import.
+const (
+	ImportShipments ImportKind = "shipments"
+	ImportEvents    ImportKind = "events"
+)
+
+// ImportOptions controls an import.
+type ImportOptions struct {
+	Format      string // "csv" or "xlsx"
+	SkipInvalid bool   // import the valid rows and report the rest; default: all or nothing
+	BatchSize   int    // rows per database batch; default 5,000
+	MaxErrors   int    // row errors kept in the report; default 1,000
+}
+
+// RowError is one problem with one row: its number as a spreadsheet shows it (the header
+// is row 1), the column, and a reason a person can act on.
+type RowError struct {
+	Row    int
+	Column string
+	Reason string
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Kind            ImportKind
+	Rows            int // data rows read (the header not counted)
+	Imported        int // rows that created a shipment or stored an event
+	Duplicates      int // rows already present (safe re-runs)
+	Invalid         int // rows with at least one error
+	Errors          []RowError
+	ErrorsTruncated bool
+	Committed       bool
+}
+
+// Import loads shipments or tracking events from a CSV or XLSX file with a header row (see
+// ImportColumns). Rows stream through in batches inside one transaction: by default any
+// invalid row rolls the whole file back (every error is still reported); with SkipInvalid
+// the valid rows are committed. Re-importing a file is safe: rows already present count as
+// duplicates.
+func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt ImportOptions) (*ImportReport, error) {
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 5000
+	}
+	if opt.MaxErrors <= 0 {
+		opt.MaxErrors = 1000
+	}
+	cols, ok := importColumns[kind]
+	if !ok {
+		return nil, fmt.Errorf("shipments: import: unknown kind %q", kind)
+	}
+	rep := &ImportReport{Kind: kind}
+	src, err := openSource(r, opt.Format)
+	if err != nil {
+		rep.addError(opt, RowError{Row: 1, Reason: err.Error()})
+		return rep, nil
+	}
+	defer src.close()
+	header, err := src.next()
+	if errors.Is(err, io.EOF) {
+		err = errEmpty
+	}
+	if err != nil {
+		rep.addError(opt, RowError{Row: 1, Reason: err.Error()})
+		return rep, nil
+	}
+	idx, missing := mapHeader(header, cols)
+	for _, m := range missing {
+		rep.addError(opt, RowError{Row: 1, Column: m, Reason: "missing required column (" + strings.Join(cols[m].aliases, " / ") + ")"})
+	}
+	if len(missing) > 0 {
+		return rep, nil
+	}
+	tx, err := st.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("shipments: import: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.now()}
+	for rowNum := 2; ; rowNum++ {
+		cells, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			rep.addError(opt, RowError{Row: rowNum, Reason: err.Error()})
+			rep.Invalid++
+			break // the reader cannot go on past a malformed file
+		}
+		if blank(cells) {
+			continue
+		}
+		rep.Rows++
+		if err := b.add(ctx, rowNum, rowValues(cells, idx)); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.flush(ctx); err != nil {
+		return nil, err
+	}
+	if rep.Invalid > 0 && !opt.SkipInvalid {
+		rep.Imported, rep.Duplicates = 0, 0
+		return rep, nil // deferred rollback
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("shipments: import: commit: %w", err)
+	}
+	rep.Committed = true
+	return rep, nil
+}
+
+func (rep *ImportReport) addError(opt ImportOptions, e RowError) {
+	if len(rep.Errors) >= opt.MaxErrors {
+		rep.ErrorsTruncated = true
+		return
+	}
+	rep.Errors = append(rep.Errors, e)
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// rowValues picks the cells of the known columns; a cell that is not UTF-8 is reported.
+func rowValues(cells []string, idx map[string]int) map[string]string {
+	v := make(map[string]string, len(idx))
+	for name, i := range idx {
+		if i < len(cells) {
+			v[name] = strings.TrimSpace(cells[i])
+		}
+	}
+	return v
+}
+
+// parseImportTime reads RFC 3339, "2006-01-02 15:04[:05]" or "2006/01/02 15:04[:05]" in
+// Asia/Shanghai, a date alone, or an Excel serial number (from .xlsx date cells).
+func parseImportTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006/01/02 15:04:05", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
+		if t, err := time.ParseInLocation(layout, s, DefaultZone); err == nil {
+			return t, nil
+		}
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 1 && f < 2958466 {
+		t, err := excelize.ExcelDateToTime(f, false)
+		if err == nil {
+			// Excel serials carry no zone: they are wall-clock times in Asia/Shanghai.
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, DefaultZone), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date and time (use 2026-11-22T08:30:00+08:00 or 2026-11-22 08:30)", s)
+}
+
+// importBatch collects parsed rows and writes them in batches inside the import's
+// transaction, turning item results into report counts and row errors.
+type importBatch struct {
+	st        *Store
+	tx        pgx.Tx
+	kind      ImportKind
+	rep       *ImportReport
+	opt       ImportOptions
+	now       time.Time
+	rows      []int
+	shipments []NewShipment
+	events    []NewEvent
+}
+
+// add parses one row; a row with errors is reported and not written.
+func (b *importBatch) add(ctx context.Context, row int, v map[string]string) error {
+	for name, val := range v {
+		if !utf8.ValidString(val) {
+			b.invalid(row, []RowError{{Row: row, Column: name, Reason: "not valid UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8\")"}})
+			return nil
+		}
+	}
+	var errs []RowError
+	if b.kind == ImportShipments {
+		ns, errs2 := parseShipmentRow(row, v)
+		errs = errs2
+		if len(errs) == 0 {
+			err := dropShipperName(ns.Normalize(b.now))
+			errs = fieldErrors(row, err)
+		}
+		if len(errs) == 0 {
+			b.shipments = append(b.shipments, ns)
+		}
+	} else {
+		ne, errs2 := parseEventRow(row, v)
+		errs = errs2
+		if len(errs) == 0 {
+			errs = fieldErrors(row, ne.Normalize(b.now))
+		}
+		if len(errs) == 0 {
+			b.events = append(b.events, ne)
+		}
+	}
+	if len(errs) > 0 {
+		b.invalid(row, errs)
+		return nil
+	}
+	b.rows = append(b.rows, row)
+	if len(b.rows) >= b.opt.BatchSize {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *importBatch) invalid(row int, errs []RowError) {
+	b.rep.Invalid++
+	for _, e := range errs {
+		b.rep.addError(b.opt, e)
+	}
+}
+
+// flush writes the pending rows, unless an all-or-nothing import has already failed (then
+// it only keeps validating).
+func (b *importBatch) flush(ctx context.Context) error {
+	defer func() { b.rows, b.shipments, b.events = b.rows[:0], b.shipments[:0], b.events[:0] }()
+	if len(b.rows) == 0 || (b.rep.Invalid > 0 && !b.opt.SkipInvalid) {
+		return nil
+	}
+	all := make([]int, len(b.rows))
+	for i := range all {
+		all[i] = i
+	}
+	results := make([]ItemResult, len(b.rows))
+	var err error
+	if b.kind == ImportShipments {
+		err = b.st.createValid(ctx, b.tx, b.shipments, all, results)
+	} else {
+		err = recordValid(ctx, b.tx, b.events, all, results)
+	}
+	if err != nil {
+		return fmt.Errorf("shipments: import: %w", err)
+	}
+	for i, r := range results {
+		switch r.Status {
+		case ResultCreated, ResultStored:
+			b.rep.Imported++
+		case ResultExists, ResultDuplicate:
+			b.rep.Duplicates++
+		case ResultUnknown:
+			b.invalid(b.rows[i], []RowError{{Row: b.rows[i], Column: "tracking_no", Reason: "no shipment has tracking number " + r.TrackingNo}})
+		default:
+			b.invalid(b.rows[i], fieldErrors(b.rows[i], &customers.ValidationError{Fields: r.Fields}))
+		}
+	}
+	return nil
+}
