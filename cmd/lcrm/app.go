@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/accounts"
+	"lcrm/customers"
+	"lcrm/internal/config"
+	"lcrm/internal/db"
+	"lcrm/shipments"
+)
+
+// app is what every subcommand shares: settings, logger, database and domain stores.
+type app struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	pool      *pgxpool.Pool
+	local     *db.Local
+	shipments *shipments.Store
+	customers *customers.Store
+	accounts  *accounts.Store
+}
+
+// open reads the settings, starts the private database when no DATABASE_URL is given,
+// applies migrations and opens the pool.
+func open(ctx context.Context) (*app, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: cfg.Logger()}
+	slog.SetDefault(a.log)
+	url := cfg.DatabaseURL
+	if url == "" {
+		a.local, err = db.StartLocal(ctx, cfg.DataDir, "lcrm")
+		if err != nil {
+			return nil, fmt.Errorf("no DATABASE_URL, and the private PostgreSQL did not start: %w", err)
+		}
+		a.log.Info("private PostgreSQL running", "data_dir", a.local.Server.DataDir, "port", a.local.Server.Port)
+		url = a.local.URL
+	}
+	n, err := db.Migrate(ctx, url)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	if n > 0 {
+		a.log.Info("migrations applied", "count", n, "version", db.LatestVersion())
+	}
+	if a.pool, err = db.Open(ctx, url, cfg.MaxConns); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.shipments = shipments.NewStore(a.pool)
+	a.customers = customers.NewStore(a.pool)
+	a.accounts = accounts.NewStore(a.pool)
+	return a, nil
+}
+
+// close releases the pool and stops the private server.
+func (a *app) close() {
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if a.local != nil {
+		a.local.Stop()
+	}
+}
+
+// ready is /readyz's check: the database answers and its schema is the binary's.
+func (a *app) ready(ctx context.Context) error {
+	v, err := db.SchemaVersion(ctx, a.pool)
+	if err != nil {
+		return err
+	}
+	if v != db.LatestVersion() {
+		return fmt.Errorf("schema version %d, binary expects %d", v, db.LatestVersion())
+	}
+	return nil
+}

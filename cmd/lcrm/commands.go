@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"lcrm/demo"
+	"lcrm/internal/db"
+)
+
+func cmdMigrate(ctx context.Context, args []string) error {
+	a, err := open(ctx) // open applies the migrations
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	fmt.Printf("schema at version %d\n", db.LatestVersion())
+	return nil
+}
+
+func cmdDemo(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	n := fs.Int("shipments", 3000, "number of shipments")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	a, err := open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return loadDemo(ctx, a, *n, *seed)
+}
+
+func loadDemoIfEmpty(ctx context.Context, a *app, n int, seed int64) error {
+	empty, err := demo.Empty(ctx, a.pool)
+	if err != nil || !empty {
+		return err
+	}
+	return loadDemo(ctx, a, n, seed)
+}
+
+func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
+	start := time.Now()
+	sum, err := demo.Load(ctx, a.pool, demo.Options{Shipments: n, Seed: seed, Now: time.Now(),
+		Progress: func(done int) { a.log.Info("demo data", "shipments", done) }})
+	if err != nil {
+		return err
+	}
+	a.log.Info("demo data loaded", "shippers", sum.Shippers, "consignees", sum.Consignees,
+		"shipments", sum.Shipments, "events", sum.Events, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func cmdImport(ctx context.Context, args []string) error {
+	return importFile(ctx, args)
+}
+
+func cmdAPIKey(ctx context.Context, args []string) error {
+	if len(args) < 1 || args[0] != "create" {
+		return usageError{"usage: lcrm apikey create NAME [--shipper CODE]"}
+	}
+	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+	shipper := fs.String("shipper", "", "scope the key to one shipper (its code)")
+	rest := args[1:]
+	var name string
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return usageError{err.Error()}
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		return usageError{"usage: lcrm apikey create NAME [--shipper CODE]"}
+	}
+	a, err := open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	var shipperID int64
+	if *shipper != "" {
+		s, err := a.customers.ShipperByCode(ctx, *shipper)
+		if err != nil {
+			return fmt.Errorf("shipper %q: %w", *shipper, err)
+		}
+		shipperID = s.ID
+	}
+	key, k, err := a.accounts.CreateAPIKey(ctx, name, shipperID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "API key %q created (id %d). It is shown once; store it now:\n", k.Name, k.ID)
+	fmt.Println(key)
+	return nil
+}
+
+// formatOf tells the import format from a file name.
+func formatOf(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv", nil
+	case ".xlsx":
+		return "xlsx", nil
+	}
+	return "", usageError{"the file must end in .csv or .xlsx"}
+}
