@@ -202,20 +202,18 @@ func (b *importBatch) add(ctx context.Context, row int, v map[string]string) err
 	}
 	var errs []RowError
 	if b.kind == ImportShipments {
-		ns, errs2 := parseShipmentRow(row, v)
-		errs = errs2
-		if len(errs) == 0 {
-			err := dropShipperName(ns.Normalize(b.now))
-			errs = fieldErrors(row, err)
-		}
+		ns, parseErrs := parseShipmentRow(row, v)
+		errs = mergeErrors(parseErrs, fieldErrors(row, dropShipperName(ns.Normalize(b.now))))
 		if len(errs) == 0 {
 			b.shipments = append(b.shipments, ns)
 		}
 	} else {
-		ne, errs2 := parseEventRow(row, v)
-		errs = errs2
-		if len(errs) == 0 {
+		ne, parseErrs := parseEventRow(row, v)
+		if len(parseErrs) == 0 {
 			errs = fieldErrors(row, ne.Normalize(b.now))
+		} else { // Normalize would only repeat "occurred_at is required"
+			ne.OccurredAt = b.now
+			errs = mergeErrors(parseErrs, fieldErrors(row, ne.Normalize(b.now)))
 		}
 		if len(errs) == 0 {
 			b.events = append(b.events, ne)
@@ -232,6 +230,20 @@ func (b *importBatch) add(ctx context.Context, row int, v map[string]string) err
 	return nil
 }
 
+// mergeErrors adds the validation errors of columns that parsing has not already reported.
+func mergeErrors(parsed, validated []RowError) []RowError {
+	seen := map[string]bool{}
+	for _, e := range parsed {
+		seen[e.Column] = true
+	}
+	for _, e := range validated {
+		if !seen[e.Column] {
+			parsed = append(parsed, e)
+		}
+	}
+	return parsed
+}
+
 func (b *importBatch) invalid(row int, errs []RowError) {
 	b.rep.Invalid++
 	for _, e := range errs {
@@ -239,11 +251,12 @@ func (b *importBatch) invalid(row int, errs []RowError) {
 	}
 }
 
-// flush writes the pending rows, unless an all-or-nothing import has already failed (then
-// it only keeps validating).
+// flush writes the pending rows. It writes even when an all-or-nothing import has already
+// failed (the transaction is rolled back at the end) so that checks only the database can
+// make, such as unknown tracking numbers, are reported for the whole file in one run.
 func (b *importBatch) flush(ctx context.Context) error {
 	defer func() { b.rows, b.shipments, b.events = b.rows[:0], b.shipments[:0], b.events[:0] }()
-	if len(b.rows) == 0 || (b.rep.Invalid > 0 && !b.opt.SkipInvalid) {
+	if len(b.rows) == 0 {
 		return nil
 	}
 	all := make([]int, len(b.rows))
