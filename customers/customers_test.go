@@ -3,6 +3,8 @@ package customers_test
 import (
 	"context"
 	"errors"
+
+	"github.com/nyaruka/phonenumbers"
 	"testing"
 
 	"lcrm/customers"
@@ -139,5 +141,23 @@ func TestMerge(t *testing.T) {
 func TestMaskPhoneForeign(t *testing.T) {
 	if got := customers.MaskPhone("+14155552671"); got != "415***2671" {
 		t.Errorf("MaskPhone(US) = %q, want 415***2671", got)
+	}
+}
+
+// The fast path and the library must agree on every shape of mainland mobile.
+func TestFastPathAgreesWithLibrary(t *testing.T) {
+	library := func(raw string) string {
+		num, err := phonenumbers.Parse(raw, "CN")
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			return ""
+		}
+		return phonenumbers.Format(num, phonenumbers.E164)
+	}
+	for _, raw := range []string{"13800138000", "+86 138-0013-8000", "0086 13800138000", "(+86) 138.0013.8000",
+		"12000138000", "19912345678", "14012345678", "10086", "+8613800138000", "+1 138 0013 8000", "17012345678", "16612345678"} {
+		got, _ := customers.NormalizePhone(raw, "")
+		if want := library(raw); got != want {
+			t.Errorf("%q: NormalizePhone %q, library %q", raw, got, want)
+		}
 	}
 }
