@@ -47,15 +47,10 @@ func (s *Server) apiRecordEvents(c *fiber.Ctx) error {
 			Location: in.Location, Note: in.Note, SignedBy: in.SignedBy, PODURL: in.PODURL}})
 		at = append(at, i)
 	}
-	if len(evs) > 0 {
-		stored, err := s.deps.Shipments.RecordEvents(c.UserContext(), evs)
-		if err != nil {
-			return err
-		}
-		for k, r := range stored {
-			r.Index = at[k]
-			res[at[k]] = r
-		}
+	if err := sendParsed(res, at, evs, func(b []shipments.NewEvent) ([]shipments.ItemResult, error) {
+		return s.deps.Shipments.RecordEvents(c.UserContext(), b)
+	}); err != nil {
+		return err
 	}
 	out, counts := resultsOut(res)
 	return c.JSON(fiber.Map{"results": out, "stored": counts[shipments.ResultStored], "duplicate": counts[shipments.ResultDuplicate],

@@ -108,6 +108,23 @@ func resultsOut(res []shipments.ItemResult) ([]itemOut, map[string]int) {
 	return out, counts
 }
 
+// sendParsed hands the items that parsed to the store in one batch and puts each result
+// back at its position in the request (at[k] is the request index of items[k]).
+func sendParsed[T any](res []shipments.ItemResult, at []int, items []T, store func([]T) ([]shipments.ItemResult, error)) error {
+	if len(items) == 0 {
+		return nil
+	}
+	stored, err := store(items)
+	if err != nil {
+		return err
+	}
+	for k, r := range stored {
+		r.Index = at[k]
+		res[at[k]] = r
+	}
+	return nil
+}
+
 // decodeBatch reads either one item or {"<key>": [...]} (at most maxBatch items).
 func decodeBatch[T any](c *fiber.Ctx, key string) (items []T, single bool, err error) {
 	body := c.Body()
@@ -161,15 +178,10 @@ func (s *Server) apiCreateShipments(c *fiber.Ctx) error {
 		items = append(items, item)
 		at = append(at, i)
 	}
-	if len(items) > 0 {
-		stored, err := s.deps.Shipments.CreateShipments(c.UserContext(), items)
-		if err != nil {
-			return err
-		}
-		for k, r := range stored {
-			r.Index = at[k]
-			res[at[k]] = r
-		}
+	if err := sendParsed(res, at, items, func(b []shipments.NewShipment) ([]shipments.ItemResult, error) {
+		return s.deps.Shipments.CreateShipments(c.UserContext(), b)
+	}); err != nil {
+		return err
 	}
 	out, counts := resultsOut(res)
 	if single {
