@@ -1,0 +1,83 @@
+// Package reports computes the managers' KPIs (volume, on-time rate, sign-off lag,
+// satisfaction, per-shipper figures, churn risk) and writes them as an Excel workbook.
+// Every figure has a written definition in Definitions, which the workbook's Definitions
+// sheet and the README print verbatim, so the number and its meaning never drift apart.
+// The package owns its SQL and knows nothing of HTTP.
+package reports
+
+import (
+	"time"
+
+	"lcrm/shipments"
+)
+
+// Period is the half-open interval [From, To) a report covers. Zone is the zone whose
+// local days the daily rows use (default Asia/Shanghai); From and To are instants, so a
+// "day" period is From = local midnight, To = From + 1 local day.
+type Period struct {
+	From, To time.Time
+	Zone     *time.Location
+}
+
+// zone is the period's zone, Asia/Shanghai when unset.
+func (p Period) zone() *time.Location {
+	if p.Zone == nil {
+		return shipments.DefaultZone
+	}
+	return p.Zone
+}
+
+// Previous is the period of equal length that ends where p starts: the base for the
+// "change vs previous period" figures.
+func (p Period) Previous() Period {
+	return Period{From: p.From.Add(-p.To.Sub(p.From)), To: p.From, Zone: p.Zone}
+}
+
+// Month is the calendar month containing t in zone (nil: Asia/Shanghai), as a Period.
+func Month(t time.Time, zone *time.Location) Period {
+	if zone == nil {
+		zone = shipments.DefaultZone
+	}
+	l := t.In(zone)
+	from := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, zone)
+	return Period{From: from, To: from.AddDate(0, 1, 0), Zone: zone}
+}
+
+// Filter narrows every KPI to some shipments; zero fields do not filter. Shipments are
+// matched on their own shipper, service level and destination province, and on the
+// shipper's current tier.
+type Filter struct {
+	ShipperID    int64
+	Tier         string // key, regular, small
+	ServiceLevel string // standard, express, same_day
+	DestProvince string
+}
+
+// Definition is the written meaning of one KPI.
+type Definition struct {
+	Name string // as shown on tiles and sheet headers
+	Unit string // count, %, duration, score
+	Text string // the precise definition
+}
+
+// Definitions lists every KPI the package computes, in the order the workbook shows them.
+// The Definitions sheet and the README's "KPI definitions" section print this text.
+var Definitions = []Definition{
+	{"Period", "", "A half-open interval [from, to) of instants. Daily rows are local days in the report's zone (default Asia/Shanghai): an event at 23:59 local time counts on that day, one at 00:01 on the next. Filters (shipper, shipper tier, service level, destination province) apply to the shipment every figure is about; tier is the shipper's current tier."},
+	{"Previous period", "", "The period of equal length ending where the report's period starts. Change = value in the period − value in the previous period (percentage points for rates)."},
+	{"Created", "count", "Shipments whose created_at falls in the period."},
+	{"Delivered", "count", "Shipments whose delivered_at (time of the final delivered event) falls in the period. Returned and undelivered shipments are not delivered."},
+	{"On-time rate", "%", "Delivered shipments with delivered_at ≤ promised_at, divided by Delivered. The period is by delivery time. Empty when nothing was delivered."},
+	{"Sign-off lag median / p90", "duration", "For shipments delivered in the period that went out for delivery: delivered_at − out_for_delivery_at (the first out-for-delivery event), median and 90th percentile (continuous percentile, PostgreSQL percentile_cont)."},
+	{"Surveys", "count", "Survey answers for shipments delivered in the period (surveys follow their shipment's delivery time, so a late answer still counts for the period its parcel arrived in)."},
+	{"Survey response rate", "%", "Surveys divided by Delivered."},
+	{"CSAT (4–5 share)", "%", "Share of surveys with a CSAT answer of 4 or 5 (on the 1–5 scale)."},
+	{"CSAT mean", "score", "Mean CSAT answer (1–5) of the surveys."},
+	{"NPS", "score", "Percentage of surveys answering 9–10 minus percentage answering 0–6 on the 0–10 scale, from −100 to 100."},
+	{"CSAT on time / late", "%", "CSAT (4–5 share) of surveys whose shipment was delivered on time, and of those delivered late, side by side."},
+	{"Per shipper", "", "For each shipper with shipments created or delivered in the period or the previous period: Created, Delivered, On-time rate, CSAT (4–5 share) and Surveys as defined above, its tier, and the change of Delivered and On-time rate vs the previous period."},
+	{"Per province", "", "The same figures grouped by the shipment's destination province."},
+	{"Churn risk", "", "Shippers whose shipments created in the 30 days before the period's end are fewer than half of (shipments created in the 90 days before those 30 days ÷ 90 × 30). Shippers with nothing in those 90 days are not listed."},
+	{"Daily rows", "", "Per local day of the period: Created, Delivered, On-time rate, Sign-off lag median / p90, Surveys and CSAT of the shipments created or delivered that day."},
+	{"Survey comments", "", "Every survey of a shipment delivered in the period, with its answers and comment."},
+}
