@@ -43,6 +43,11 @@ type Server struct {
 // `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
 func FindBinDir() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
+		// PATH may hold symlinks (/usr/local/bin/initdb): use the folder they point into,
+		// where postgres and its helper programs sit together.
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
 		dir := filepath.Dir(p)
 		if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {
 			return dir, nil
