@@ -88,3 +88,42 @@ func (st *Store) Summary(ctx context.Context, p Period, f Filter) (*Summary, err
 	}
 	return sum, nil
 }
+
+// Tile is one headline KPI as the dashboard and the workbook show it: the value in the
+// period, in the previous period, and the change. Durations are in seconds, rates are
+// fractions (0.953 = 95.3 %), so Change of a rate is in fractions (percentage points/100).
+type Tile struct {
+	Name                    string // as in Definitions
+	Unit                    string // count, %, duration, score
+	Current, Previous, Diff *float64
+}
+
+// Tiles lists the headline KPIs of s in display order.
+func (s *Summary) Tiles() []Tile {
+	c, p := s.Current, s.Previous
+	num := func(v int64) *float64 { f := float64(v); return &f }
+	dur := func(d *time.Duration) *float64 {
+		if d == nil {
+			return nil
+		}
+		f := d.Seconds()
+		return &f
+	}
+	tile := func(name, unit string, cur, prev *float64) Tile {
+		return Tile{Name: name, Unit: unit, Current: cur, Previous: prev, Diff: Change(cur, prev)}
+	}
+	return []Tile{
+		tile("Created", "count", num(c.Created), num(p.Created)),
+		tile("Delivered", "count", num(c.Delivered), num(p.Delivered)),
+		tile("On-time rate", "%", c.OnTimeRate(), p.OnTimeRate()),
+		tile("Sign-off lag median", "duration", dur(c.LagMedian), dur(p.LagMedian)),
+		tile("Sign-off lag p90", "duration", dur(c.LagP90), dur(p.LagP90)),
+		tile("Surveys", "count", num(c.Surveys), num(p.Surveys)),
+		tile("Survey response rate", "%", c.ResponseRate(), p.ResponseRate()),
+		tile("CSAT (4–5 share)", "%", c.CSATShare(), p.CSATShare()),
+		tile("CSAT mean", "score", c.CSATMean, p.CSATMean),
+		tile("NPS", "score", c.NPS(), p.NPS()),
+		tile("CSAT on time", "%", c.CSATOnTime(), p.CSATOnTime()),
+		tile("CSAT late", "%", c.CSATLate(), p.CSATLate()),
+	}
+}

@@ -1,0 +1,215 @@
+package reports_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"lcrm/reports"
+)
+
+func TestFileName(t *testing.T) {
+	cases := []struct {
+		p    reports.Period
+		want string
+	}{
+		{reports.Month(day(2026, 11, 15), nil), "lcrm-kpi-2026-11-01_2026-11-30.xlsx"},
+		{reports.Period{From: day(2026, 11, 2), To: day(2026, 11, 3)}, "lcrm-kpi-2026-11-02_2026-11-02.xlsx"},
+		{reports.Period{From: day(2026, 11, 2), To: day(2026, 11, 9)}, "lcrm-kpi-2026-11-02_2026-11-08.xlsx"},
+	}
+	for _, c := range cases {
+		if got := reports.FileName(c.p); got != c.want {
+			t.Errorf("FileName(%v) = %s, want %s", c.p.From, got, c.want)
+		}
+	}
+}
+
+// raw reads a cell's stored value.
+func cellRaw(t *testing.T, f *excelize.File, sheet, cell string) string {
+	t.Helper()
+	v, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// cellNum compares a numeric cell with want (nil: blank), to 1e-9 relative.
+func cellNum(t *testing.T, f *excelize.File, sheet, cell string, want *float64) {
+	t.Helper()
+	v := cellRaw(t, f, sheet, cell)
+	if want == nil {
+		if v != "" {
+			t.Errorf("%s!%s = %q, want blank", sheet, cell, v)
+		}
+		return
+	}
+	got, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.Abs(got-*want) > 1e-9*math.Max(1, math.Abs(*want)) {
+		t.Errorf("%s!%s = %q, want %v", sheet, cell, v, *want)
+	}
+}
+
+func num(v int64) *float64 { f := float64(v); return &f }
+
+func days(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	f := d.Hours() / 24
+	return &f
+}
+
+func TestWorkbook(t *testing.T) {
+	ctx := context.Background()
+	pool := loadDemo(t, 2000, true)
+	st := reports.NewStore(pool)
+	p := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
+	var buf bytes.Buffer
+	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	wantSheets := []string{"Summary", "Daily", "By shipper", "By province", "Churn risk", "Survey comments", "Definitions"}
+	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(wantSheets, "|") {
+		t.Fatalf("sheets = %v, want %v", got, wantSheets)
+	}
+	headers := []struct{ sheet, cell, want string }{
+		{"Summary", "A5", "KPI"}, {"Summary", "D5", "Change"},
+		{"Daily", "A1", "Date"}, {"Daily", "D1", "On-time rate"}, {"Daily", "E1", "Sign-off lag median"},
+		{"By shipper", "A1", "Code"}, {"By shipper", "H1", "On-time rate"},
+		{"By province", "A1", "Province"}, {"Churn risk", "D1", "Last 30 days"},
+		{"Survey comments", "G1", "Comment"}, {"Definitions", "C1", "Definition"},
+		{"Definitions", "A2", reports.Definitions[0].Name},
+	}
+	for _, h := range headers {
+		if got := cellRaw(t, f, h.sheet, h.cell); got != h.want {
+			t.Errorf("%s!%s = %q, want %q", h.sheet, h.cell, got, h.want)
+		}
+	}
+
+	sum, err := st.Summary(ctx, p, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tile := range sum.Tiles() {
+		row := strconv.Itoa(6 + i)
+		if got := cellRaw(t, f, "Summary", "A"+row); !strings.HasPrefix(got, tile.Name) {
+			t.Errorf("Summary!A%s = %q, want %q", row, got, tile.Name)
+		}
+		cur := tile.Current
+		if tile.Unit == "duration" && cur != nil {
+			v := *cur / 86400
+			cur = &v
+		}
+		cellNum(t, f, "Summary", "B"+row, cur)
+	}
+
+	daily, err := st.Daily(ctx, p, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range daily {
+		row := strconv.Itoa(i + 2)
+		if got, _ := f.GetCellValue("Daily", "A"+row); got != d.Date.Format(time.DateOnly) {
+			t.Errorf("Daily!A%s = %q, want %s", row, got, d.Date.Format(time.DateOnly))
+		}
+		cellNum(t, f, "Daily", "C"+row, num(d.Delivered))
+		cellNum(t, f, "Daily", "D"+row, d.OnTimeRate())
+		cellNum(t, f, "Daily", "E"+row, days(d.LagMedian))
+	}
+	if got := cellRaw(t, f, "Daily", "A"+strconv.Itoa(len(daily)+2)); got != "" {
+		t.Errorf("Daily has rows past the period: %q", got)
+	}
+
+	shippers, err := st.ByShipper(ctx, p, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range shippers {
+		row := strconv.Itoa(i + 2)
+		if got := cellRaw(t, f, "By shipper", "B"+row); got != g.Name {
+			t.Errorf("By shipper!B%s = %q, want %q", row, got, g.Name)
+		}
+		cellNum(t, f, "By shipper", "E"+row, num(g.Current.Delivered))
+		cellNum(t, f, "By shipper", "H"+row, g.Current.OnTimeRate())
+	}
+
+	rows, err := f.GetRows("Survey comments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(rows)-1) != sum.Current.Surveys {
+		t.Errorf("survey comment rows = %d, want %d", len(rows)-1, sum.Current.Surveys)
+	}
+	checkParts(t, buf.Bytes())
+}
+
+// checkParts looks inside the package: two charts with a drawing on the Summary sheet,
+// frozen panes and autofilters on the table sheets.
+func checkParts(t *testing.T, data []byte) {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := map[string]string{}
+	for _, zf := range z.File {
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		parts[zf.Name] = html.UnescapeString(string(b))
+	}
+	for _, name := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/drawings/drawing1.xml"} {
+		if parts[name] == "" {
+			t.Errorf("workbook has no %s", name)
+		}
+	}
+	if c := parts["xl/charts/chart1.xml"]; !strings.Contains(c, "'Daily'!$C$2:$C$31") || !strings.Contains(c, "barChart") {
+		t.Errorf("chart1 does not plot Daily!C2:C31 as columns")
+	}
+	if c := parts["xl/charts/chart2.xml"]; !strings.Contains(c, "lineChart") {
+		t.Errorf("chart2 is not a line chart")
+	}
+	for i := 2; i <= 7; i++ {
+		sheet := parts["xl/worksheets/sheet"+strconv.Itoa(i)+".xml"]
+		if !strings.Contains(sheet, `state="frozen"`) || !strings.Contains(sheet, "<autoFilter") {
+			t.Errorf("sheet%d lacks frozen panes or autofilter", i)
+		}
+	}
+}
+
+func TestWorkbookEmptyPeriod(t *testing.T) {
+	st := reports.NewStore(loadDemo(t, 200, false))
+	p := reports.Period{From: day(2027, 1, 1), To: day(2027, 1, 2)}
+	var buf bytes.Buffer
+	if err := reports.WriteWorkbook(context.Background(), &buf, st, p, reports.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cellNum(t, f, "Summary", "B7", num(0)) // delivered
+	cellNum(t, f, "Summary", "B8", nil)    // on-time rate: no deliveries, no value
+	if got := cellRaw(t, f, "Survey comments", "A2"); got != "" {
+		t.Errorf("survey comments in an empty period: %q", got)
+	}
+}
