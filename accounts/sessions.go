@@ -1,0 +1,69 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Session lifetimes: idle sessions end after SessionIdle, every session after SessionMax.
+const (
+	SessionIdle = 12 * time.Hour
+	SessionMax  = 7 * 24 * time.Hour
+)
+
+// ErrNoSession means the cookie names no live session.
+var ErrNoSession = errors.New("accounts: no session")
+
+func sessionHash(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	return h[:]
+}
+
+// StartSession creates a session for a user and returns the id to put in the cookie.
+func (st *Store) StartSession(ctx context.Context, userID int64, ip, userAgent string) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	id := base64.RawURLEncoding.EncodeToString(raw)
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	_, err := st.pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, now() + $3::interval, $4, $5)`,
+		sessionHash(id), userID, SessionMax.String(), ip, userAgent)
+	if err != nil {
+		return "", fmt.Errorf("accounts: start session: %w", err)
+	}
+	return id, nil
+}
+
+// SessionUser returns the user of a live session and keeps it alive; it is one round trip.
+func (st *Store) SessionUser(ctx context.Context, id string) (*User, error) {
+	if id == "" || len(id) > 100 {
+		return nil, ErrNoSession
+	}
+	u, err := scanUser(st.pool.QueryRow(ctx, `
+WITH s AS (
+    UPDATE sessions SET last_seen_at = now()
+    WHERE id_hash = $1 AND expires_at > now() AND last_seen_at > now() - $2::interval
+    RETURNING user_id
+)
+SELECT `+userCols+` FROM users WHERE id = (SELECT user_id FROM s) AND active`, sessionHash(id), SessionIdle.String()))
+	if errors.Is(err, ErrNotFound) || errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNoSession
+	}
+	return u, err
+}
+
+// EndSession deletes a session (logout). Ending an unknown session is not an error.
+func (st *Store) EndSession(ctx context.Context, id string) error {
+	_, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1 OR expires_at < now() - interval '1 day'`, sessionHash(id))
+	return err
+}

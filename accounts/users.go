@@ -1,0 +1,210 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/argon2"
+)
+
+// Role is what a user may do. Staff roles are ordered: each includes the ones before it.
+type Role string
+
+// The roles.
+const (
+	RoleShipper    Role = "shipper"
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleManager    Role = "manager"
+	RoleAdmin      Role = "admin"
+)
+
+// staffRank orders staff roles; shippers are outside the ladder.
+var staffRank = map[Role]int{RoleAgent: 1, RoleSupervisor: 2, RoleManager: 3, RoleAdmin: 4}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleShipper || staffRank[r] > 0 }
+
+// AtLeast reports whether r is a staff role at or above min.
+func (r Role) AtLeast(min Role) bool { return staffRank[r] > 0 && staffRank[r] >= staffRank[min] }
+
+// User is a person who logs in.
+type User struct {
+	ID          int64
+	Email       string
+	Name        string
+	Role        Role
+	ShipperID   int64 // set for role shipper only
+	ManagerID   int64 // the next step up the escalation ladder; 0 at the top
+	Phone       string
+	Active      bool
+	LastLoginAt *time.Time
+}
+
+// Login errors. ErrBadLogin never says whether the email exists.
+var (
+	ErrBadLogin = errors.New("accounts: wrong email or password")
+	ErrLocked   = errors.New("accounts: too many failed logins; try again in 15 minutes")
+)
+
+// Lockout policy: after MaxFailures wrong passwords the account waits LockFor.
+const (
+	MaxFailures = 5
+	LockFor     = 15 * time.Minute
+)
+
+// argon2id parameters (RFC 9106's second recommended option, lighter on memory).
+const (
+	argonTime    = 3
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id hash in the PHC string format.
+func HashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether password matches a hash made by HashPassword.
+func CheckPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is checked when the email is unknown, so both answers take the same time.
+var dummyHash, _ = HashPassword("no such user")
+
+// NewUser is the input for CreateUser.
+type NewUser struct {
+	Email, Name, Password, Phone string
+	Role                         Role
+	ShipperID, ManagerID         int64
+}
+
+// CreateUser stores a user with a hashed password. Passwords need 10 characters or more.
+func (st *Store) CreateUser(ctx context.Context, in NewUser) (*User, error) {
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	switch {
+	case !strings.Contains(in.Email, "@") || len(in.Email) > 200:
+		return nil, fmt.Errorf("accounts: %q is not an email address", in.Email)
+	case !in.Role.Valid():
+		return nil, fmt.Errorf("accounts: unknown role %q (shipper, agent, supervisor, manager, admin)", in.Role)
+	case (in.Role == RoleShipper) != (in.ShipperID != 0):
+		return nil, errors.New("accounts: a shipper user needs a shipper, and only shipper users have one")
+	case len([]rune(in.Password)) < 10:
+		return nil, errors.New("accounts: the password needs at least 10 characters")
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: hash: %w", err)
+	}
+	var id int64
+	err = st.pool.QueryRow(ctx, `INSERT INTO users (email, name, password_hash, role, shipper_id, manager_id, phone)
+VALUES ($1, $2, $3, $4, NULLIF($5, 0), NULLIF($6, 0), $7) RETURNING id`,
+		in.Email, strings.TrimSpace(in.Name), hash, in.Role, in.ShipperID, in.ManagerID, in.Phone).Scan(&id)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: create user: %w", err)
+	}
+	return st.UserByID(ctx, id)
+}
+
+const userCols = `id, email, name, role, COALESCE(shipper_id, 0), COALESCE(manager_id, 0), phone, active, last_login_at`
+
+func scanUser(row pgx.Row) (*User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.ShipperID, &u.ManagerID, &u.Phone, &u.Active, &u.LastLoginAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: scan user: %w", err)
+	}
+	return &u, nil
+}
+
+// UserByID returns one user.
+func (st *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(st.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+}
+
+// UserByEmail returns one user by email (any case).
+func (st *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	return scanUser(st.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = lower($1)`, strings.TrimSpace(email)))
+}
+
+// Login checks an email and password. Five wrong passwords lock the account for 15
+// minutes; the answer for an unknown email looks and takes the same as a wrong password.
+func (st *Store) Login(ctx context.Context, email, password string) (*User, error) {
+	var id int64
+	var hash string
+	var locked *time.Time
+	var active bool
+	err := st.pool.QueryRow(ctx, `SELECT id, password_hash, locked_until, active FROM users WHERE email = lower($1)`,
+		strings.TrimSpace(email)).Scan(&id, &hash, &locked, &active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		CheckPassword(dummyHash, password)
+		return nil, ErrBadLogin
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: login: %w", err)
+	}
+	if locked != nil && locked.After(time.Now()) {
+		return nil, ErrLocked
+	}
+	if !CheckPassword(hash, password) || !active {
+		_, err := st.pool.Exec(ctx, `UPDATE users SET failed_logins = failed_logins + 1,
+    locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + $3::interval ELSE locked_until END
+WHERE id = $1`, id, MaxFailures, LockFor.String())
+		if err != nil {
+			return nil, fmt.Errorf("accounts: login: %w", err)
+		}
+		return nil, ErrBadLogin
+	}
+	return scanUser(st.pool.QueryRow(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now()
+WHERE id = $1 RETURNING `+userCols, id))
+}
+
+// ChangePassword replaces a user's password and ends their other sessions.
+func (st *Store) ChangePassword(ctx context.Context, userID int64, password string) error {
+	if len([]rune(password)) < 10 {
+		return errors.New("accounts: the password needs at least 10 characters")
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	if _, err := st.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash); err != nil {
+		return fmt.Errorf("accounts: change password: %w", err)
+	}
+	_, err = st.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return err
+}
