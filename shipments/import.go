@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/xuri/excelize/v2"
 
 	"lcrm/customers"
 )
@@ -56,8 +55,8 @@ type ImportReport struct {
 // Import loads shipments or tracking events from a CSV or XLSX file with a header row (see
 // ImportColumns). Rows stream through in batches inside one transaction: by default any
 // invalid row rolls the whole file back (every error is still reported); with SkipInvalid
-// the valid rows are committed. Re-importing a file is safe: rows already present count as
-// duplicates.
+// the valid rows are committed. A file broken past reading (a malformed CSV) is never
+// committed. Re-importing a file is safe: rows already present count as duplicates.
 func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt ImportOptions) (*ImportReport, error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 5000
@@ -76,19 +75,8 @@ func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt I
 		return rep, nil
 	}
 	defer src.close()
-	header, err := src.next()
-	if errors.Is(err, io.EOF) {
-		err = errEmpty
-	}
-	if err != nil {
-		rep.addError(opt, RowError{Row: 1, Reason: err.Error()})
-		return rep, nil
-	}
-	idx, missing := mapHeader(header, cols)
-	for _, m := range missing {
-		rep.addError(opt, RowError{Row: 1, Column: m, Reason: "missing required column (" + strings.Join(cols[m].aliases, " / ") + ")"})
-	}
-	if len(missing) > 0 {
+	idx, ok := readHeader(src, cols, rep, opt)
+	if !ok {
 		return rep, nil
 	}
 	tx, err := st.pool.Begin(ctx)
@@ -96,29 +84,34 @@ func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt I
 		return nil, fmt.Errorf("shipments: import: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.now()}
-	for rowNum := 2; ; rowNum++ {
-		cells, err := src.next()
+	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.now(), date1904: src.date1904()}
+	broken := false
+	for {
+		row, cells, err := src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var re *readError
+		if errors.As(err, &re) {
+			b.invalid(re.row, []RowError{{Row: re.row, Reason: re.reason}})
+			broken = true
+			break
+		}
 		if err != nil {
-			rep.addError(opt, RowError{Row: rowNum, Reason: err.Error()})
-			rep.Invalid++
-			break // the reader cannot go on past a malformed file
+			return nil, fmt.Errorf("shipments: import: read: %w", err)
 		}
 		if blank(cells) {
 			continue
 		}
 		rep.Rows++
-		if err := b.add(ctx, rowNum, rowValues(cells, idx)); err != nil {
+		if err := b.add(ctx, row, rowValues(cells, idx)); err != nil {
 			return nil, err
 		}
 	}
 	if err := b.flush(ctx); err != nil {
 		return nil, err
 	}
-	if rep.Invalid > 0 && !opt.SkipInvalid {
+	if broken || (rep.Invalid > 0 && !opt.SkipInvalid) {
 		rep.Imported, rep.Duplicates = 0, 0
 		return rep, nil // deferred rollback
 	}
@@ -129,53 +122,50 @@ func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt I
 	return rep, nil
 }
 
+// readHeader reads the first non-blank row as the header and maps the known columns. It
+// reports an empty file, a file that is not UTF-8 and missing required columns, and then
+// returns false.
+func readHeader(src rowSource, cols map[string]column, rep *ImportReport, opt ImportOptions) (map[string]int, bool) {
+	for {
+		row, cells, err := src.next()
+		var re *readError
+		switch {
+		case errors.Is(err, io.EOF):
+			rep.addError(opt, RowError{Row: 1, Reason: errEmpty.Error()})
+			return nil, false
+		case errors.As(err, &re):
+			rep.addError(opt, RowError{Row: re.row, Reason: re.reason})
+			return nil, false
+		case err != nil:
+			rep.addError(opt, RowError{Row: 1, Reason: err.Error()})
+			return nil, false
+		case blank(cells):
+			continue
+		}
+		for _, c := range cells {
+			if !utf8.ValidString(c) {
+				rep.addError(opt, RowError{Row: row, Reason: "the column names are " + notUTF8})
+				return nil, false
+			}
+		}
+		idx, missing := mapHeader(cells, cols)
+		for _, m := range missing {
+			rep.addError(opt, RowError{Row: row, Column: m, Reason: "missing required column (" + strings.Join(cols[m].aliases, " / ") + ")"})
+		}
+		return idx, len(missing) == 0
+	}
+}
+
+// notUTF8 ends the reason given for text in another encoding, such as GBK from Excel's
+// plain "CSV" on a Chinese Windows.
+const notUTF8 = "not UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8 (逗号分隔)\")"
+
 func (rep *ImportReport) addError(opt ImportOptions, e RowError) {
 	if len(rep.Errors) >= opt.MaxErrors {
 		rep.ErrorsTruncated = true
 		return
 	}
 	rep.Errors = append(rep.Errors, e)
-}
-
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// rowValues picks the cells of the known columns; a cell that is not UTF-8 is reported.
-func rowValues(cells []string, idx map[string]int) map[string]string {
-	v := make(map[string]string, len(idx))
-	for name, i := range idx {
-		if i < len(cells) {
-			v[name] = strings.TrimSpace(cells[i])
-		}
-	}
-	return v
-}
-
-// parseImportTime reads RFC 3339, "2006-01-02 15:04[:05]" or "2006/01/02 15:04[:05]" in
-// Asia/Shanghai, a date alone, or an Excel serial number (from .xlsx date cells).
-func parseImportTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006/01/02 15:04:05", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
-		if t, err := time.ParseInLocation(layout, s, DefaultZone); err == nil {
-			return t, nil
-		}
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 1 && f < 2958466 {
-		t, err := excelize.ExcelDateToTime(f, false)
-		if err == nil {
-			// Excel serials carry no zone: they are wall-clock times in Asia/Shanghai.
-			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, DefaultZone), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a date and time (use 2026-11-22T08:30:00+08:00 or 2026-11-22 08:30)", s)
 }
 
 // importBatch collects parsed rows and writes them in batches inside the import's
@@ -187,6 +177,7 @@ type importBatch struct {
 	rep       *ImportReport
 	opt       ImportOptions
 	now       time.Time
+	date1904  bool // numeric dates count from 1904
 	rows      []int
 	shipments []NewShipment
 	events    []NewEvent
@@ -194,21 +185,26 @@ type importBatch struct {
 
 // add parses one row; a row with errors is reported and not written.
 func (b *importBatch) add(ctx context.Context, row int, v map[string]string) error {
+	var bad []RowError
 	for name, val := range v {
 		if !utf8.ValidString(val) {
-			b.invalid(row, []RowError{{Row: row, Column: name, Reason: "not valid UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8\")"}})
-			return nil
+			bad = append(bad, RowError{Row: row, Column: name, Reason: notUTF8})
 		}
+	}
+	if len(bad) > 0 {
+		sort.Slice(bad, func(i, j int) bool { return bad[i].Column < bad[j].Column })
+		b.invalid(row, bad)
+		return nil
 	}
 	var errs []RowError
 	if b.kind == ImportShipments {
-		ns, parseErrs := parseShipmentRow(row, v)
+		ns, parseErrs := parseShipmentRow(row, v, b.date1904)
 		errs = mergeErrors(parseErrs, fieldErrors(row, dropShipperName(ns.Normalize(b.now))))
 		if len(errs) == 0 {
 			b.shipments = append(b.shipments, ns)
 		}
 	} else {
-		ne, parseErrs := parseEventRow(row, v)
+		ne, parseErrs := parseEventRow(row, v, b.date1904)
 		if len(parseErrs) == 0 {
 			errs = fieldErrors(row, ne.Normalize(b.now))
 		} else { // Normalize would only repeat "occurred_at is required"
@@ -253,12 +249,15 @@ func (b *importBatch) invalid(row int, errs []RowError) {
 
 // flush writes the pending rows. It writes even when an all-or-nothing import has already
 // failed (the transaction is rolled back at the end) so that checks only the database can
-// make, such as unknown tracking numbers, are reported for the whole file in one run.
+// make are reported for the whole file in one run and stay right: unknown tracking numbers,
+// and shippers that an earlier batch of the same file introduced by name.
 func (b *importBatch) flush(ctx context.Context) error {
 	defer func() { b.rows, b.shipments, b.events = b.rows[:0], b.shipments[:0], b.events[:0] }()
 	if len(b.rows) == 0 {
 		return nil
 	}
+	// The rows are normalized already (add did it to name the bad columns), so they skip
+	// createShipmentsTx's and recordEventsTx's second pass of the same checks.
 	all := make([]int, len(b.rows))
 	for i := range all {
 		all[i] = i

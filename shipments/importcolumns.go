@@ -2,9 +2,13 @@ package shipments
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"lcrm/customers"
 )
@@ -86,7 +90,7 @@ func mapHeader(header []string, cols map[string]column) (map[string]int, []strin
 	return idx, missing
 }
 
-func parseShipmentRow(row int, v map[string]string) (NewShipment, []RowError) {
+func parseShipmentRow(row int, v map[string]string, date1904 bool) (NewShipment, []RowError) {
 	var errs []RowError
 	num := func(col string) int64 {
 		if v[col] == "" {
@@ -112,7 +116,7 @@ func parseShipmentRow(row int, v map[string]string) (NewShipment, []RowError) {
 		if v[col] == "" {
 			continue
 		}
-		t, err := parseImportTime(v[col])
+		t, err := parseImportTime(v[col], date1904)
 		if err != nil {
 			errs = append(errs, RowError{row, col, err.Error()})
 			continue
@@ -126,13 +130,13 @@ func parseShipmentRow(row int, v map[string]string) (NewShipment, []RowError) {
 	return ns, errs
 }
 
-func parseEventRow(row int, v map[string]string) (NewEvent, []RowError) {
+func parseEventRow(row int, v map[string]string, date1904 bool) (NewEvent, []RowError) {
 	ne := NewEvent{TrackingNo: v["tracking_no"], Event: Event{Key: v["event_id"], Code: Code(strings.ToLower(v["code"])),
 		Location: v["location"], Note: v["note"], SignedBy: v["signed_by"]}}
 	if v["occurred_at"] == "" {
 		return ne, []RowError{{row, "occurred_at", "is required"}}
 	}
-	t, err := parseImportTime(v["occurred_at"])
+	t, err := parseImportTime(v["occurred_at"], date1904)
 	if err != nil {
 		return ne, []RowError{{row, "occurred_at", err.Error()}}
 	}
@@ -166,4 +170,26 @@ func fieldErrors(row int, err error) []RowError {
 		out = append(out, RowError{Row: row, Column: col, Reason: f.Message})
 	}
 	return out
+}
+
+// parseImportTime reads RFC 3339, "2006-01-02 15:04[:05]" or "2006/01/02 15:04[:05]" in
+// Asia/Shanghai, a date alone, or an Excel serial number (from .xlsx date cells, counted
+// from 1904 in workbooks that say so).
+func parseImportTime(s string, date1904 bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006/01/02 15:04:05", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
+		if t, err := time.ParseInLocation(layout, s, DefaultZone); err == nil {
+			return t, nil
+		}
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 1 && f < 2958466 {
+		t, err := excelize.ExcelDateToTime(f, date1904)
+		if err == nil {
+			// Excel serials carry no zone: they are wall-clock times in Asia/Shanghai.
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, DefaultZone), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (use 2026-11-22T08:30:00+08:00 or 2026-11-22 08:30)", s)
 }

@@ -61,16 +61,28 @@ func invalidResult(i int, tn string, err error) ItemResult {
 // "exists" and left unchanged, so a retried batch creates nothing twice. Invalid items are
 // reported and skipped; valid ones are stored.
 func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]ItemResult, error) {
-	results := make([]ItemResult, len(items))
-	valid := normalizeShipments(items, st.now(), results)
-	if len(valid) == 0 {
-		return results, nil
-	}
+	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
-		return st.createValid(ctx, tx, items, valid, results)
+		var err error
+		results, err = st.createShipmentsTx(ctx, tx, items, st.now())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shipments: create: %w", err)
+	}
+	return results, nil
+}
+
+// createShipmentsTx is CreateShipments inside the caller's transaction: it normalizes the
+// items as of now, reports the invalid ones and stores the rest.
+func (st *Store) createShipmentsTx(ctx context.Context, tx pgx.Tx, items []NewShipment, now time.Time) ([]ItemResult, error) {
+	results := make([]ItemResult, len(items))
+	valid := normalizeShipments(items, now, results)
+	if len(valid) == 0 {
+		return results, nil
+	}
+	if err := st.createValid(ctx, tx, items, valid, results); err != nil {
+		return nil, err
 	}
 	return results, nil
 }
@@ -258,16 +270,28 @@ SELECT tracking_no FROM ins`,
 // The touched shipments are locked in id order first, so concurrent batches for the same
 // shipment serialise instead of deriving from each other's half-written state.
 func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemResult, error) {
-	results := make([]ItemResult, len(events))
-	valid := normalizeEvents(events, st.now(), results)
-	if len(valid) == 0 {
-		return results, nil
-	}
+	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
-		return recordValid(ctx, tx, events, valid, results)
+		var err error
+		results, err = st.recordEventsTx(ctx, tx, events, st.now())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shipments: record events: %w", err)
+	}
+	return results, nil
+}
+
+// recordEventsTx is RecordEvents inside the caller's transaction: it normalizes the events
+// as of now, reports the invalid ones and stores the rest.
+func (st *Store) recordEventsTx(ctx context.Context, tx pgx.Tx, events []NewEvent, now time.Time) ([]ItemResult, error) {
+	results := make([]ItemResult, len(events))
+	valid := normalizeEvents(events, now, results)
+	if len(valid) == 0 {
+		return results, nil
+	}
+	if err := recordValid(ctx, tx, events, valid, results); err != nil {
+		return nil, err
 	}
 	return results, nil
 }
