@@ -72,10 +72,38 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	c.Status(e.Status)
 	if wantsJSON(c) {
-		return c.JSON(fiber.Map{"error": fiber.Map{"code": e.Code, "message": e.Message, "fields": fieldsJSON(e.Fields)}})
+		msg := e.Message
+		if strings.HasPrefix(msg, "error.") { // a page error reached by an API client
+			msg = s.web.message("en", msg)
+		}
+		return c.JSON(fiber.Map{"error": fiber.Map{"code": e.Code, "message": msg, "fields": fieldsJSON(e.Fields)}})
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-	return c.SendString(e.Message)
+	key := e.Message
+	if !strings.HasPrefix(key, "error.") {
+		key = pageErrorKey(e.Status)
+	}
+	if err := s.render(c, "error", fiber.Map{"Message": key}); err != nil {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.SendString(e.Message)
+	}
+	return nil
+}
+
+// pageErrorKey picks the translated explanation for a status shown on a web page.
+func pageErrorKey(status int) string {
+	switch {
+	case status == fiber.StatusNotFound:
+		return "error.not_found"
+	case status == fiber.StatusForbidden:
+		return "error.forbidden"
+	case status == fiber.StatusTooManyRequests:
+		return "error.rate_limited"
+	case status >= 500:
+		return "error.internal"
+	case status == fiber.StatusUnprocessableEntity:
+		return "error.invalid"
+	}
+	return "error.bad_request"
 }
 
 // wantsJSON reports whether the client is an API client rather than a browser page.

@@ -5,15 +5,20 @@ package portal
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ansrivas/fiberprometheus/v2"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"lcrm/accounts"
 	"lcrm/customers"
+	"lcrm/internal/ratelimit"
 	"lcrm/shipments"
 )
 
@@ -23,6 +28,8 @@ type Deps struct {
 	Customers *customers.Store
 	Accounts  *accounts.Store
 	Log       *slog.Logger
+	// Limiter keeps rate-limit counters shared by all instances.
+	Limiter *ratelimit.Limiter
 	// Ready reports whether the database is reachable and its schema current (/readyz).
 	Ready func(ctx context.Context) error
 }
@@ -35,6 +42,9 @@ type Config struct {
 	Zone *time.Location
 	// MaxUploadBytes bounds import uploads.
 	MaxUploadBytes int
+	// Secret signs links and tokens (survey links); random per process when empty, so set
+	// it (LCRM_SESSION_KEY) when several instances serve one site.
+	Secret []byte
 }
 
 // Server is the HTTP application with its dependencies.
@@ -43,6 +53,9 @@ type Server struct {
 	deps Deps
 	cfg  Config
 	log  *slog.Logger
+	web  *web
+	// secure is true when the public URL is https: cookies get the Secure flag.
+	secure bool
 }
 
 // New builds the Fiber application with every route.
@@ -57,7 +70,17 @@ func New(deps Deps, cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{deps: deps, cfg: cfg, log: log}
+	if len(cfg.Secret) == 0 {
+		cfg.Secret = make([]byte, 32)
+		if _, err := rand.Read(cfg.Secret); err != nil {
+			panic(err)
+		}
+	}
+	w, err := newWeb(cfg.Zone)
+	if err != nil {
+		panic(err) // templates and catalogues are embedded: a failure is a build defect
+	}
+	s := &Server{deps: deps, cfg: cfg, log: log, web: w, secure: strings.HasPrefix(cfg.PublicURL, "https://")}
 	s.App = fiber.New(fiber.Config{
 		AppName:               "lcrm",
 		Immutable:             true, // handlers may keep request strings
@@ -73,6 +96,14 @@ func New(deps Deps, cfg Config) *Server {
 	prom.RegisterAt(s.App, "/metrics")
 	s.App.Use(prom.Middleware)
 	s.App.Use(s.accessLog)
+	s.App.Use(s.securityHeaders)
+	s.App.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 86400}))
+	s.App.Use(func(c *fiber.Ctx) error { // forms everywhere but the API and webhooks
+		if p := c.Path(); strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") {
+			return c.Next()
+		}
+		return s.checkCSRF(c)
+	})
 	s.routes()
 	return s
 }
@@ -89,6 +120,23 @@ func (s *Server) routes() {
 	authed.Get("/shipments/:no", s.apiGetShipment)
 	authed.Post("/events", s.apiRecordEvents)
 	authed.Post("/import/:kind", s.apiImport)
+
+	s.App.Get("/", s.home)
+	s.App.Get("/track", s.trackMany)
+	s.App.Get("/track/:no", s.trackOne)
+	s.App.Post("/track/:no/verify", s.verify)
+	s.App.Get("/login", s.loginPage)
+	s.App.Post("/login", s.login)
+	s.App.Post("/logout", s.logout)
+
+	shipper := s.App.Group("/shipper", s.requireRole(accounts.RoleShipper))
+	shipper.Get("/", s.shipperList)
+	shipper.Get("/shipments/:no", s.shipperDetail)
+	shipper.Get("/export.xlsx", s.shipperExport)
+	shipper.Get("/keys", s.shipperKeys)
+	shipper.Post("/keys", s.shipperCreateKey)
+	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
+
 }
 
 // accessLog writes one structured line per request.

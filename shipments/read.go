@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -47,29 +45,12 @@ func (st *Store) Get(ctx context.Context, trackingNo string) (*Detail, error) {
 	if err != nil {
 		return nil, ErrNotFound
 	}
-	var d Detail
-	s, sh, c := &d.Shipment, &d.Shipper, &d.Consignee
-	var keys, codes, locs, notes, signers []string
-	var ats []time.Time
-	err = st.pool.QueryRow(ctx, detailSQL, tn).Scan(
-		&s.ID, &s.TrackingNo, &s.ServiceLevel, &s.OriginCity, &s.Dest.Province, &s.Dest.City,
-		&s.Dest.District, &s.Dest.Street, &s.Dest.PostalCode, &s.WeightG, &s.DeclaredValueFen,
-		&s.PromisedAt, &s.CreatedAt, &s.Status, &s.PickedUpAt, &s.ArrivedAtStationAt,
-		&s.OutForDeliveryAt, &s.DeliveredAt, &s.SignedBy, &s.SignedAt, &s.PODURL, &s.LastEventAt,
-		&sh.ID, &sh.Code, &sh.Name, &sh.ContactName, &sh.Phone, &sh.Email, &sh.Tier, &sh.TimeZone, &sh.Locale,
-		&c.ID, &c.Name, &c.Phone, &c.Email, &c.Address.Province, &c.Address.City, &c.Address.District, &c.Address.Street, &c.Address.PostalCode,
-		&keys, &codes, &ats, &locs, &notes, &signers)
+	d, err := scanDetail(st.pool.QueryRow(ctx, detailSQL, tn))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("shipments: get %s: %w", tn, err)
 	}
-	s.ShipperID, s.ConsigneeID = sh.ID, c.ID
-	d.Events = make([]Event, len(keys))
-	for i := range keys {
-		d.Events[i] = Event{Key: keys[i], Code: Code(codes[i]), OccurredAt: ats[i], Location: locs[i], Note: notes[i], SignedBy: signers[i]}
-	}
-	sort.SliceStable(d.Events, func(i, j int) bool { return Less(d.Events[i], d.Events[j]) })
-	return &d, nil
+	return d, nil
 }

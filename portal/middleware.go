@@ -1,0 +1,207 @@
+package portal
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/language"
+
+	"lcrm/accounts"
+)
+
+// Cookie names.
+const (
+	cookieLang     = "lcrm_lang"
+	cookieCSRF     = "lcrm_csrf"
+	cookieSession  = "lcrm_session"
+	cookieVerified = "lcrm_verified"
+)
+
+// csp allows nothing but this site: no inline script, no third-party host.
+const csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", csp)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	if s.secure {
+		c.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	return c.Next()
+}
+
+// cookie sets a cookie with the site's flags: HttpOnly, SameSite=Lax, Secure on https.
+func (s *Server) cookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: s.secure,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
+}
+
+// lang picks the page language: ?lang= (remembered in a cookie), the cookie, then
+// Accept-Language; Simplified Chinese by default.
+func (s *Server) lang(c *fiber.Ctx) string {
+	if l, ok := c.Locals("lang").(string); ok {
+		return l
+	}
+	pick := ""
+	if q := c.Query("lang"); q == "en" || q == "zh" {
+		pick = q
+		s.cookie(c, cookieLang, q, 365*24*time.Hour)
+	} else if ck := c.Cookies(cookieLang); ck == "en" || ck == "zh" {
+		pick = ck
+	} else {
+		tag, _ := language.MatchStrings(langMatcher, c.Get(fiber.HeaderAcceptLanguage))
+		base, _ := tag.Base()
+		pick = "zh"
+		if base.String() == "en" {
+			pick = "en"
+		}
+	}
+	c.Locals("lang", pick)
+	return pick
+}
+
+// csrfToken returns this browser's CSRF token, setting the cookie on first use.
+func (s *Server) csrfToken(c *fiber.Ctx) string {
+	if t, ok := c.Locals("csrf").(string); ok {
+		return t
+	}
+	t := c.Cookies(cookieCSRF)
+	if len(t) != 43 {
+		t = randomToken()
+		s.cookie(c, cookieCSRF, t, 0)
+	}
+	c.Locals("csrf", t)
+	return t
+}
+
+// checkCSRF refuses a form post whose _csrf field does not match the browser's cookie
+// (double-submit: works on every instance without shared state; SameSite=Lax helps too).
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Next()
+	}
+	form := c.FormValue("_csrf")
+	if form == "" {
+		form = c.Get("X-CSRF-Token")
+	}
+	ck := c.Cookies(cookieCSRF)
+	if ck == "" || subtle.ConstantTimeCompare([]byte(form), []byte(ck)) != 1 {
+		return &Error{Status: fiber.StatusForbidden, Code: "csrf", Message: "error.csrf"}
+	}
+	return c.Next()
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// currentUser returns the logged-in user, or nil; it reads the session once per request.
+func (s *Server) currentUser(c *fiber.Ctx) *accounts.User {
+	if u, ok := c.Locals("user").(*accounts.User); ok {
+		return u
+	}
+	var u *accounts.User
+	if id := c.Cookies(cookieSession); id != "" && s.deps.Accounts != nil {
+		u, _ = s.deps.Accounts.SessionUser(c.UserContext(), id)
+	}
+	c.Locals("user", u)
+	return u
+}
+
+// requireRole admits logged-in users with one of roles (a staff role admits the roles
+// above it too); others go to the login page, or get 403 when logged in.
+func (s *Server) requireRole(roles ...accounts.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := s.currentUser(c)
+		if u == nil {
+			return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+		}
+		for _, r := range roles {
+			if u.Role == r || (r != accounts.RoleShipper && u.Role.AtLeast(r)) {
+				return c.Next()
+			}
+		}
+		return &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "error.forbidden"}
+	}
+}
+
+// limit counts one attempt for key; past n per window it answers 429.
+func (s *Server) limit(c *fiber.Ctx, key string, n int, window time.Duration) error {
+	if s.deps.Limiter == nil {
+		return nil
+	}
+	ok, retry, err := s.deps.Limiter.Allow(c.UserContext(), key, n, window)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
+		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
+	}
+	return nil
+}
+
+// Verified parcels: a signed cookie lists shipment ids this browser proved it knows (last 4
+// phone digits) with an expiry each. Signed with the site secret, so any instance trusts it.
+const verifyFor = 30 * time.Minute
+
+func (s *Server) sign(payload string) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// verifiedIDs returns the shipment ids this browser may see unmasked now.
+func (s *Server) verifiedIDs(c *fiber.Ctx) map[int64]time.Time {
+	out := map[int64]time.Time{}
+	payload, sig, ok := strings.Cut(c.Cookies(cookieVerified), ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return out
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return out
+	}
+	now := time.Now()
+	for _, item := range strings.Split(string(raw), ",") {
+		id, exp, _ := strings.Cut(item, ":")
+		n, err1 := strconv.ParseInt(id, 10, 64)
+		e, err2 := strconv.ParseInt(exp, 10, 64)
+		if err1 == nil && err2 == nil && time.Unix(e, 0).After(now) {
+			out[n] = time.Unix(e, 0)
+		}
+	}
+	return out
+}
+
+// grantVerified adds a shipment to this browser's verified list (at most 20 kept).
+func (s *Server) grantVerified(c *fiber.Ctx, shipmentID int64) {
+	ids := s.verifiedIDs(c)
+	ids[shipmentID] = time.Now().Add(verifyFor)
+	var parts []string
+	for id, exp := range ids {
+		if len(parts) < 20 {
+			parts = append(parts, strconv.FormatInt(id, 10)+":"+strconv.FormatInt(exp.Unix(), 10))
+		}
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ",")))
+	s.cookie(c, cookieVerified, payload+"."+s.sign(payload), verifyFor)
+}
+
+// isVerified reports whether this browser may see shipment id unmasked.
+func (s *Server) isVerified(c *fiber.Ctx, id int64) bool {
+	_, ok := s.verifiedIDs(c)[id]
+	return ok
+}

@@ -1,0 +1,148 @@
+package portal
+
+import (
+	"crypto/subtle"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/customers"
+	"lcrm/shipments"
+)
+
+// Public lookup limits: per client address, and wrong verification answers per parcel.
+const (
+	lookupsPerMinute  = 60
+	wrongAnswersLimit = 5
+)
+
+// step is one box of the progress bar.
+type step struct {
+	Code string
+	Done bool
+}
+
+var stepCodes = []shipments.Code{shipments.Created, shipments.PickedUp, shipments.InTransit, shipments.ArrivedAtStation, shipments.OutForDelivery, shipments.Delivered}
+
+// trackResult is one number's answer on the tracking page.
+type trackResult struct {
+	Number, Status, Origin, Dest                         string
+	Found, Late, Verified, VerifyFailed                  bool
+	Steps                                                []step
+	Promised                                             time.Time
+	Delivered                                            *time.Time
+	SignedBy, ConsigneeName, ConsigneePhone, ShipperName string
+	Address                                              string
+	Events                                               []shipments.Event
+}
+
+func progress(d *shipments.Detail) []step {
+	reached := map[shipments.Code]bool{}
+	for _, e := range d.Events {
+		reached[e.Code] = true
+	}
+	if d.Status == shipments.Delivered {
+		for _, c := range stepCodes {
+			reached[c] = true
+		}
+	}
+	// A later step implies the earlier ones, even when a scan was missed.
+	out := make([]step, len(stepCodes))
+	seenLater := false
+	for i := len(stepCodes) - 1; i >= 0; i-- {
+		seenLater = seenLater || reached[stepCodes[i]]
+		out[i] = step{Code: string(stepCodes[i]), Done: seenLater}
+	}
+	return out
+}
+
+// result builds one number's view: masked unless this browser verified the parcel.
+func (s *Server) result(c *fiber.Ctx, number string, d *shipments.Detail) trackResult {
+	if d == nil {
+		return trackResult{Number: number}
+	}
+	r := trackResult{Number: d.TrackingNo, Found: true, Status: string(d.Status), Origin: d.OriginCity, Dest: d.Dest.City,
+		Late: d.Late(time.Now()), Steps: progress(d), Promised: d.PromisedAt, Delivered: d.DeliveredAt, Events: d.Events,
+		Verified: s.isVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1"}
+	if r.Verified {
+		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Consignee.Name, d.Consignee.Phone, d.Shipper.Name
+		r.Address = strings.Join([]string{d.Dest.Province, d.Dest.City, d.Dest.District, d.Dest.Street}, " ")
+	} else {
+		r.SignedBy, r.ConsigneeName = customers.MaskName(d.SignedBy), customers.MaskName(d.Consignee.Name)
+		r.ConsigneePhone, r.ShipperName = customers.MaskPhone(d.Consignee.Phone), customers.MaskName(d.Shipper.Name)
+	}
+	return r
+}
+
+// home is the search page.
+func (s *Server) home(c *fiber.Ctx) error {
+	return s.render(c, "home", "")
+}
+
+// trackMany answers GET /track?q=…: up to 20 numbers in one query.
+func (s *Server) trackMany(c *fiber.Ctx) error {
+	numbers := shipments.SplitNumbers(c.Query("q"))
+	if len(numbers) == 0 {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	if err := s.limit(c, "lookup:"+c.IP(), lookupsPerMinute, time.Minute); err != nil {
+		return err
+	}
+	found, err := s.deps.Shipments.GetMany(c.UserContext(), numbers)
+	if err != nil {
+		return err
+	}
+	results := make([]trackResult, len(numbers))
+	for i, n := range numbers {
+		results[i] = s.result(c, n, found[n])
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, "track", fiber.Map{"Query": strings.Join(numbers, " "), "Results": results})
+}
+
+// trackOne answers the shareable GET /track/:no.
+func (s *Server) trackOne(c *fiber.Ctx) error {
+	if err := s.limit(c, "lookup:"+c.IP(), lookupsPerMinute, time.Minute); err != nil {
+		return err
+	}
+	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
+	d, err := s.deps.Shipments.Get(c.UserContext(), number)
+	if err != nil && err != shipments.ErrNotFound {
+		return err
+	}
+	if d == nil {
+		c.Status(fiber.StatusNotFound)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, "track", fiber.Map{"Query": number, "Results": []trackResult{s.result(c, number, d)}, "Sub": c.Query("sub")})
+}
+
+// verify handles POST /track/:no/verify: the last 4 digits of the consignee's or the
+// shipper's phone unlock full detail for this browser. Wrong answers are limited per
+// parcel; the answer never says which part was wrong, and an unknown number behaves like a
+// wrong answer.
+func (s *Server) verify(c *fiber.Ctx) error {
+	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
+	key := "verify:" + number
+	if n, err := s.deps.Limiter.Count(c.UserContext(), key, time.Hour); err != nil {
+		return err
+	} else if n >= wrongAnswersLimit {
+		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
+	}
+	guess := strings.TrimSpace(c.FormValue("last4"))
+	d, err := s.deps.Shipments.Get(c.UserContext(), number)
+	if err != nil && err != shipments.ErrNotFound {
+		return err
+	}
+	if d != nil && len(guess) == 4 && (same(guess, customers.PhoneLast4(d.Consignee.Phone)) || same(guess, customers.PhoneLast4(d.Shipper.Phone))) {
+		s.grantVerified(c, d.ID)
+		return c.Redirect("/track/"+d.TrackingNo, fiber.StatusSeeOther)
+	}
+	if err := s.limit(c, key, wrongAnswersLimit, time.Hour); err != nil {
+		return err
+	}
+	return c.Redirect("/track/"+urlPathEscape(number)+"?vf=1", fiber.StatusSeeOther)
+}
+
+func same(a, b string) bool { return b != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -1,0 +1,166 @@
+package portal
+
+// The web side of the portal: server-rendered pages, bilingual (Simplified Chinese by
+// default, English), working without JavaScript.
+//
+// How to add a page:
+//   - Write portal/templates/NAME.html containing {{define "title"}} and {{define "content"}}
+//     (those two names are per page: every page is parsed into its own set together with
+//     layout.html, so names never clash). Any other {{define}} must start with NAME_.
+//   - Every visible string goes through {{t "key"}} (or {{t "key" "Name" .X}} with data)
+//     with the key in both portal/i18n/active.zh.json and active.en.json. Pages are parsed
+//     once per language at start-up, so translation costs nothing per request.
+//   - Render with s.render(c, "NAME", data); the template sees .D (your data), .Lang,
+//     .CSRF (put <input type="hidden" name="_csrf" value="{{.CSRF}}"> in every POST form),
+//     .User (the logged-in user or nil), .Path and .Query.
+//   - Protect a route with s.requireRole(accounts.RoleShipper) (or a staff role: each role
+//     includes the ones below it). Limit it with s.limit(c, key, n, window).
+//   - Handlers return errors; handleError renders them as a translated error page.
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed templates/layout.html templates/home.html templates/track.html templates/error.html templates/login.html templates/shipper*.html
+var templateFS embed.FS
+
+//go:embed i18n/*.json
+var catalogFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Languages the public pages speak; the first is the default.
+var languages = []language.Tag{language.Chinese, language.English}
+
+var langMatcher = language.NewMatcher(languages)
+
+// langCode is the short code used in URLs and cookies.
+func langCode(t language.Tag) string {
+	if t == language.English {
+		return "en"
+	}
+	return "zh"
+}
+
+// web holds the parsed pages per language and the translation bundle.
+type web struct {
+	bundle *i18n.Bundle
+	pages  map[string]map[string]*template.Template // lang -> page -> template
+	zone   *time.Location
+}
+
+func newWeb(zone *time.Location) (*web, error) {
+	b := i18n.NewBundle(language.Chinese)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	for _, f := range []string{"i18n/active.zh.json", "i18n/active.en.json"} {
+		if _, err := b.LoadMessageFileFS(catalogFS, f); err != nil {
+			return nil, fmt.Errorf("portal: load %s: %w", f, err)
+		}
+	}
+	w := &web{bundle: b, pages: map[string]map[string]*template.Template{}, zone: zone}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, tag := range languages {
+		lang := langCode(tag)
+		w.pages[lang] = map[string]*template.Template{}
+		funcs := w.funcs(i18n.NewLocalizer(b, tag.String()))
+		for _, n := range names {
+			page := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+			if page == "layout" {
+				continue
+			}
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+			if err != nil {
+				return nil, fmt.Errorf("portal: parse %s: %w", n, err)
+			}
+			w.pages[lang][page] = t
+		}
+	}
+	return w, nil
+}
+
+// funcs are the template helpers bound to one language.
+func (w *web) funcs(loc *i18n.Localizer) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string, args ...any) string {
+			cfg := &i18n.LocalizeConfig{MessageID: key}
+			if len(args) > 1 {
+				data := map[string]any{}
+				for i := 0; i+1 < len(args); i += 2 {
+					data[fmt.Sprint(args[i])] = args[i+1]
+				}
+				cfg.TemplateData = data
+			}
+			s, err := loc.Localize(cfg)
+			if err != nil {
+				return key // a missing key shows itself; the catalogue test catches it
+			}
+			return s
+		},
+		"time": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				return v.In(w.zone).Format("2006-01-02 15:04")
+			case *time.Time:
+				if v != nil {
+					return v.In(w.zone).Format("2006-01-02 15:04")
+				}
+			}
+			return ""
+		},
+		"datetimeLocal": func(t time.Time) string { return t.In(w.zone).Format("2006-01-02") },
+		"add":           func(a, b int) int { return a + b },
+	}
+}
+
+// view is what every page template receives.
+type view struct {
+	D     any
+	Lang  string
+	CSRF  string
+	User  any
+	Path  string
+	Query string
+}
+
+// render executes a page in the request's language and sends it as HTML.
+func (s *Server) render(c *fiber.Ctx, page string, data any) error {
+	lang := s.lang(c)
+	t := s.web.pages[lang][page]
+	if t == nil {
+		return fmt.Errorf("portal: no page %q", page)
+	}
+	v := view{D: data, Lang: lang, CSRF: s.csrfToken(c), Path: c.Path(), Query: string(c.Request().URI().QueryString())}
+	if u := s.currentUser(c); u != nil {
+		v.User = u
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return fmt.Errorf("portal: render %s: %w", page, err)
+	}
+	c.Type("html", "utf-8")
+	return c.Send(buf.Bytes())
+}
+
+// message returns one catalogue message in lang ("zh" or "en").
+func (w *web) message(lang, key string) string {
+	msg, err := i18n.NewLocalizer(w.bundle, lang).Localize(&i18n.LocalizeConfig{MessageID: key})
+	if err != nil {
+		return key
+	}
+	return msg
+}

@@ -1,0 +1,92 @@
+package shipments
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// MaxLookup is how many numbers one lookup may ask for.
+const MaxLookup = 20
+
+// SplitNumbers reads tracking numbers typed into one box, separated by spaces, commas
+// (also the Chinese comma), semicolons or new lines; it upper-cases, drops repeats and
+// keeps the typed order. Malformed entries are kept, so the page can say they were not
+// found. At most MaxLookup are returned.
+func SplitNumbers(input string) []string {
+	fields := strings.FieldsFunc(input, func(r rune) bool {
+		return r == ',' || r == '，' || r == ';' || r == '；' || r == '、' || r == ' ' || r == '\n' || r == '\r' || r == '\t' || r == '　'
+	})
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range fields {
+		f = strings.ToUpper(strings.TrimSpace(f))
+		if f == "" || seen[f] || len(f) > 40 {
+			continue
+		}
+		seen[f] = true
+		out = append(out, f)
+		if len(out) == MaxLookup {
+			break
+		}
+	}
+	return out
+}
+
+// GetMany returns the shipments of the given numbers that exist, keyed by their normalized
+// number, in one SQL round trip.
+func (st *Store) GetMany(ctx context.Context, numbers []string) (map[string]*Detail, error) {
+	var valid []string
+	for _, n := range numbers {
+		if tn, err := NormalizeTrackingNo(n); err == nil {
+			valid = append(valid, tn)
+		}
+	}
+	out := map[string]*Detail{}
+	if len(valid) == 0 {
+		return out, nil
+	}
+	rows, err := st.pool.Query(ctx, strings.Replace(detailSQL, "WHERE s.tracking_no = $1", "WHERE s.tracking_no = ANY($1)", 1), valid)
+	if err != nil {
+		return nil, fmt.Errorf("shipments: get many: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDetail(rows)
+		if err != nil {
+			return nil, fmt.Errorf("shipments: get many: %w", err)
+		}
+		out[d.TrackingNo] = d
+	}
+	return out, rows.Err()
+}
+
+// scanDetail reads one row of detailSQL.
+func scanDetail(row pgx.Row) (*Detail, error) {
+	var d Detail
+	s, sh, c := &d.Shipment, &d.Shipper, &d.Consignee
+	var keys, codes, locs, notes, signers []string
+	var ats []time.Time
+	err := row.Scan(
+		&s.ID, &s.TrackingNo, &s.ServiceLevel, &s.OriginCity, &s.Dest.Province, &s.Dest.City,
+		&s.Dest.District, &s.Dest.Street, &s.Dest.PostalCode, &s.WeightG, &s.DeclaredValueFen,
+		&s.PromisedAt, &s.CreatedAt, &s.Status, &s.PickedUpAt, &s.ArrivedAtStationAt,
+		&s.OutForDeliveryAt, &s.DeliveredAt, &s.SignedBy, &s.SignedAt, &s.PODURL, &s.LastEventAt,
+		&sh.ID, &sh.Code, &sh.Name, &sh.ContactName, &sh.Phone, &sh.Email, &sh.Tier, &sh.TimeZone, &sh.Locale,
+		&c.ID, &c.Name, &c.Phone, &c.Email, &c.Address.Province, &c.Address.City, &c.Address.District, &c.Address.Street, &c.Address.PostalCode,
+		&keys, &codes, &ats, &locs, &notes, &signers)
+	if err != nil {
+		return nil, err
+	}
+	s.ShipperID, s.ConsigneeID = sh.ID, c.ID
+	d.Events = make([]Event, len(keys))
+	for i := range keys {
+		d.Events[i] = Event{Key: keys[i], Code: Code(codes[i]), OccurredAt: ats[i], Location: locs[i], Note: notes[i], SignedBy: signers[i]}
+	}
+	sort.SliceStable(d.Events, func(i, j int) bool { return Less(d.Events[i], d.Events[j]) })
+	return &d, nil
+}
