@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"lcrm/accounts"
 	"lcrm/demo"
 	"lcrm/internal/db"
 )
@@ -55,6 +56,39 @@ func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 	}
 	a.log.Info("demo data loaded", "shippers", sum.Shippers, "consignees", sum.Consignees,
 		"shipments", sum.Shipments, "events", sum.Events, "took", time.Since(start).Round(time.Millisecond))
+	return addDemoUsers(ctx, a)
+}
+
+// demoPassword is the password of every demo login; demo data is for trying lcrm out.
+const demoPassword = "lcrm-demo-2026"
+
+// addDemoUsers creates one login per role (the staff in one escalation ladder) and a
+// shipper login for the first demo shipper, unless they exist.
+func addDemoUsers(ctx context.Context, a *app) error {
+	var managerID int64
+	for _, r := range []accounts.Role{accounts.RoleAdmin, accounts.RoleManager, accounts.RoleSupervisor, accounts.RoleAgent} {
+		email := string(r) + "@demo.lcrm"
+		u, err := a.accounts.UserByEmail(ctx, email)
+		if err != nil {
+			u, err = a.accounts.CreateUser(ctx, accounts.NewUser{Email: email, Name: "Demo " + string(r), Role: r, Password: demoPassword, ManagerID: managerID})
+			if err != nil {
+				return err
+			}
+		}
+		managerID = u.ID
+	}
+	shippers, err := a.customers.ListShippers(ctx)
+	if err != nil || len(shippers) == 0 {
+		return err
+	}
+	if _, err := a.accounts.UserByEmail(ctx, "shipper@demo.lcrm"); err != nil {
+		if _, err := a.accounts.CreateUser(ctx, accounts.NewUser{Email: "shipper@demo.lcrm", Name: shippers[0].Name,
+			Role: accounts.RoleShipper, ShipperID: shippers[0].ID, Password: demoPassword}); err != nil {
+			return err
+		}
+	}
+	a.log.Info("demo logins (password "+demoPassword+")", "shipper", "shipper@demo.lcrm",
+		"staff", "agent@ supervisor@ manager@ admin@demo.lcrm")
 	return nil
 }
 

@@ -20,6 +20,8 @@ Usage:
   lcrm import shipments|events FILE [--skip-invalid]
                                             bulk import a .csv or .xlsx file
   lcrm apikey create NAME [--shipper CODE]  create an API key (printed once)
+  lcrm user add --email E --role ROLE [--name N] [--shipper CODE] [--manager EMAIL] [--password P]
+                                            create a login (password generated and printed when not given)
 
 Without DATABASE_URL, lcrm runs a private PostgreSQL in LCRM_DATA_DIR (./lcrm-data).
 `
@@ -31,6 +33,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"demo":    cmdDemo,
 	"import":  cmdImport,
 	"apikey":  cmdAPIKey,
+	"user":    cmdUser,
 }
 
 func main() {

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"lcrm/internal/ratelimit"
 	"lcrm/portal"
 )
 
@@ -38,7 +39,8 @@ func cmdServe(ctx context.Context, args []string) error {
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
-	}, portal.Config{PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone})
+		Limiter: ratelimit.New(a.pool),
+	}, portal.Config{PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey)})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App.Listen(*addr) }()
