@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	s.App.Get("/track", s.trackMany)
 	s.App.Get("/track/:no", s.trackOne)
 	s.App.Post("/track/:no/verify", s.verify)
+	s.App.Post("/track/:no/subscribe", s.subscribe)
 	s.App.Get("/login", s.loginPage)
 	s.App.Post("/login", s.login)
 	s.App.Post("/logout", s.logout)
@@ -137,6 +138,9 @@ func (s *Server) routes() {
 	shipper.Post("/keys", s.shipperCreateKey)
 	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
 
+	s.App.Get("/survey/:token", s.surveyPage)
+	s.App.Post("/survey/:token", s.surveySubmit)
+	s.App.Get("/survey/:token/thanks", s.surveyThanks)
 }
 
 // accessLog writes one structured line per request.
