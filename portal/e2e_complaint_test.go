@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"lcrm/customers"
-	"lcrm/portal"
 )
 
 // serveSelf starts a selfEnv's portal on a random loopback port and returns its base URL.
@@ -26,7 +25,7 @@ func serveSelf(t *testing.T, e *selfEnv) string {
 
 func TestE2EAnswerSurvey(t *testing.T) {
 	tab := newTab(t)
-	e := newSelfEnv(t, portal.Deps{})
+	e := newSelfEnv(t)
 	base := serveSelf(t, e)
 	link := base + "/survey/" + customers.SurveyToken(e.secret, e.shipID, time.Now().Add(72*time.Hour))
 	step(t, tab, "answer the survey",

@@ -6,11 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"lcrm/portal"
 )
 
 func TestSubscribe(t *testing.T) {
-	e := newSelfEnv(t, portal.Deps{})
+	e := newSelfEnv(t)
 	const path = "/track/SD300000000001/subscribe"
 	// Unverified: back to the tracking page, nothing stored, no form shown.
 	if status, loc, _ := e.send("POST", path, url.Values{"phone": {"13900139000"}}, ""); status != 303 || loc != "/track/SD300000000001" {

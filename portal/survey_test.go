@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/accounts"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
 	"lcrm/internal/testdb"
@@ -19,9 +20,9 @@ import (
 	"lcrm/shipments"
 )
 
-// selfEnv is a portal with a known secret, a PostgreSQL rate limiter and one shipment
-// (SD300000000001, consignee phone ending 8000), driven like one browser: it keeps the
-// cookies the server sets and holds testCSRF.
+// selfEnv is a portal with a known secret, a PostgreSQL rate limiter (more Deps through
+// options) and one shipment (SD300000000001, consignee phone ending 8000), driven like one
+// browser: it keeps the cookies the server sets and holds testCSRF.
 type selfEnv struct {
 	t       *testing.T
 	srv     *portal.Server
@@ -31,14 +32,19 @@ type selfEnv struct {
 	secret  []byte
 	shipID  int64
 	cookies map[string]string
+	acc     *accounts.Store // when an option set Deps.Accounts
 }
 
-func newSelfEnv(t *testing.T, deps portal.Deps) *selfEnv {
+func newSelfEnv(t *testing.T, opts ...func(*portal.Deps)) *selfEnv {
 	t.Helper()
 	pool := testdb.New(t)
 	e := &selfEnv{t: t, pool: pool, cus: customers.NewStore(pool), shp: shipments.NewStore(pool),
 		secret: []byte("page-test-secret"), cookies: map[string]string{}}
-	deps.Shipments, deps.Customers, deps.Limiter = e.shp, e.cus, ratelimit.New(pool)
+	deps := portal.Deps{Shipments: e.shp, Customers: e.cus, Limiter: ratelimit.New(pool)}
+	for _, o := range opts {
+		o(&deps)
+	}
+	e.acc = deps.Accounts
 	e.srv = portal.New(deps, portal.Config{PublicURL: "http://lcrm.test", Secret: e.secret})
 	ctx := context.Background()
 	if _, err := e.shp.CreateShipments(ctx, []shipments.NewShipment{{TrackingNo: "SD300000000001",
@@ -114,7 +120,7 @@ func (e *selfEnv) verify() {
 }
 
 func TestSurveyPages(t *testing.T) {
-	e := newSelfEnv(t, portal.Deps{})
+	e := newSelfEnv(t)
 	now := time.Now()
 	good := "/survey/" + customers.SurveyToken(e.secret, e.shipID, now.Add(72*time.Hour))
 	expired := "/survey/" + customers.SurveyToken(e.secret, e.shipID, now.Add(-time.Minute))
