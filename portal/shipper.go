@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -75,7 +76,11 @@ func (s *Server) shipperList(c *fiber.Ctx) error {
 		q.Set("page", strconv.Itoa(n))
 		return "/shipper?" + q.Encode()
 	}
-	data := fiber.Map{"ShipperName": sh.Name, "F": f, "Error": msg, "Statuses": shipments.Codes}
+	current, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	current.Del("page")
+	data := fiber.Map{"ShipperName": sh.Name, "F": f, "Error": msg, "Statuses": shipments.Codes,
+		// Re-encoded from parsed values, so it is safe to mark as a URL for the template.
+		"Export": template.URL("/shipper/export.xlsx?" + current.Encode())}
 	if len(rows) > pageSize {
 		rows = rows[:pageSize]
 		data["Next"] = page(f.Page + 1)
