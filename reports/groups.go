@@ -21,67 +21,24 @@ type Group struct {
 // DeliveredChange is the change in delivered shipments vs the previous period.
 func (g Group) DeliveredChange() int64 { return g.Current.Delivered - g.Previous.Delivered }
 
-// groupSQL groups shipments of [$1, $3) by %[2]s, splitting at $2 into previous and
-// current period; %[1]s is the filter.
-const groupSQL = `
-WITH c AS (
-    SELECT %[2]s AS key, count(*) FILTER (WHERE s.created_at >= $2) AS cur,
-           count(*) FILTER (WHERE s.created_at < $2) AS prev
-    FROM shipments s
-    WHERE s.created_at >= $1 AND s.created_at < $3 %[1]s
-    GROUP BY 1
-), d AS (
-    SELECT %[2]s AS key, s.delivered_at >= $2 AS cur, s.delivered_at <= s.promised_at AS on_time,
-           EXTRACT(EPOCH FROM s.delivered_at - s.out_for_delivery_at)::float8 AS lag, v.csat
-    FROM shipments s LEFT JOIN surveys v ON v.shipment_id = s.id
-    WHERE s.delivered_at >= $1 AND s.delivered_at < $3 %[1]s
-), g AS (
-    SELECT key,
-           count(*) FILTER (WHERE cur) AS del, count(*) FILTER (WHERE cur AND on_time) AS ot,
-           count(csat) FILTER (WHERE cur) AS sv, count(*) FILTER (WHERE cur AND csat >= 4) AS sat,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) FILTER (WHERE cur) AS lag,
-           count(*) FILTER (WHERE NOT cur) AS pdel, count(*) FILTER (WHERE NOT cur AND on_time) AS pot,
-           count(csat) FILTER (WHERE NOT cur) AS psv, count(*) FILTER (WHERE NOT cur AND csat >= 4) AS psat,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) FILTER (WHERE NOT cur) AS plag
-    FROM d GROUP BY key
-)
-SELECT %[3]s, COALESCE(c.cur, 0), COALESCE(g.del, 0), COALESCE(g.ot, 0), COALESCE(g.sv, 0),
-       COALESCE(g.sat, 0), g.lag, COALESCE(c.prev, 0), COALESCE(g.pdel, 0), COALESCE(g.pot, 0),
-       COALESCE(g.psv, 0), COALESCE(g.psat, 0), g.plag
-FROM c FULL JOIN g USING (key) %[4]s
-ORDER BY COALESCE(g.del, 0) DESC, 1`
-
-// groups runs groupSQL for p under f; key is the grouping expression, label the
-// leading output columns (key, code, name, tier) and join what they need.
-func (st *Store) groups(ctx context.Context, place string, p Period, f Filter, key, label, join string) ([]Group, error) {
-	if err := p.check(); err != nil {
-		return nil, err
-	}
-	prev := p.Previous()
-	cond, args := filterSQL(f, []any{prev.From, p.From, p.To})
-	q := fmt.Sprintf(groupSQL, cond, key, label, join)
-	return collect(ctx, st.pool, place, q, args, func(rows pgx.Rows) (Group, error) {
-		var g Group
-		var lag, plag *float64
-		err := rows.Scan(&g.Key, &g.Code, &g.Name, &g.Tier,
-			&g.Current.Created, &g.Current.Delivered, &g.Current.OnTime, &g.Current.Surveys, &g.Current.Satisfied, &lag,
-			&g.Previous.Created, &g.Previous.Delivered, &g.Previous.OnTime, &g.Previous.Surveys, &g.Previous.Satisfied, &plag)
-		g.Current.LagMedian, g.Previous.LagMedian = seconds(lag), seconds(plag)
-		return g, err
-	})
-}
-
 // ByShipper returns every shipper with shipments created or delivered in p or the
 // previous period, most deliveries first.
 func (st *Store) ByShipper(ctx context.Context, p Period, f Filter) ([]Group, error) {
-	return st.groups(ctx, "by shipper", p, f, "s.shipper_id",
-		"key::text, sh.code, sh.name, sh.tier", "JOIN shippers sh ON sh.id = key")
+	d, err := st.dashboard(ctx, p, f, true, byShipper)
+	if err != nil {
+		return nil, err
+	}
+	return d.Shippers, nil
 }
 
 // ByProvince returns every destination province with shipments created or delivered in
 // p or the previous period, most deliveries first.
 func (st *Store) ByProvince(ctx context.Context, p Period, f Filter) ([]Group, error) {
-	return st.groups(ctx, "by province", p, f, "s.dest_province", "key, '', key, ''", "")
+	d, err := st.dashboard(ctx, p, f, true, byProvince)
+	if err != nil {
+		return nil, err
+	}
+	return d.Provinces, nil
 }
 
 // ChurnShipper is a shipper whose recent volume fell under half its earlier pace.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -161,6 +162,7 @@ func TestKPIsAgainstRawRows(t *testing.T) {
 			checkTiles(t, "current", sum.Current, r.tiles(c.p, c.f))
 			checkTiles(t, "previous", sum.Previous, r.tiles(c.p.Previous(), c.f))
 			checkDaily(t, st, r, c.p, c.f)
+			checkDashboard(t, st, c.p, c.f)
 			checkGroups(t, st, r, c.p, c.f)
 			checkComments(t, st, r, c.p, c.f)
 		})
@@ -268,4 +270,27 @@ func checkComments(t *testing.T, st *reports.Store, r *raw, p reports.Period, f 
 		t.Fatal(err)
 	}
 	sameInt(t, "survey comments", n, want)
+}
+
+// checkDashboard checks that the one-query dashboard gives exactly what the separate
+// calls (each checked against the oracle) give.
+func checkDashboard(t *testing.T, st *reports.Store, p reports.Period, f reports.Filter) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := st.Dashboard(ctx, p, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := st.Summary(ctx, p, f)
+	days, _ := st.Daily(ctx, p, f)
+	shippers, _ := st.ByShipper(ctx, p, f)
+	provinces, _ := st.ByProvince(ctx, p, f)
+	for _, x := range []struct {
+		what      string
+		got, want any
+	}{{"summary", d.Summary, sum}, {"days", d.Days, days}, {"shippers", d.Shippers, shippers}, {"provinces", d.Provinces, provinces}} {
+		if !reflect.DeepEqual(x.got, x.want) {
+			t.Errorf("Dashboard %s differs from the separate call", x.what)
+		}
+	}
 }

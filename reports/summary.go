@@ -2,10 +2,7 @@ package reports
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Tiles are the headline KPIs of one period (see Definitions for each).
@@ -42,51 +39,13 @@ type Summary struct {
 	Current, Previous      Tiles
 }
 
-// summarySQL computes the tiles of [$1, $2); %s is the filter.
-const summarySQL = `
-WITH d AS (
-    SELECT s.delivered_at <= s.promised_at AS on_time,
-           EXTRACT(EPOCH FROM s.delivered_at - s.out_for_delivery_at)::float8 AS lag,
-           v.csat, v.nps
-    FROM shipments s LEFT JOIN surveys v ON v.shipment_id = s.id
-    WHERE s.delivered_at >= $1 AND s.delivered_at < $2 %[1]s
-)
-SELECT (SELECT count(*) FROM shipments s WHERE s.created_at >= $1 AND s.created_at < $2 %[1]s),
-       count(*), count(*) FILTER (WHERE on_time),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY lag),
-       count(csat), count(*) FILTER (WHERE csat >= 4), avg(csat)::float8,
-       count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6),
-       count(csat) FILTER (WHERE on_time), count(*) FILTER (WHERE on_time AND csat >= 4),
-       count(csat) FILTER (WHERE NOT on_time), count(*) FILTER (WHERE NOT on_time AND csat >= 4)
-FROM d`
-
-// Summary returns the tiles of p and of p.Previous() under f, in one round trip.
+// Summary returns the tiles of p and of p.Previous() under f.
 func (st *Store) Summary(ctx context.Context, p Period, f Filter) (*Summary, error) {
-	if err := p.check(); err != nil {
+	d, err := st.dashboard(ctx, p, f, true, byTotal)
+	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{Period: p, PreviousPeriod: p.Previous()}
-	var b pgx.Batch
-	for _, q := range []struct {
-		p Period
-		t *Tiles
-	}{{sum.Period, &sum.Current}, {sum.PreviousPeriod, &sum.Previous}} {
-		cond, args := filterSQL(f, []any{q.p.From, q.p.To})
-		t := q.t
-		b.Queue(fmt.Sprintf(summarySQL, cond), args...).QueryRow(func(row pgx.Row) error {
-			var med, p90 *float64
-			err := row.Scan(&t.Created, &t.Delivered, &t.OnTime, &med, &p90, &t.Surveys,
-				&t.Satisfied, &t.CSATMean, &t.Promoters, &t.Detractors,
-				&t.SurveysOnTime, &t.SatisfiedOnTime, &t.SurveysLate, &t.SatisfiedLate)
-			t.LagMedian, t.LagP90 = seconds(med), seconds(p90)
-			return err
-		})
-	}
-	if err := st.pool.SendBatch(ctx, &b).Close(); err != nil {
-		return nil, fmt.Errorf("reports: summary: %w", err)
-	}
-	return sum, nil
+	return d.Summary, nil
 }
 
 // Tile is one headline KPI as the dashboard and the workbook show it: the value in the

@@ -70,22 +70,18 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 	if err := b.f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("reports: workbook: %w", err)
 	}
-	sum, err := st.Summary(ctx, p, f)
-	if err != nil {
-		return err
-	}
-	days, err := st.Daily(ctx, p, f)
+	d, err := st.Dashboard(ctx, p, f)
 	if err != nil {
 		return err
 	}
 	steps := []func() error{
-		func() error { return b.dailySheet(days) },
-		func() error { return b.groupSheet(ctx, SheetByShipper, p, f, st.ByShipper) },
-		func() error { return b.groupSheet(ctx, SheetByProvince, p, f, st.ByProvince) },
+		func() error { return b.dailySheet(d.Days) },
+		func() error { return b.groupSheet(SheetByShipper, d.Shippers) },
+		func() error { return b.groupSheet(SheetByProvince, d.Provinces) },
 		func() error { return b.churnSheet(ctx, st, p, f) },
 		func() error { return b.commentsSheet(ctx, st, p, f) },
 		b.definitionsSheet,
-		func() error { return b.summarySheet(sum, f, len(days)) },
+		func() error { return b.summarySheet(d.Summary, f, len(d.Days)) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

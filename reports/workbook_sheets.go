@@ -61,12 +61,7 @@ func (b *book) trendCharts(days int) error {
 }
 
 // groupSheet writes ByShipper or ByProvince rows with the previous period alongside.
-func (b *book) groupSheet(ctx context.Context, sheet string, p Period, f Filter,
-	query func(context.Context, Period, Filter) ([]Group, error)) error {
-	groups, err := query(ctx, p, f)
-	if err != nil {
-		return err
-	}
+func (b *book) groupSheet(sheet string, groups []Group) error {
 	shipper := sheet == SheetByShipper
 	var cols []col
 	if shipper {
@@ -79,7 +74,7 @@ func (b *book) groupSheet(ctx context.Context, sheet string, p Period, f Filter,
 		col{"On-time rate", 11, b.pct}, col{"On-time, previous", 11, b.pct}, col{"On-time change", 11, b.change},
 		col{"Surveys", 10, b.count}, col{"CSAT (4–5 share)", 11, b.pct}, col{"CSAT, previous", 11, b.pct},
 		col{"Sign-off lag median", 12, b.dur})
-	_, err = b.streamTable(sheet, cols, func(row func(...any) error) error {
+	_, err := b.streamTable(sheet, cols, func(row func(...any) error) error {
 		for _, g := range groups {
 			c, pr := g.Current, g.Previous
 			vals := []any{g.Name}

@@ -1,0 +1,187 @@
+package reports_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/demo"
+	"lcrm/internal/db"
+	"lcrm/internal/testdb"
+	"lcrm/reports"
+)
+
+// TestBigDataset measures the dashboard queries and the workbook at 1,000,000 shipments
+// (LCRM_BENCH_SHIPMENTS to change). It loads the demo data set (seed 7) into a fresh
+// test database with a survey for every delivered shipment, so a 91-day workbook has
+// about a million detail rows. Run:
+//
+//	LCRM_BENCH_BIG=1 go test ./reports -run TestBigDataset -v -timeout 30m
+func TestBigDataset(t *testing.T) {
+	if os.Getenv("LCRM_BENCH_BIG") != "1" {
+		t.Skip("set LCRM_BENCH_BIG=1 to load 1,000,000 shipments (a few minutes)")
+	}
+	n := 1_000_000
+	if s := os.Getenv("LCRM_BENCH_SHIPMENTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	ctx := context.Background()
+	pool := bigPool(t)
+	if empty, err := demo.Empty(ctx, pool); err != nil || !empty {
+		t.Logf("using the data already in LCRM_BENCH_DB (%v)", err)
+		measure(t, reports.NewStore(pool))
+		return
+	}
+	start := time.Now()
+	if _, err := demo.Load(ctx, pool, demo.Options{Shipments: n, Seed: 7, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pool.Exec(ctx, `
+INSERT INTO surveys (shipment_id, consignee_id, csat, nps, comment, created_at, updated_at)
+SELECT id, consignee_id, 1 + (id * 7919) % 5, (id * 104729) % 11,
+       CASE WHEN id % 3 = 0 THEN '快递员态度很好,送货及时 #' || id ELSE '' END,
+       delivered_at + interval '3 hours', delivered_at + interval '3 hours'
+FROM shipments WHERE delivered_at IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d shipments with surveys in %v", n, time.Since(start).Round(time.Second))
+	measure(t, reports.NewStore(pool))
+}
+
+// bigPool is a fresh test database, or LCRM_BENCH_DB (migrated here) to keep a loaded
+// data set between runs.
+func bigPool(t *testing.T) *pgxpool.Pool {
+	url := os.Getenv("LCRM_BENCH_DB")
+	if url == "" {
+		return testdb.New(t)
+	}
+	ctx := context.Background()
+	if _, err := db.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := db.Open(ctx, url, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// measure times the dashboard for 30 days and the workbook for the whole data set.
+func measure(t *testing.T, st *reports.Store) {
+	month := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
+	dashboard(t, st, month)
+	if os.Getenv("LCRM_BENCH_SKIP_WORKBOOK") == "" {
+		full := reports.Period{From: now.AddDate(0, 0, -91), To: now.Add(time.Hour)}
+		workbookMemory(t, st, full)
+	}
+}
+
+// dashboard times each dashboard query for p (best of 5 after a warm-up) and the total.
+func dashboard(t *testing.T, st *reports.Store, p reports.Period) {
+	ctx := context.Background()
+	f := reports.Filter{}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"Dashboard (all of the below in one query)", func() error { _, err := st.Dashboard(ctx, p, f); return err }},
+		{"Summary (period + previous)", func() error { _, err := st.Summary(ctx, p, f); return err }},
+		{"Daily", func() error { _, err := st.Daily(ctx, p, f); return err }},
+		{"ByShipper", func() error { _, err := st.ByShipper(ctx, p, f); return err }},
+		{"ByProvince", func() error { _, err := st.ByProvince(ctx, p, f); return err }},
+		{"ChurnRisk", func() error { _, err := st.ChurnRisk(ctx, p, f); return err }},
+	}
+	var total time.Duration
+	for i, s := range steps {
+		var runs []time.Duration
+		for i := 0; i < 6; i++ {
+			t0 := time.Now()
+			if err := s.run(); err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, time.Since(t0))
+		}
+		runs = runs[1:]
+		sort.Slice(runs, func(i, j int) bool { return runs[i] < runs[j] })
+		t.Logf("%-40s best %v  median %v", s.name, runs[0].Round(time.Millisecond), runs[2].Round(time.Millisecond))
+		if i == 0 || i == len(steps)-1 {
+			total += runs[2]
+		}
+	}
+	t.Logf("dashboard page (Dashboard + ChurnRisk, medians): %v", total.Round(time.Millisecond))
+}
+
+// workbookMemory writes the workbook for p to a file and reports time, size, rows and
+// the process's peak resident memory while writing (VmHWM after resetting it).
+func workbookMemory(t *testing.T, st *reports.Store, p reports.Period) {
+	ctx := context.Background()
+	sum, err := st.Summary(ctx, p, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	resetPeak := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	var peakHeap atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peakHeap.Load() {
+					peakHeap.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	path := filepath.Join(t.TempDir(), reports.FileName(p))
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if err := reports.WriteWorkbook(ctx, out, st, p, reports.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(t0)
+	close(done)
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(path)
+	t.Logf("workbook: %d survey detail rows, %.1f MB, written in %v", sum.Current.Surveys,
+		float64(info.Size())/1e6, elapsed.Round(time.Millisecond))
+	t.Logf("workbook: peak Go heap in use %d MB; peak RSS (VmHWM, reset=%v) %s",
+		peakHeap.Load()>>20, resetPeak, vmHWM())
+}
+
+// vmHWM is the process's peak resident set size from /proc/self/status.
+func vmHWM() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
