@@ -78,6 +78,6 @@ var Definitions = []Definition{
 	{"Per shipper", "", "For each shipper with shipments created or delivered in the period or the previous period: Created, Delivered, On-time rate, CSAT (4–5 share) and Surveys as defined above, its tier, and the change of Delivered and On-time rate vs the previous period."},
 	{"Per province", "", "The same figures grouped by the shipment's destination province."},
 	{"Churn risk", "", "Shippers whose shipments created in the 30 days before the period's end are fewer than half of (shipments created in the 90 days before those 30 days ÷ 90 × 30). Shippers with nothing in those 90 days are not listed."},
-	{"Daily rows", "", "Per local day of the period: Created, Delivered, On-time rate, Sign-off lag median / p90, Surveys and CSAT of the shipments created or delivered that day."},
+	{"Daily rows", "", "Per local day of the period: Created counts the shipments created that day; Delivered, On-time rate, Sign-off lag median / p90, Surveys, CSAT (4–5 share) and Survey response rate are those of the shipments delivered that day."},
 	{"Survey comments", "", "Every survey of a shipment delivered in the period, with its answers and comment."},
 }
