@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"lcrm/accounts"
+	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
 	"lcrm/shipments"
@@ -27,7 +28,9 @@ type Deps struct {
 	Shipments *shipments.Store
 	Customers *customers.Store
 	Accounts  *accounts.Store
-	Log       *slog.Logger
+	// Complaints files customer complaints and follows them.
+	Complaints *complaints.Store
+	Log        *slog.Logger
 	// Limiter keeps rate-limit counters shared by all instances.
 	Limiter *ratelimit.Limiter
 	// Ready reports whether the database is reachable and its schema current (/readyz).
@@ -42,6 +45,11 @@ type Config struct {
 	Zone *time.Location
 	// MaxUploadBytes bounds import uploads.
 	MaxUploadBytes int
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client; without
+	// them the client is the TCP peer (so limits per address cannot be dodged by a header).
+	TrustedProxies []string
+	// LookupsPerMinute limits public tracking lookups per client address (default 60).
+	LookupsPerMinute int
 	// Secret signs links and tokens (survey links); random per process when empty, so set
 	// it (LCRM_SESSION_KEY) when several instances serve one site.
 	Secret []byte
@@ -70,6 +78,9 @@ func New(deps Deps, cfg Config) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
+	if cfg.LookupsPerMinute <= 0 {
+		cfg.LookupsPerMinute = 60
+	}
 	if len(cfg.Secret) == 0 {
 		cfg.Secret = make([]byte, 32)
 		if _, err := rand.Read(cfg.Secret); err != nil {
@@ -90,6 +101,11 @@ func New(deps Deps, cfg Config) *Server {
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
+		// Behind a load balancer, the client address comes from X-Forwarded-For, but only
+		// when the request arrives from a listed proxy.
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	prom := fiberprometheus.New("lcrm")
@@ -106,6 +122,13 @@ func New(deps Deps, cfg Config) *Server {
 	})
 	s.routes()
 	return s
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // routes lists every route in one place.
@@ -126,6 +149,17 @@ func (s *Server) routes() {
 	s.App.Get("/track/:no", s.trackOne)
 	s.App.Post("/track/:no/verify", s.verify)
 	s.App.Post("/track/:no/subscribe", s.subscribe)
+	s.App.Get("/track/:no/complaint", s.complaintNew)
+	s.App.Post("/track/:no/complaint", s.complaintFile)
+	s.App.Get("/complaint", s.complaintLookupPage)
+	s.App.Post("/complaint/lookup", s.complaintLookup)
+	s.App.Get("/complaint/:ref", s.complaintPage)
+	s.App.Get("/complaint/:ref/filed", s.complaintFiled)
+	s.App.Get("/complaint/:ref/photos/:id", s.complaintPhoto)
+	s.App.Post("/complaint/:ref/message", s.complaintAction("message", s.complaintMessage))
+	s.App.Post("/complaint/:ref/confirm", s.complaintAction("confirm", s.complaintConfirm))
+	s.App.Post("/complaint/:ref/reopen", s.complaintAction("reopen", s.complaintReopen))
+	s.App.Post("/complaint/:ref/rate", s.complaintAction("rate", s.complaintRate))
 	s.App.Get("/login", s.loginPage)
 	s.App.Post("/login", s.login)
 	s.App.Post("/logout", s.logout)
@@ -137,6 +171,7 @@ func (s *Server) routes() {
 	shipper.Get("/keys", s.shipperKeys)
 	shipper.Post("/keys", s.shipperCreateKey)
 	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
+	shipper.Get("/complaints", s.shipperComplaints)
 
 	s.App.Get("/survey/:token", s.surveyPage)
 	s.App.Post("/survey/:token", s.surveySubmit)

@@ -11,11 +11,8 @@ import (
 	"lcrm/shipments"
 )
 
-// Public lookup limits: per client address, and wrong verification answers per parcel.
-const (
-	lookupsPerMinute  = 60
-	wrongAnswersLimit = 5
-)
+// wrongAnswersLimit is how many wrong verification answers a parcel takes per hour.
+const wrongAnswersLimit = 5
 
 // step is one box of the progress bar.
 type step struct {
@@ -86,7 +83,7 @@ func (s *Server) trackMany(c *fiber.Ctx) error {
 	if len(numbers) == 0 {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	if err := s.limit(c, "lookup:"+c.IP(), lookupsPerMinute, time.Minute); err != nil {
+	if err := s.limit(c, "lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); err != nil {
 		return err
 	}
 	found, err := s.deps.Shipments.GetMany(c.UserContext(), numbers)
@@ -103,7 +100,7 @@ func (s *Server) trackMany(c *fiber.Ctx) error {
 
 // trackOne answers the shareable GET /track/:no.
 func (s *Server) trackOne(c *fiber.Ctx) error {
-	if err := s.limit(c, "lookup:"+c.IP(), lookupsPerMinute, time.Minute); err != nil {
+	if err := s.limit(c, "lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); err != nil {
 		return err
 	}
 	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))

@@ -338,3 +338,25 @@ func TestEscaping(t *testing.T) {
 func itoa(n int64) string { return strings.TrimSpace(strings.ReplaceAll(jsonNum(n), "\n", "")) }
 
 func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// The tracking page with everything it loads must stay under 100 KB and use no other host.
+func TestTrackPageWeight(t *testing.T) {
+	e := newSiteEnv(t)
+	b := newBrowser(t, e.srv)
+	_, page, _ := b.do("GET", "/track?q=SD100000000001+SD100000000002", nil)
+	total := len(page)
+	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
+		code, body, _ := b.do("GET", m[1], nil)
+		if code != 200 {
+			t.Errorf("%s: %d", m[1], code)
+		}
+		total += len(body)
+	}
+	if total > 100*1024 {
+		t.Errorf("tracking page with assets = %d bytes, want under 100 KB", total)
+	}
+	if regexp.MustCompile(`(?:href|src)="(?:https?:)?//`).MatchString(page) {
+		t.Error("the page loads something from another host")
+	}
+	t.Logf("tracking page with assets: %d bytes", total)
+}

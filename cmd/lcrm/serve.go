@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
 	"lcrm/portal"
 )
@@ -39,8 +40,10 @@ func cmdServe(ctx context.Context, args []string) error {
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
-		Limiter: ratelimit.New(a.pool),
-	}, portal.Config{PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey)})
+		Limiter:    ratelimit.New(a.pool),
+		Complaints: complaints.NewStore(a.pool),
+	}, portal.Config{PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey),
+		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App.Listen(*addr) }()

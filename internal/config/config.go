@@ -24,6 +24,10 @@ type Config struct {
 	MaxConns    int32          // LCRM_DB_MAX_CONNS, default 2 per CPU (at least 4)
 	Jobs        bool           // LCRM_JOBS, default on: run the scheduler in this instance
 	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; random per start when empty
+	Lookups     int            // LCRM_LOOKUPS_PER_MINUTE: public lookups per client address, default 60
+	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For is believed
+	// (LCRM_TRUSTED_PROXIES, comma-separated); without them the client address is the peer's.
+	TrustedProxies []string
 
 	TwilioAccountSID   string // TWILIO_ACCOUNT_SID
 	TwilioAuthToken    string // TWILIO_AUTH_TOKEN
@@ -64,6 +68,14 @@ func Load() (*Config, error) {
 		return nil, fmt.Errorf("config: LCRM_DB_MAX_CONNS must be a positive number")
 	}
 	c.MaxConns = int32(n)
+	if c.Lookups, err = strconv.Atoi(env("LCRM_LOOKUPS_PER_MINUTE", "60")); err != nil || c.Lookups < 1 {
+		return nil, fmt.Errorf("config: LCRM_LOOKUPS_PER_MINUTE must be a positive number")
+	}
+	if v := env("LCRM_TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+		}
+	}
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
 	if err != nil {
 		return nil, fmt.Errorf("config: LCRM_JOBS must be true or false")
