@@ -1,0 +1,210 @@
+package complaints
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"lcrm/customers"
+)
+
+// Limits of a filing (the portal checks them too, before reading the whole upload).
+const (
+	MaxPhotos         = 5
+	MaxPhotoBytes     = 5 << 20
+	MaxDescription    = 2000 // characters
+	maxIdempotencyKey = 200
+	maxPhotoName      = 200
+)
+
+// PhotoTypes are the accepted photo formats, checked against the bytes, not the name.
+var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
+
+// normalize trims the filing, puts the phone in E.164, reads each photo's real type from its
+// bytes and reports every invalid field at once (*customers.ValidationError).
+func (f *Filing) normalize() error {
+	var v customers.ValidationError
+	f.Description = strings.TrimSpace(f.Description)
+	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
+	if f.ShipmentID <= 0 {
+		v.Add("shipment_id", "is required")
+	}
+	if !f.Category.Valid() {
+		v.Add("category", "must be one of the listed categories")
+	}
+	if f.Description == "" {
+		v.Add("description", "is required")
+	} else if n := utf8.RuneCountInString(f.Description); n > MaxDescription {
+		v.Add("description", "is %d characters long, at most %d", n, MaxDescription)
+	}
+	phone, err := customers.NormalizePhone(f.ContactPhone, "")
+	if err != nil {
+		v.Add("contact_phone", "%q is not a valid phone number", f.ContactPhone)
+	}
+	f.ContactPhone = phone
+	if len(f.IdempotencyKey) > maxIdempotencyKey {
+		v.Add("idempotency_key", "is longer than %d characters", maxIdempotencyKey)
+	}
+	if len(f.Photos) > MaxPhotos {
+		v.Add("photos", "at most %d photos", MaxPhotos)
+	}
+	for i := range f.Photos {
+		p := &f.Photos[i]
+		p.Name = strings.TrimSpace(path.Base(strings.ReplaceAll(p.Name, "\\", "/")))
+		if p.Name == "." || p.Name == "/" || p.Name == "" {
+			p.Name = fmt.Sprintf("photo-%d", i+1)
+		}
+		if len(p.Name) > maxPhotoName {
+			p.Name = p.Name[:maxPhotoName]
+		}
+		switch sniffed := http.DetectContentType(p.Data); {
+		case len(p.Data) == 0:
+			v.Add("photos", "%s is empty", p.Name)
+		case len(p.Data) > MaxPhotoBytes:
+			v.Add("photos", "%s is larger than %d MB", p.Name, MaxPhotoBytes>>20)
+		case !allowedType(sniffed):
+			v.Add("photos", "%s is not a JPEG, PNG or WebP image", p.Name)
+		default:
+			p.ContentType = sniffed
+		}
+	}
+	return v.Err()
+}
+
+func allowedType(t string) bool {
+	for _, a := range PhotoTypes {
+		if t == a {
+			return true
+		}
+	}
+	return false
+}
+
+// File stores a new complaint from the portal: it validates the filing (a
+// *customers.ValidationError lists the bad fields), sets the priority from the category and
+// the shipper's tier, the deadlines from the SLA policy, and a reference "C"+yymm+"-"+number.
+// The same IdempotencyKey returns the complaint already filed and stores nothing new, also
+// when two submissions race.
+func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
+	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
+	if c, err := s.byKey(ctx, f.IdempotencyKey); err == nil || !errors.Is(err, ErrNotFound) {
+		return c, err
+	}
+	if err := f.normalize(); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		id, err = s.fileTx(ctx, tx, &f)
+		return err
+	})
+	var ve *customers.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("complaints: file: %w", err)
+	case id == 0: // a concurrent submission with the same key won
+		return s.byKey(ctx, f.IdempotencyKey)
+	}
+	return s.ByID(ctx, id)
+}
+
+// byKey returns the complaint filed with an idempotency key (ErrNotFound for "" or none).
+func (s *Store) byKey(ctx context.Context, key string) (*Complaint, error) {
+	if key == "" {
+		return nil, ErrNotFound
+	}
+	c, err := s.one(ctx, s.pool, "WHERE c.idempotency_key = $1", key)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("complaints: file: %w", err)
+	}
+	return c, err
+}
+
+// fileTx inserts the complaint, its photos and first timeline entry; it returns id 0 when
+// the idempotency key is already taken.
+func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error) {
+	now := s.now()
+	c := &Complaint{ShipmentID: f.ShipmentID, Category: f.Category, Status: StatusNew, CreatedAt: now, ClockStart: now}
+	err := tx.QueryRow(ctx, `SELECT s.shipper_id, s.consignee_id, sh.tier FROM shipments s
+		JOIN shippers sh ON sh.id = s.shipper_id WHERE s.id = $1`, f.ShipmentID).
+		Scan(&c.ShipperID, &c.ConsigneeID, &c.ShipperTier)
+	if errors.Is(err, pgx.ErrNoRows) {
+		v := &customers.ValidationError{}
+		v.Add("shipment_id", "no such shipment")
+		return 0, v
+	}
+	if err != nil {
+		return 0, err
+	}
+	c.Priority = PriorityFor(c.Category, c.ShipperTier)
+	if err := recompute(ctx, tx, c); err != nil {
+		return 0, err
+	}
+	var seq int64
+	if err := tx.QueryRow(ctx, `SELECT nextval('complaint_ref_seq')`).Scan(&seq); err != nil {
+		return 0, err
+	}
+	ref := fmt.Sprintf("C%s-%06d", now.In(Zone).Format("0601"), seq)
+	rows, err := tx.Query(ctx, `INSERT INTO complaints (ref, idempotency_key, shipment_id, shipper_id, consignee_id,
+		category, description, contact_phone, priority, first_response_due, resolution_due, clock_start, created_at, updated_at)
+		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		ref, f.IdempotencyKey, c.ShipmentID, c.ShipperID, c.ConsigneeID, c.Category, f.Description,
+		f.ContactPhone, c.Priority, c.FirstResponseDue, c.ResolutionDue, now)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	c.ID = ids[0]
+	for _, p := range f.Photos {
+		if _, err := tx.Exec(ctx, `INSERT INTO complaint_photos (complaint_id, name, content_type, data, created_at)
+			VALUES ($1, $2, $3, $4, $5)`, c.ID, p.Name, p.ContentType, p.Data, now); err != nil {
+			return 0, err
+		}
+	}
+	_, err = addEntry(ctx, tx, c.ID, Actor{}, ActorCustomer, Entry{At: now, Kind: KindStatus, ToStatus: StatusNew, Public: true})
+	return c.ID, err
+}
+
+// PhotoList returns a complaint's photos without their bytes, in upload order.
+func (s *Store) PhotoList(ctx context.Context, complaintID int64) ([]Photo, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, content_type FROM complaint_photos WHERE complaint_id = $1 ORDER BY id`, complaintID)
+	if err != nil {
+		return nil, fmt.Errorf("complaints: photo list: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Photo, error) {
+		var p Photo
+		return p, r.Scan(&p.ID, &p.Name, &p.ContentType)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("complaints: photo list: %w", err)
+	}
+	return out, nil
+}
+
+// Photo returns one photo of a complaint with its bytes (ErrNotFound when the photo does
+// not belong to that complaint).
+func (s *Store) Photo(ctx context.Context, complaintID, photoID int64) (*Photo, error) {
+	var p Photo
+	err := s.pool.QueryRow(ctx, `SELECT id, name, content_type, data FROM complaint_photos WHERE complaint_id = $1 AND id = $2`,
+		complaintID, photoID).Scan(&p.ID, &p.Name, &p.ContentType, &p.Data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("complaints: photo: %w", err)
+	}
+	return &p, nil
+}

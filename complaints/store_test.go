@@ -1,0 +1,155 @@
+package complaints_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lcrm/complaints"
+	"lcrm/customers"
+)
+
+var pngBytes = append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+
+func TestFile(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ship := f.shipment(customers.TierKey, "13900001111")
+	c, err := f.store.File(ctx, complaints.Filing{
+		ShipmentID: ship, Category: complaints.Lost, Description: "  丢件了  ", ContactPhone: "139-0000-1111",
+		Photos: []complaints.Photo{{Name: `C:\photos\box.png`, ContentType: "image/jpeg", Data: pngBytes}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^C2611-\d{6}$`).MatchString(c.Ref) {
+		t.Errorf("ref = %q", c.Ref)
+	}
+	if c.Status != complaints.StatusNew || c.Priority != complaints.P1 || c.ContactPhone != "+8613900001111" ||
+		c.Description != "丢件了" || c.TrackingNo == "" || c.ShipperTier != "key" || c.ShipperID == 0 || c.ConsigneeID == 0 {
+		t.Errorf("complaint = %+v", c)
+	}
+	// P1 key: 30 minutes / 8 hours around the clock.
+	if !c.FirstResponseDue.Equal(monday10.Add(30*time.Minute)) || !c.ResolutionDue.Equal(monday10.Add(8*time.Hour)) {
+		t.Errorf("deadlines = %v, %v", c.FirstResponseDue, c.ResolutionDue)
+	}
+	byRef, err := f.store.ByRef(ctx, strings.ToLower(c.Ref))
+	if err != nil || byRef.ID != c.ID {
+		t.Fatalf("ByRef lower case = %v, %v", byRef, err)
+	}
+	photos, err := f.store.PhotoList(ctx, c.ID)
+	if err != nil || len(photos) != 1 || photos[0].Name != "box.png" || photos[0].ContentType != "image/png" || photos[0].Data != nil {
+		t.Fatalf("photos = %+v, %v", photos, err)
+	}
+	p, err := f.store.Photo(ctx, c.ID, photos[0].ID)
+	if err != nil || !bytes.Equal(p.Data, pngBytes) {
+		t.Fatalf("photo = %v", err)
+	}
+	if _, err := f.store.Photo(ctx, c.ID+1, photos[0].ID); !errors.Is(err, complaints.ErrNotFound) {
+		t.Errorf("photo of another complaint: %v", err)
+	}
+	if _, err := f.store.ByRef(ctx, "C2611-999999"); !errors.Is(err, complaints.ErrNotFound) {
+		t.Errorf("unknown ref: %v", err)
+	}
+	tl, err := f.store.Timeline(ctx, c.ID, false)
+	if err != nil || len(tl) != 1 || tl[0].ToStatus != complaints.StatusNew || tl[0].ActorName != complaints.ActorCustomer {
+		t.Errorf("timeline = %+v, %v", tl, err)
+	}
+	for name, list := range map[string]func() ([]complaints.Complaint, error){
+		"shipment":  func() ([]complaints.Complaint, error) { return f.store.ListByShipment(ctx, ship) },
+		"shipper":   func() ([]complaints.Complaint, error) { return f.store.ListByShipper(ctx, c.ShipperID, 10) },
+		"consignee": func() ([]complaints.Complaint, error) { return f.store.ListByConsignee(ctx, c.ConsigneeID) },
+	} {
+		if got, err := list(); err != nil || len(got) != 1 || got[0].ID != c.ID {
+			t.Errorf("list by %s = %v, %v", name, got, err)
+		}
+	}
+}
+
+func TestFileValidation(t *testing.T) {
+	f := newFixture(t)
+	ship := f.shipment(customers.TierRegular, "13900001111")
+	big := append(append([]byte{}, pngBytes...), make([]byte, complaints.MaxPhotoBytes)...)
+	good := complaints.Filing{ShipmentID: ship, Category: complaints.Damaged, Description: "破了", ContactPhone: "13900001111"}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*complaints.Filing)
+		field string
+	}{
+		{"no category", func(x *complaints.Filing) { x.Category = "" }, "category"},
+		{"blank description", func(x *complaints.Filing) { x.Description = "  " }, "description"},
+		{"long description", func(x *complaints.Filing) { x.Description = strings.Repeat("长", complaints.MaxDescription+1) }, "description"},
+		{"bad phone", func(x *complaints.Filing) { x.ContactPhone = "12345" }, "contact_phone"},
+		{"unknown shipment", func(x *complaints.Filing) { x.ShipmentID = ship + 1000 }, "shipment_id"},
+		{"six photos", func(x *complaints.Filing) { x.Photos = make([]complaints.Photo, 6) }, "photos"},
+		{"not an image", func(x *complaints.Filing) {
+			x.Photos = []complaints.Photo{{Name: "a.png", ContentType: "image/png", Data: []byte("<html>hi</html>")}}
+		}, "photos"},
+		{"too big", func(x *complaints.Filing) { x.Photos = []complaints.Photo{{Name: "a.png", Data: big}} }, "photos"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := good
+			tc.edit(&in)
+			_, err := f.store.File(context.Background(), in)
+			var ve *customers.ValidationError
+			if !errors.As(err, &ve) || ve.Fields[0].Field != tc.field {
+				t.Fatalf("err = %v, want a validation error on %s", err, tc.field)
+			}
+		})
+	}
+	var n int
+	_ = f.pool.QueryRow(context.Background(), `SELECT count(*) FROM complaints`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d complaints stored from invalid filings", n)
+	}
+}
+
+func TestFileIdempotent(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	in := complaints.Filing{ShipmentID: f.shipment(customers.TierSmall, "13900001111"), Category: complaints.Delayed,
+		Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: "tok-1",
+		Photos: []complaints.Photo{{Name: "a.png", Data: pngBytes}}}
+	a, err := f.store.File(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.store.File(ctx, in)
+	if err != nil || b.ID != a.ID || b.Ref != a.Ref {
+		t.Fatalf("second submit = %+v, %v; want complaint %d", b, err, a.ID)
+	}
+	// Two racing submissions with a new key file one complaint, and both get it.
+	in.IdempotencyKey = "tok-2"
+	var wg sync.WaitGroup
+	got := make([]*complaints.Complaint, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = f.store.File(ctx, in)
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || got[0].ID != got[1].ID || got[0].ID == a.ID {
+		t.Fatalf("concurrent: %v %v, ids %v", errs[0], errs[1], got)
+	}
+	var complaintsN, photosN, entriesN int
+	_ = f.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM complaint_photos),
+		(SELECT count(*) FROM complaint_entries)`).Scan(&complaintsN, &photosN, &entriesN)
+	if complaintsN != 2 || photosN != 2 || entriesN != 2 {
+		t.Errorf("stored %d complaints, %d photos, %d entries; want 2 each", complaintsN, photosN, entriesN)
+	}
+	// Without a key, every submission is a complaint of its own.
+	in.IdempotencyKey = ""
+	c1, _ := f.store.File(ctx, in)
+	c2, _ := f.store.File(ctx, in)
+	if c1 == nil || c2 == nil || c1.ID == c2.ID {
+		t.Errorf("keyless filings share an id")
+	}
+}
