@@ -15,7 +15,7 @@ func TestLifecycle(t *testing.T) {
 		"in_progress>waiting_customer": true, "in_progress>resolved": true,
 		"waiting_customer>in_progress": true, "waiting_customer>resolved": true,
 		"resolved>closed": true, "resolved>reopened": true,
-		"closed>reopened": true,
+		"closed>reopened":      true,
 		"reopened>in_progress": true, "reopened>waiting_customer": true, "reopened>resolved": true,
 	}
 	n := 0

@@ -28,12 +28,12 @@ func messageText(field, text string) (string, error) {
 	return text, v.Err()
 }
 
-// repeated reports whether the last entry of a complaint is the same kind and text, written
-// within repeatWindow (a double submit), and returns it.
+// repeated reports whether the last entry of a kind on a complaint has the same text and
+// was written within repeatWindow (a double submit), and returns it.
 func repeated(ctx context.Context, q querier, id int64, kind, text string, now time.Time) (Entry, bool, error) {
 	var e Entry
 	err := q.QueryRow(ctx, `SELECT id, at, kind, actor, text, from_status, to_status, public FROM complaint_entries
-		WHERE complaint_id = $1 ORDER BY at DESC, id DESC LIMIT 1`, id).
+		WHERE complaint_id = $1 AND kind = $2 ORDER BY at DESC, id DESC LIMIT 1`, id, kind).
 		Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, false, nil
@@ -41,7 +41,7 @@ func repeated(ctx context.Context, q querier, id int64, kind, text string, now t
 	if err != nil {
 		return e, false, err
 	}
-	return e, e.Kind == kind && e.Text == text && now.Sub(e.At) < repeatWindow, nil
+	return e, e.Text == text && now.Sub(e.At) < repeatWindow, nil
 }
 
 // AddCustomerMessage adds the customer's message to the timeline. A complaint waiting on
