@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,4 +50,47 @@ func TestE2EAnswerSurvey(t *testing.T) {
 	if err != nil || !checked {
 		t.Errorf("the earlier answer is not shown for editing (%v)", err)
 	}
+}
+
+func TestE2EFileComplaintAndFollowIt(t *testing.T) {
+	tab := newTab(t)
+	e, cs := newComplaintEnv(t)
+	base := serveSelf(t, e)
+	step(t, tab, "verify the parcel",
+		chromedp.Navigate(base+"/track/SD300000000001?lang=zh"),
+		chromedp.SendKeys(chromedp.CSS("#v-SD300000000001"), "8000"),
+		chromedp.Click(chromedp.CSS(`form.verify button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#complain-SD300000000001")))
+	step(t, tab, "file a complaint",
+		chromedp.Click(chromedp.CSS("#complain-SD300000000001")),
+		chromedp.WaitVisible(chromedp.CSS("#category")),
+		chromedp.SetValue(chromedp.CSS("#category"), "damaged"),
+		chromedp.SendKeys(chromedp.CSS("#description"), "外箱压坏了，里面的杯子碎了"),
+		chromedp.Click(chromedp.CSS(`form.complaint button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-ref")))
+	ref := text(t, tab, "#complaint-ref")
+	if !filedRe.MatchString("/complaint/" + ref + "/filed") {
+		t.Fatalf("reference shown = %q", ref)
+	}
+	step(t, tab, "follow the progress link",
+		chromedp.Click(chromedp.CSS("#progress-link")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-timeline")))
+	if got := text(t, tab, "#complaint-status"); got != "已提交" {
+		t.Errorf("status = %q", got)
+	}
+	if got := text(t, tab, "main"); !strings.Contains(got, "外箱压坏了") || !strings.Contains(got, "预计解决时间") {
+		t.Errorf("progress page shows %q", got)
+	}
+	list, err := cs.ListByShipment(context.Background(), e.shipID)
+	if err != nil || len(list) != 1 || list[0].Ref != ref {
+		t.Fatalf("stored %+v, %v", list, err)
+	}
+	// A new browser gets in with the reference and the phone's last 4 digits.
+	tab2 := newTab(t)
+	step(t, tab2, "look the complaint up",
+		chromedp.Navigate(base+"/complaint?lang=zh"),
+		chromedp.SendKeys(chromedp.CSS("#ref"), ref),
+		chromedp.SendKeys(chromedp.CSS("#last4"), "8000"),
+		chromedp.Click(chromedp.CSS(`form.lookup button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-timeline")))
 }

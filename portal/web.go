@@ -32,7 +32,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed templates/layout.html templates/home.html templates/track.html templates/error.html templates/login.html templates/shipper*.html templates/survey*.html
+//go:embed templates/layout.html templates/home.html templates/track.html templates/error.html templates/login.html templates/shipper*.html templates/survey*.html templates/complaint*.html
 var templateFS embed.FS
 
 //go:embed i18n/*.json
