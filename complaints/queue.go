@@ -1,0 +1,91 @@
+package complaints
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Filter selects complaints for the console's queue; zero fields match everything.
+type Filter struct {
+	Status     []Status // none: every status but closed
+	Priority   []Priority
+	AssigneeID int64 // -1: unassigned only
+	Category   Category
+	SLA        string // "", SLAOk, SLADueSoon or SLABreached
+	Limit      int    // 100 when 0, at most 1000
+}
+
+// nextDeadline orders the queue: the nearest deadline still running first (the first
+// response while unanswered, the resolution while open and not paused), then the rest.
+const nextDeadline = `LEAST(
+	CASE WHEN c.first_responded_at IS NULL AND c.status NOT IN ('resolved', 'closed') THEN c.first_response_due END,
+	CASE WHEN c.status NOT IN ('resolved', 'closed') AND c.paused_since IS NULL THEN c.resolution_due END)`
+
+// Queue returns the complaints matching f, the nearest running deadline first. The SLA
+// state is SLAState at the store's now.
+func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	f.Limit = min(f.Limit, 1000)
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if len(f.Status) > 0 {
+		where = append(where, "c.status = ANY("+arg(statusStrings(f.Status))+")")
+	} else {
+		where = append(where, "c.status <> 'closed'")
+	}
+	if len(f.Priority) > 0 {
+		ps := make([]string, len(f.Priority))
+		for i, p := range f.Priority {
+			ps[i] = string(p)
+		}
+		where = append(where, "c.priority = ANY("+arg(ps)+")")
+	}
+	switch {
+	case f.AssigneeID > 0:
+		where = append(where, "c.assignee_id = "+arg(f.AssigneeID))
+	case f.AssigneeID < 0:
+		where = append(where, "c.assignee_id IS NULL")
+	}
+	if f.Category != "" {
+		where = append(where, "c.category = "+arg(string(f.Category)))
+	}
+	sql := selectComplaint + "WHERE " + strings.Join(where, " AND ") + " ORDER BY " + nextDeadline + " NULLS LAST, c.id"
+	if f.SLA == "" {
+		sql += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("complaints: queue: %w", err)
+	}
+	defer rows.Close()
+	now := s.now()
+	var out []Complaint
+	for rows.Next() && len(out) < f.Limit {
+		c, err := scanComplaint(rows)
+		if err != nil {
+			return nil, fmt.Errorf("complaints: queue: %w", err)
+		}
+		if f.SLA != "" {
+			if state, _, _ := SLAState(c, now); state != f.SLA {
+				continue
+			}
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("complaints: queue: %w", err)
+	}
+	return out, nil
+}
+
+func statusStrings(ss []Status) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}

@@ -1,0 +1,254 @@
+package complaints
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lcrm/audit"
+	"lcrm/customers"
+)
+
+// RootCauses is the defect taxonomy a resolution must name.
+var RootCauses = []string{"courier", "sorting_hub", "linehaul", "address_data", "weather", "customer", "system", "other"}
+
+// ResolutionCodes are the ways a complaint can be settled.
+var ResolutionCodes = []string{"refunded", "redelivered", "compensated", "replaced", "explained", "no_fault"}
+
+// Resolution is what staff record when they resolve a complaint.
+type Resolution struct {
+	RootCause       string // one of RootCauses, required
+	Department      string // the responsible department, required
+	Code            string // one of ResolutionCodes, required
+	Note            string // shown to the customer on the progress page
+	CompensationFen int64  // optional, in fen
+}
+
+// validate trims r and reports every bad field.
+func (r *Resolution) validate() error {
+	var v customers.ValidationError
+	r.RootCause, r.Department = strings.TrimSpace(r.RootCause), strings.TrimSpace(r.Department)
+	r.Code, r.Note = strings.TrimSpace(r.Code), strings.TrimSpace(r.Note)
+	if !slices.Contains(RootCauses, r.RootCause) {
+		v.Add("root_cause", "choose one of %s", strings.Join(RootCauses, ", "))
+	}
+	if r.Department == "" || len(r.Department) > 100 {
+		v.Add("department", "is required, at most 100 characters")
+	}
+	if !slices.Contains(ResolutionCodes, r.Code) {
+		v.Add("code", "choose one of %s", strings.Join(ResolutionCodes, ", "))
+	}
+	if len(r.Note) > 4*MaxDescription {
+		v.Add("note", "is too long")
+	}
+	if r.CompensationFen < 0 {
+		v.Add("compensation", "cannot be negative")
+	}
+	return v.Err()
+}
+
+// record writes an audit entry for a staff action on complaint id.
+func record(ctx context.Context, q querier, by Actor, action string, id int64, before, after any, now time.Time) error {
+	name := by.Name
+	if by.UserID == 0 && name == "" {
+		name = ActorSystem
+	}
+	return audit.Record(ctx, q, audit.Entry{ActorID: by.UserID, Actor: name, Action: "complaint." + action,
+		Object: "complaint", ObjectID: id, Before: before, After: after, At: now})
+}
+
+// Claim makes by the assignee of an unassigned complaint (a new one becomes acknowledged).
+// One atomic UPDATE guards it (only a complaint nobody holds is taken, so of two racing
+// claims exactly one wins): when someone else holds the complaint the error wraps
+// ErrAlreadyClaimed and names the holder. Claiming one's own complaint again is a no-op.
+func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
+	if by.UserID == 0 {
+		return fmt.Errorf("complaints: claim: a staff user is required")
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		now := s.now()
+		tag, err := tx.Exec(ctx, `UPDATE complaints SET assignee_id = $2, updated_at = $3
+			WHERE id = $1 AND assignee_id IS NULL`, id, by.UserID, now)
+		if err != nil {
+			return err
+		}
+		c, err := s.one(ctx, tx, "WHERE c.id = $1 FOR UPDATE OF c", id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			if c.AssigneeID == by.UserID {
+				return nil
+			}
+			return fmt.Errorf("%w by %s", ErrAlreadyClaimed, c.AssigneeName)
+		}
+		if _, err := addEntry(ctx, tx, id, by, "", Entry{At: now, Kind: KindAssignment, Text: "claimed by " + by.Name}); err != nil {
+			return err
+		}
+		if c.Status == StatusNew {
+			if err := move(ctx, tx, c, StatusAcknowledged, by, "", "", now); err != nil {
+				return err
+			}
+		}
+		return record(ctx, tx, by, "claim", id, nil, map[string]int64{"assignee_id": by.UserID}, now)
+	})
+	return wrap("claim", err)
+}
+
+// Assign gives complaints to a staff user (to = 0 takes them off everyone), all or none.
+// Complaints already with that user are left as they are.
+func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		now := s.now()
+		name := "nobody"
+		if to != 0 {
+			err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND active AND role <> 'shipper'`, to).Scan(&name)
+			if errors.Is(err, pgx.ErrNoRows) {
+				v := &customers.ValidationError{}
+				v.Add("assignee", "no active staff user %d", to)
+				return v
+			}
+			if err != nil {
+				return err
+			}
+		}
+		sorted := slices.Clone(ids)
+		slices.Sort(sorted)
+		for _, id := range slices.Compact(sorted) {
+			c, err := s.one(ctx, tx, "WHERE c.id = $1 FOR UPDATE OF c", id)
+			if err != nil {
+				return err
+			}
+			if c.AssigneeID == to {
+				continue
+			}
+			before := c.AssigneeID
+			c.AssigneeID = to
+			if err := save(ctx, tx, c, now); err != nil {
+				return err
+			}
+			text := fmt.Sprintf("assigned to %s", name)
+			if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindAssignment, Text: text}); err != nil {
+				return err
+			}
+			if err := record(ctx, tx, by, "assign", id, map[string]int64{"assignee_id": before}, map[string]int64{"assignee_id": to}, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap("assign", err)
+}
+
+// Transition moves a complaint to another status by the lifecycle (ErrIllegalTransition
+// otherwise, naming both statuses). Resolving goes through Resolve (ErrNeedsResolution);
+// moving to the status it already has is a no-op.
+func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) error {
+	if to == StatusResolved {
+		return ErrNeedsResolution
+	}
+	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		if c.Status == to {
+			return nil
+		}
+		from := c.Status
+		if err := move(ctx, tx, c, to, by, ActorSystem, "", now); err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "status", id, map[string]Status{"status": from}, map[string]Status{"status": to}, now)
+	})
+	return wrap("transition", err)
+}
+
+// Reply adds a staff reply: public ones show on the customer's progress page (the first
+// sets FirstRespondedAt), internal notes only in the console. The same text sent again
+// within minutes returns the entry already stored.
+func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, public bool) (Entry, error) {
+	text, err := messageText("text", text)
+	if err != nil {
+		return Entry{}, err
+	}
+	kind := KindInternalNote
+	if public {
+		kind = KindPublicReply
+	}
+	var e Entry
+	err = s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		prev, dup, err := repeated(ctx, tx, id, kind, text, now)
+		if err != nil || dup {
+			e = prev
+			return err
+		}
+		if e, err = addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: kind, Text: text, Public: public}); err != nil {
+			return err
+		}
+		if public && c.FirstRespondedAt == nil {
+			c.FirstRespondedAt = &now
+		}
+		return save(ctx, tx, c, now)
+	})
+	return e, wrap("reply", err)
+}
+
+// Resolve settles a complaint with its root cause, responsible department, resolution code
+// and optional compensation (a *customers.ValidationError when any is missing or unknown).
+// The note is the public text of the status change. Resolving a resolved complaint again
+// with the same resolution is a no-op.
+func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		same := c.RootCause == r.RootCause && c.Department == r.Department && c.ResolutionCode == r.Code && c.CompensationFen == r.CompensationFen
+		if c.Status == StatusResolved && same {
+			return nil
+		}
+		from := c.Status
+		c.RootCause, c.Department, c.ResolutionCode, c.CompensationFen = r.RootCause, r.Department, r.Code, r.CompensationFen
+		if err := move(ctx, tx, c, StatusResolved, by, ActorSystem, r.Note, now); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("root cause %s, department %s, code %s, compensation %d.%02d CNY",
+			r.RootCause, r.Department, r.Code, r.CompensationFen/100, r.CompensationFen%100)
+		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindResolution, Text: detail}); err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "resolve", id, map[string]Status{"status": from}, r, now)
+	})
+	return wrap("resolve", err)
+}
+
+// SetPriority changes a complaint's priority (a supervisor's decision) and recomputes both
+// deadlines from the policy of the new priority.
+func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor) error {
+	if !p.Valid() {
+		v := &customers.ValidationError{}
+		v.Add("priority", "must be P1, P2, P3 or P4")
+		return v
+	}
+	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		if c.Priority == p {
+			return nil
+		}
+		from := c.Priority
+		c.Priority = p
+		if err := recompute(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := save(ctx, tx, c, now); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("%s -> %s", from, p)
+		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindPriority, Text: text}); err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "priority", id, map[string]Priority{"priority": from}, map[string]any{
+			"priority": p, "first_response_due": c.FirstResponseDue, "resolution_due": c.ResolutionDue}, now)
+	})
+	return wrap("set priority", err)
+}
