@@ -2,6 +2,7 @@ package portal
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,7 +18,7 @@ type complaintForm struct {
 	Category    string
 	Description string
 	Phone       string
-	Idem        string // idempotency token: one filing however often the form is sent
+	Idem        string // idempotency token: one filing however often the form is sent (scoped to the parcel)
 	Errors      map[string]string
 }
 
@@ -59,7 +60,7 @@ func (s *Server) complaintFile(c *fiber.Ctx) error {
 	if len(f.Errors) == 0 {
 		cp, err := s.deps.Complaints.File(c.UserContext(), complaints.Filing{ShipmentID: d.ID,
 			Category: complaints.Category(f.Category), Description: f.Description, ContactPhone: f.Phone,
-			Photos: photos, IdempotencyKey: "web:" + f.Idem})
+			Photos: photos, IdempotencyKey: fmt.Sprintf("web:%d:%s", d.ID, f.Idem)})
 		var ve *customers.ValidationError
 		switch {
 		case errors.As(err, &ve):
@@ -68,6 +69,8 @@ func (s *Server) complaintFile(c *fiber.Ctx) error {
 			}
 		case err != nil:
 			return err
+		case cp.ShipmentID != d.ID: // a key is scoped to its parcel; never grant another's
+			return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "error.bad_request"}
 		default:
 			s.grantComplaint(c, cp.ID)
 			return c.Redirect("/complaint/"+urlPathEscape(cp.Ref)+"/filed", fiber.StatusSeeOther)

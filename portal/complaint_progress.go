@@ -28,6 +28,9 @@ func (s *Server) complaintLookup(c *fiber.Ctx) error {
 		return err
 	}
 	ref := strings.ToUpper(strings.TrimSpace(c.FormValue("ref")))
+	if len(ref) > 32 { // references are 12 characters; keep limiter keys small
+		ref = ref[:32]
+	}
 	key := "complaint:" + ref
 	if n, err := s.deps.Limiter.Count(c.UserContext(), key, time.Hour); err != nil {
 		return err

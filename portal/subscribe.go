@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -26,11 +27,18 @@ func (s *Server) verifiedShipment(c *fiber.Ctx) (d *shipments.Detail, ok bool, e
 	return nil, false, c.Redirect("/track/"+urlPathEscape(number), fiber.StatusSeeOther)
 }
 
+// subscribesPerHour bounds subscription posts per client address.
+const subscribesPerHour = 30
+
 // subscribe handles POST /track/:no/subscribe: a verified visitor asks for SMS status
 // updates of the parcel, to the typed phone or, when left empty, the consignee's, in the
 // page's language. Subscribing twice is harmless. The answer comes back on the tracking
-// page (?sub=ok, or ?sub=bad for a phone that is not valid).
+// page (?sub=ok; ?sub=bad for a phone that is not valid; ?sub=full when the parcel already
+// texts shipments.MaxSubscribers other phones).
 func (s *Server) subscribe(c *fiber.Ctx) error {
+	if err := s.limit(c, "subscribe:"+c.IP(), subscribesPerHour, time.Hour); err != nil {
+		return err
+	}
 	d, ok, err := s.verifiedShipment(c)
 	if !ok {
 		return err
@@ -47,7 +55,10 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 	if s.lang(c) == "en" {
 		locale = "en"
 	}
-	if err := s.deps.Shipments.Subscribe(c.UserContext(), d.ID, phone, locale); err != nil {
+	err = s.deps.Shipments.Subscribe(c.UserContext(), d.ID, phone, locale)
+	if errors.Is(err, shipments.ErrTooManySubscribers) {
+		return c.Redirect(back+"?sub=full", fiber.StatusSeeOther)
+	} else if err != nil {
 		return err
 	}
 	return c.Redirect(back+"?sub=ok", fiber.StatusSeeOther)

@@ -33,6 +33,8 @@ func TestSubscribe(t *testing.T) {
 		{"consignee phone by default", url.Values{"phone": {""}}, "", 303, "/track/SD300000000001?sub=ok"},
 		{"typed phone in English", url.Values{"phone": {"139 0013 9000"}}, "en", 303, "/track/SD300000000001?sub=ok"},
 		{"twice", url.Values{"phone": {"+86 139 0013 9000"}}, "en", 303, "/track/SD300000000001?sub=ok"},
+		{"third phone", url.Values{"phone": {"13700137000"}}, "", 303, "/track/SD300000000001?sub=ok"},
+		{"fourth phone", url.Values{"phone": {"13600136000"}}, "", 303, "/track/SD300000000001?sub=full"},
 		{"unknown number", nil, "", 303, "/track/SD399999999999"},
 	}
 	for _, tt := range tests {
@@ -46,10 +48,10 @@ func TestSubscribe(t *testing.T) {
 		}
 	}
 	subs, err := e.shp.Subscribers(context.Background(), e.shipID)
-	if err != nil || len(subs) != 2 || subs[0].Phone != "+8613800138000" || subs[1].Phone != "+8613900139000" || subs[1].Locale != "en" {
+	if err != nil || len(subs) != 3 || subs[0].Phone != "+8613800138000" || subs[1].Phone != "+8613900139000" || subs[1].Locale != "en" {
 		t.Fatalf("subscribers = %+v, %v", subs, err)
 	}
-	for _, q := range []struct{ sub, want string }{{"ok", "已订阅"}, {"bad", "手机号码无效"}} {
+	for _, q := range []struct{ sub, want string }{{"ok", "已订阅"}, {"bad", "手机号码无效"}, {"full", "最多"}} {
 		if _, _, body := e.send("GET", "/track/SD300000000001?sub="+q.sub, nil, ""); !strings.Contains(body, q.want) {
 			t.Errorf("?sub=%s page lacks %q", q.sub, q.want)
 		}

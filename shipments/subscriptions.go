@@ -2,6 +2,7 @@ package shipments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +21,13 @@ type Subscription struct {
 	CreatedAt  time.Time
 }
 
+// MaxSubscribers bounds the phones one shipment texts, so a verified visitor cannot turn
+// one parcel into a way of sending SMS to many numbers.
+const MaxSubscribers = 3
+
+// ErrTooManySubscribers means a shipment already has MaxSubscribers other phones.
+var ErrTooManySubscribers = errors.New("shipments: this shipment already sends status messages to the most phones allowed")
+
 // DefaultLocale is the language of status messages when none is given.
 const DefaultLocale = "zh-CN"
 
@@ -34,7 +42,8 @@ func normalizeLocale(l string) string {
 
 // Subscribe records that phone wants SMS status updates of a shipment. The phone is put in
 // E.164 (a bad one is a *customers.ValidationError); subscribing again is harmless and
-// only updates the language. An unknown shipment is ErrNotFound.
+// only updates the language. An unknown shipment is ErrNotFound; a new phone beyond
+// MaxSubscribers is ErrTooManySubscribers.
 func (st *Store) Subscribe(ctx context.Context, shipmentID int64, phone, locale string) error {
 	p, err := customers.NormalizePhone(phone, "")
 	if err != nil {
@@ -42,18 +51,29 @@ func (st *Store) Subscribe(ctx context.Context, shipmentID int64, phone, locale 
 		v.Add("phone", "%q is not a valid phone number", phone)
 		return v.Err()
 	}
-	tag, err := st.pool.Exec(ctx, `
-INSERT INTO shipment_subscriptions (shipment_id, phone, locale)
-SELECT id, $2, $3 FROM shipments WHERE id = $1
+	// The shipment row is locked so concurrent subscriptions count each other.
+	return pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		var others int
+		err := tx.QueryRow(ctx, `
+SELECT (SELECT count(*) FROM shipment_subscriptions WHERE shipment_id = s.id AND phone <> $2)
+FROM shipments s WHERE s.id = $1 FOR UPDATE`, shipmentID, p).Scan(&others)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return fmt.Errorf("shipments: subscribe %d: %w", shipmentID, err)
+		case others >= MaxSubscribers:
+			return ErrTooManySubscribers
+		}
+		_, err = tx.Exec(ctx, `
+INSERT INTO shipment_subscriptions (shipment_id, phone, locale) VALUES ($1, $2, $3)
 ON CONFLICT (shipment_id, phone) DO UPDATE SET locale = EXCLUDED.locale`,
-		shipmentID, p, normalizeLocale(locale))
-	if err != nil {
-		return fmt.Errorf("shipments: subscribe %d: %w", shipmentID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
+			shipmentID, p, normalizeLocale(locale))
+		if err != nil {
+			return fmt.Errorf("shipments: subscribe %d: %w", shipmentID, err)
+		}
+		return nil
+	})
 }
 
 // Unsubscribe stops status updates of a shipment to phone; it is not an error when the

@@ -38,10 +38,16 @@ func TestSubscriptions(t *testing.T) {
 			wantPhones: []string{"+8613800138000", "+8613900139000"}, wantLocaleOf0: "en"},
 		{name: "unknown shipment", op: func() error { return st.Subscribe(ctx, d.ID+100, "13800138000", "en") }, wantErr: shipments.ErrNotFound,
 			wantPhones: []string{"+8613800138000", "+8613900139000"}, wantLocaleOf0: "en"},
+		{name: "third phone", op: func() error { return st.Subscribe(ctx, d.ID, "13700137000", "") },
+			wantPhones: []string{"+8613800138000", "+8613900139000", "+8613700137000"}, wantLocaleOf0: "en"},
+		{name: "fourth phone refused", op: func() error { return st.Subscribe(ctx, d.ID, "13600136000", "") }, wantErr: shipments.ErrTooManySubscribers,
+			wantPhones: []string{"+8613800138000", "+8613900139000", "+8613700137000"}, wantLocaleOf0: "en"},
+		{name: "a subscribed phone again when full", op: func() error { return st.Subscribe(ctx, d.ID, "13700137000", "en") },
+			wantPhones: []string{"+8613800138000", "+8613900139000", "+8613700137000"}, wantLocaleOf0: "en"},
 		{name: "unsubscribe", op: func() error { return st.Unsubscribe(ctx, d.ID, "8613800138000") },
-			wantPhones: []string{"+8613900139000"}, wantLocaleOf0: "zh-CN"},
+			wantPhones: []string{"+8613900139000", "+8613700137000"}, wantLocaleOf0: "zh-CN"},
 		{name: "unsubscribe again", op: func() error { return st.Unsubscribe(ctx, d.ID, "13800138000") },
-			wantPhones: []string{"+8613900139000"}, wantLocaleOf0: "zh-CN"},
+			wantPhones: []string{"+8613900139000", "+8613700137000"}, wantLocaleOf0: "zh-CN"},
 	}
 	for _, s := range steps {
 		err := s.op()
