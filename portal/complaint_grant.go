@@ -43,8 +43,8 @@ func (s *Server) complaintGrants(c *fiber.Ctx) map[int64]time.Time {
 	return out
 }
 
-// grantComplaint lets this browser follow complaint id for complaintFor (the newest
-// maxGrants grants are kept).
+// grantComplaint lets this browser follow complaint id for complaintFor. At most maxGrants
+// grants are kept, always including this one, so the cookie stays small.
 func (s *Server) grantComplaint(c *fiber.Ctx, id int64) {
 	grants := s.complaintGrants(c)
 	grants[id] = time.Now().Add(complaintFor)
