@@ -56,4 +56,13 @@ func TestSubscribe(t *testing.T) {
 			t.Errorf("?sub=%s page lacks %q", q.sub, q.want)
 		}
 	}
+	// Posts are limited per client address: 30 an hour.
+	limited := false
+	for i := 0; i < 31 && !limited; i++ {
+		status, _, _ := e.send("POST", path, url.Values{"phone": {"13800138000"}}, "")
+		limited = status == 429
+	}
+	if !limited {
+		t.Errorf("no 429 after more than 30 subscription posts")
+	}
 }
