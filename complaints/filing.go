@@ -94,7 +94,7 @@ func allowedType(t string) bool {
 func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
 	if c, err := s.byKey(ctx, f.IdempotencyKey); err == nil || !errors.Is(err, ErrNotFound) {
-		return c, err
+		return sameFiling(c, f, err)
 	}
 	if err := f.normalize(); err != nil {
 		return nil, err
@@ -112,9 +112,24 @@ func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 	case err != nil:
 		return nil, fmt.Errorf("complaints: file: %w", err)
 	case id == 0: // a concurrent submission with the same key won
-		return s.byKey(ctx, f.IdempotencyKey)
+		c, err := s.byKey(ctx, f.IdempotencyKey)
+		return sameFiling(c, f, err)
 	}
 	return s.ByID(ctx, id)
+}
+
+// sameFiling passes on the complaint filed earlier with f's key, refusing a key reused for
+// another shipment (so a key never reveals someone else's complaint).
+func sameFiling(c *Complaint, f Filing, err error) (*Complaint, error) {
+	if err != nil {
+		return nil, err
+	}
+	if c.ShipmentID != f.ShipmentID {
+		v := &customers.ValidationError{}
+		v.Add("idempotency_key", "was used for another complaint")
+		return nil, v
+	}
+	return c, nil
 }
 
 // byKey returns the complaint filed with an idempotency key (ErrNotFound for "" or none).

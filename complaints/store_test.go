@@ -145,6 +145,13 @@ func TestFileIdempotent(t *testing.T) {
 	if complaintsN != 2 || photosN != 2 || entriesN != 2 {
 		t.Errorf("stored %d complaints, %d photos, %d entries; want 2 each", complaintsN, photosN, entriesN)
 	}
+	// A key used for another shipment is refused rather than revealing that complaint.
+	other := in
+	other.ShipmentID = f.shipment(customers.TierSmall, "13900002222")
+	var ve *customers.ValidationError
+	if _, err := f.store.File(ctx, other); !errors.As(err, &ve) || ve.Fields[0].Field != "idempotency_key" {
+		t.Errorf("key reused for another shipment: %v", err)
+	}
 	// Without a key, every submission is a complaint of its own.
 	in.IdempotencyKey = ""
 	c1, _ := f.store.File(ctx, in)
