@@ -1,0 +1,114 @@
+package complaints
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lcrm/audit"
+	"lcrm/customers"
+)
+
+// Policies returns the SLA policy table, by priority then tier.
+func (s *Store) Policies(ctx context.Context) ([]Policy, error) {
+	rows, err := s.pool.Query(ctx, `SELECT priority, tier, first_response_minutes, resolution_minutes, business_hours_only
+		FROM sla_policies ORDER BY priority, array_position(ARRAY['key', 'regular', 'small'], tier)`)
+	if err != nil {
+		return nil, fmt.Errorf("complaints: policies: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Policy, error) {
+		var p Policy
+		return p, r.Scan(&p.Priority, &p.Tier, &p.FirstResponseMinutes, &p.ResolutionMinutes, &p.BusinessHoursOnly)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("complaints: policies: %w", err)
+	}
+	return out, nil
+}
+
+// SavePolicy sets one row of the SLA policy table (an admin's edit, audited). Complaints
+// already filed keep their deadlines until their priority changes.
+func (s *Store) SavePolicy(ctx context.Context, p Policy, by Actor) error {
+	var v customers.ValidationError
+	if !p.Priority.Valid() {
+		v.Add("priority", "must be P1, P2, P3 or P4")
+	}
+	if !customers.Tier(p.Tier).Valid() {
+		v.Add("tier", "must be key, regular or small")
+	}
+	if p.FirstResponseMinutes <= 0 {
+		v.Add("first_response_minutes", "must be positive")
+	}
+	if p.ResolutionMinutes <= 0 || p.ResolutionMinutes < p.FirstResponseMinutes {
+		v.Add("resolution_minutes", "must be positive and at least the first response time")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO sla_policies (priority, tier, first_response_minutes, resolution_minutes, business_hours_only)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (priority, tier) DO UPDATE SET first_response_minutes = EXCLUDED.first_response_minutes,
+			resolution_minutes = EXCLUDED.resolution_minutes, business_hours_only = EXCLUDED.business_hours_only`,
+			p.Priority, p.Tier, p.FirstResponseMinutes, p.ResolutionMinutes, p.BusinessHoursOnly)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, Action: "sla.policy",
+			Object: "sla_policy", After: p, At: s.now()})
+	})
+	return wrap("save policy", err)
+}
+
+// Calendar returns the business hours and holidays the SLA clocks count on.
+func (s *Store) Calendar(ctx context.Context) (Calendar, error) {
+	cal, err := calendar(ctx, s.pool)
+	if err != nil {
+		return cal, fmt.Errorf("complaints: calendar: %w", err)
+	}
+	return cal, nil
+}
+
+// SetBusinessHours sets the opening hours of one weekday (opens >= closes closes it).
+func (s *Store) SetBusinessHours(ctx context.Context, day time.Weekday, sp Span, by Actor) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if sp.Closes <= sp.Opens || sp.Opens < 0 || sp.Closes > 24*time.Hour {
+			_, err = tx.Exec(ctx, `DELETE FROM business_hours WHERE weekday = $1`, int(day))
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO business_hours (weekday, opens, closes)
+				VALUES ($1, make_interval(secs => $2)::time, make_interval(secs => $3)::time)
+				ON CONFLICT (weekday) DO UPDATE SET opens = EXCLUDED.opens, closes = EXCLUDED.closes`,
+				int(day), sp.Opens.Seconds(), min(sp.Closes, 24*time.Hour-time.Second).Seconds())
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, Action: "sla.hours",
+			Object: "business_hours", ObjectID: int64(day), After: map[string]string{"opens": sp.Opens.String(), "closes": sp.Closes.String()}, At: s.now()})
+	})
+	return wrap("set business hours", err)
+}
+
+// SetHoliday marks a day (in Zone) closed with a name; an empty name removes the holiday.
+func (s *Store) SetHoliday(ctx context.Context, day time.Time, name string, by Actor) error {
+	d := day.In(Zone).Format(time.DateOnly)
+	name = strings.TrimSpace(name)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if name == "" {
+			_, err = tx.Exec(ctx, `DELETE FROM holidays WHERE day = $1::date`, d)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO holidays (day, name) VALUES ($1::date, $2)
+				ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name`, d, name)
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, Action: "sla.holiday",
+			Object: "holiday", After: map[string]string{"day": d, "name": name}, At: s.now()})
+	})
+	return wrap("set holiday", err)
+}
