@@ -135,3 +135,30 @@ WHERE e.at >= $1 AND e.at < $2 %s`, cond)
 	}
 	return out, nil
 }
+
+// ComplaintTiles are the complaint tiles of the dashboard for cur and prev (the stats of
+// sum's period and previous period), after Summary.Tiles.
+func ComplaintTiles(cur, prev *ComplaintStats, sum *Summary) []Tile {
+	dur := func(d *time.Duration) *float64 {
+		if d == nil {
+			return nil
+		}
+		f := d.Seconds()
+		return &f
+	}
+	num := func(v int64) *float64 { f := float64(v); return &f }
+	c, p := cur.Total, prev.Total
+	tile := func(name, unit string, a, b *float64) Tile {
+		return Tile{Name: name, Unit: unit, Current: a, Previous: b, Diff: Change(a, b)}
+	}
+	return []Tile{
+		tile("Complaints", "count", num(c.Filed), num(p.Filed)),
+		tile("Complaints per 1,000 delivered", "score", c.Per1000(sum.Current.Delivered), p.Per1000(sum.Previous.Delivered)),
+		tile("Repeat-complaint rate", "%", c.RepeatRate(), p.RepeatRate()),
+		tile("First-response time median", "duration", dur(c.FRTMedian), dur(p.FRTMedian)),
+		tile("First-response SLA compliance", "%", c.FRTCompliance(), p.FRTCompliance()),
+		tile("Resolution time median", "duration", dur(c.ResMedian), dur(p.ResMedian)),
+		tile("Resolution SLA compliance", "%", c.ResCompliance(), p.ResCompliance()),
+		tile("Escalations", "count", num(cur.Escalations), num(prev.Escalations)),
+	}
+}

@@ -16,6 +16,9 @@ const (
 	SheetDaily       = "Daily"
 	SheetByShipper   = "By shipper"
 	SheetByProvince  = "By province"
+	SheetComplaints  = "Complaints"
+	SheetRootCauses  = "Root causes"
+	SheetAgents      = "Agents"
 	SheetChurnRisk   = "Churn risk"
 	SheetComments    = "Survey comments"
 	SheetDefinitions = "Definitions"
@@ -54,8 +57,8 @@ func (f Filter) String() string {
 }
 
 // WriteWorkbook writes the KPI workbook of p under f to w: Summary (tiles and native
-// charts of the daily trend), Daily, By shipper, By province, Churn risk, Survey comments
-// and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
+// charts of the daily trend), Daily, By shipper, By province, Complaints, Root causes,
+// Agents, Churn risk, Survey comments and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
 // temporary file), so a period with a million detail rows keeps memory flat; nothing is
 // written to w until every query has succeeded.
 func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filter) error {
@@ -74,14 +77,25 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 	if err != nil {
 		return err
 	}
+	cur, err := st.Complaints(ctx, p, f)
+	if err != nil {
+		return err
+	}
+	prev, err := st.Complaints(ctx, p.Previous(), f)
+	if err != nil {
+		return err
+	}
 	steps := []func() error{
 		func() error { return b.dailySheet(d.Days) },
 		func() error { return b.groupSheet(SheetByShipper, d.Shippers) },
 		func() error { return b.groupSheet(SheetByProvince, d.Provinces) },
+		func() error { return b.complaintsSheet(cur, d.Summary.Current.Delivered) },
+		func() error { return b.rootCausesSheet(ctx, st, p, f) },
+		func() error { return b.agentsSheet(ctx, st, p, f) },
 		func() error { return b.churnSheet(ctx, st, p, f) },
 		func() error { return b.commentsSheet(ctx, st, p, f) },
 		b.definitionsSheet,
-		func() error { return b.summarySheet(d.Summary, f, len(d.Days)) },
+		func() error { return b.summarySheet(d.Summary, cur, prev, f, len(d.Days)) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -97,7 +111,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 
 // summarySheet writes the title, the tiles and the two trend charts (which read the
 // Daily sheet's columns, so they stay true if someone edits the data).
-func (b *book) summarySheet(sum *Summary, f Filter, days int) error {
+func (b *book) summarySheet(sum *Summary, cur, before *ComplaintStats, f Filter, days int) error {
 	s, fl := SheetSummary, b.f
 	z := b.zone
 	title := fmt.Sprintf("Period %s to %s (%s), %s", sum.Period.From.In(z).Format("2006-01-02 15:04"),
@@ -115,7 +129,7 @@ func (b *book) summarySheet(sum *Summary, f Filter, days int) error {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 5)
 		errs = append(errs, set(cell, h, b.header))
 	}
-	for i, t := range sum.Tiles() {
+	for i, t := range append(sum.Tiles(), ComplaintTiles(cur, before, sum)...) {
 		row := i + 6
 		style, change := b.count, b.count
 		scale := 1.0

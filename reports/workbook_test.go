@@ -72,6 +72,7 @@ func days(d *time.Duration) *float64 {
 func TestWorkbook(t *testing.T) {
 	ctx := context.Background()
 	pool := loadDemo(t, 2000, true)
+	addComplaints(t, pool, 200)
 	st := reports.NewStore(pool)
 	p := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
 	var buf bytes.Buffer
@@ -83,7 +84,8 @@ func TestWorkbook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	wantSheets := []string{"Summary", "Daily", "By shipper", "By province", "Churn risk", "Survey comments", "Definitions"}
+	wantSheets := []string{"Summary", "Daily", "By shipper", "By province", "Complaints", "Root causes",
+		"Agents", "Churn risk", "Survey comments", "Definitions"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(wantSheets, "|") {
 		t.Fatalf("sheets = %v, want %v", got, wantSheets)
 	}
@@ -92,6 +94,8 @@ func TestWorkbook(t *testing.T) {
 		{"Daily", "A1", "Date"}, {"Daily", "D1", "On-time rate"}, {"Daily", "E1", "Sign-off lag median"},
 		{"By shipper", "A1", "Code"}, {"By shipper", "H1", "On-time rate"},
 		{"By province", "A1", "Province"}, {"Churn risk", "D1", "Last 30 days"},
+		{"Complaints", "A2", "All complaints"}, {"Complaints", "C1", "Per 1,000 delivered"},
+		{"Root causes", "E1", "Cumulative share"}, {"Agents", "A1", "Agent"}, {"Agents", "J1", "CSAT after resolution"},
 		{"Survey comments", "G1", "Comment"}, {"Definitions", "C1", "Definition"},
 		{"Definitions", "A2", reports.Definitions[0].Name},
 	}
@@ -117,6 +121,26 @@ func TestWorkbook(t *testing.T) {
 		}
 		cellNum(t, f, "Summary", "B"+row, cur)
 	}
+
+	stats, err := st.Complaints(ctx, p, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := strconv.Itoa(6 + len(sum.Tiles()))
+	if got := cellRaw(t, f, "Summary", "A"+row); got != "Complaints" {
+		t.Errorf("Summary!A%s = %q, want Complaints", row, got)
+	}
+	cellNum(t, f, "Summary", "B"+row, num(stats.Total.Filed))
+	cellNum(t, f, "Complaints", "B2", num(stats.Total.Filed))
+	cellNum(t, f, "Complaints", "C2", stats.Total.Per1000(sum.Current.Delivered))
+	cellNum(t, f, "Complaints", "D2", stats.Total.RepeatRate())
+	cellNum(t, f, "Complaints", "E2", days(stats.Total.FRTMedian))
+	causes, err := st.RootCauses(ctx, p, reports.Filter{})
+	if err != nil || len(causes) == 0 {
+		t.Fatalf("root causes: %v, %d bars", err, len(causes))
+	}
+	last := strconv.Itoa(len(causes) + 1)
+	cellNum(t, f, "Root causes", "E"+last, &causes[len(causes)-1].Cumulative)
 
 	daily, err := st.Daily(ctx, p, reports.Filter{})
 	if err != nil {
@@ -187,7 +211,7 @@ func checkParts(t *testing.T, data []byte) {
 	if c := parts["xl/charts/chart2.xml"]; !strings.Contains(c, "lineChart") {
 		t.Errorf("chart2 is not a line chart")
 	}
-	for i := 2; i <= 7; i++ {
+	for i := 2; i <= 10; i++ {
 		sheet := parts["xl/worksheets/sheet"+strconv.Itoa(i)+".xml"]
 		if !strings.Contains(sheet, `state="frozen"`) || !strings.Contains(sheet, "<autoFilter") {
 			t.Errorf("sheet%d lacks frozen panes or autofilter", i)
