@@ -208,3 +208,57 @@ func TestBadPeriod(t *testing.T) {
 		t.Error("reversed period accepted")
 	}
 }
+
+func TestReopenedComplaint(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	seed(t, pool, []parcel{{no: "RO00000001", shipper: "RO", tier: customers.TierKey,
+		created: local(10, 1, 9, 0), out: local(10, 2, 9, 0), delivered: local(10, 2, 10, 0)}})
+	var agent int64
+	err := pool.QueryRow(ctx, `INSERT INTO users (email, name, password_hash, role) VALUES ('a@example.com', '周敏', 'x', 'agent') RETURNING id`).Scan(&agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filed := local(10, 3, 9, 0)
+	h := func(n int) time.Time { return filed.Add(time.Duration(n) * time.Hour) }
+	// A: resolved in 10 h. B: resolved at 20 h, reopened at 30 h (new deadline 54 h), resolved
+	// again at 50 h. C: reopened at 70 h and open since, its new deadline after the period.
+	for _, c := range []struct {
+		ref                string
+		reopens            int
+		resolved, resDue   any
+		filedAt, responded time.Time
+	}{
+		{"A", 0, h(10), h(24), filed, h(1)},
+		{"B", 1, h(50), h(54), filed, h(1)},
+		{"C", 1, nil, local(10, 20, 9, 0), filed, h(3)},
+	} {
+		_, err := pool.Exec(ctx, `INSERT INTO complaints (ref, shipment_id, shipper_id, consignee_id, category,
+			description, contact_phone, status, priority, assignee_id, first_response_due, resolution_due,
+			clock_start, reopen_count, first_responded_at, resolved_at, created_at, updated_at)
+			SELECT $1, s.id, s.shipper_id, s.consignee_id, 'delayed', '没收到', '+8613800138000',
+			       CASE WHEN $4::timestamptz IS NULL THEN 'reopened' ELSE 'resolved' END, 'P2', $2, $5::timestamptz + interval '2 hours',
+			       $6, $5, $3, $7, $4, $5, $5
+			FROM shipments s`, c.ref, agent, c.reopens, c.resolved, c.filedAt, c.resDue, c.responded)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := reports.NewStore(pool)
+	p := reports.Period{From: day(2026, 10, 1), To: day(2026, 10, 8)}
+	agents, err := st.Agents(ctx, p, reports.Filter{})
+	if err != nil || len(agents) != 1 {
+		t.Fatalf("agents = %v, %v", agents, err)
+	}
+	a := agents[0]
+	want := reports.ComplaintFigures{Filed: 3, Repeats: 2, FRTDue: 3, FRTMet: 2, ResDue: 2, ResMet: 2, Reopened: 2}
+	// Resolution: A's 10 h and B's 50 h to the final resolution; C is open. First
+	// response: 1 h, 1 h and 3 h. Continuous percentiles interpolate between them.
+	med, p90 := 30*time.Hour, 46*time.Hour
+	frt, frt90 := time.Hour, time.Hour+2*time.Hour*8/10
+	want.ResMedian, want.ResP90, want.FRTMedian, want.FRTP90 = &med, &p90, &frt, &frt90
+	checkFigures(t, "agent", a.ComplaintFigures, want)
+	if r := a.ReopenRate(); r == nil || *r != 2.0/3 {
+		t.Errorf("reopen rate = %v, want 2/3", fmtPtr(r))
+	}
+}
