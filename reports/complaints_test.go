@@ -3,6 +3,7 @@ package reports_test
 import (
 	"context"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -177,6 +178,7 @@ func TestComplaintKPIsAgainstRawRows(t *testing.T) {
 			}
 			sameInt(t, "escalations", stats.Escalations, wantEsc)
 			checkAgents(t, st, c.p, c.f, set, all, agents)
+			checkShipperComplaints(t, st, c.p, c.f, all, byID)
 			checkRootCauses(t, st, c.p, c.f, set)
 		})
 	}
@@ -248,5 +250,51 @@ func checkRootCauses(t *testing.T, st *reports.Store, p reports.Period, f report
 		}
 		sameFloat(t, "share", &g.Share, rate(w.n, total))
 		sameFloat(t, "cumulative", &g.Cumulative, rate(cum, total))
+	}
+}
+
+func checkShipperComplaints(t *testing.T, st *reports.Store, p reports.Period, f reports.Filter, all []rawComplaint, byID map[int64]*rawShipment) {
+	t.Helper()
+	groups, err := st.ByShipper(context.Background(), p, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, prev := map[string]int64{}, map[string]int64{}
+	pp := p.Previous()
+	for _, x := range all {
+		s := byID[x.shipment]
+		if !s.matches(f) {
+			continue
+		}
+		k := strconv.FormatInt(s.shipperID, 10)
+		if in(x.created, p.From, p.To) {
+			cur[k]++
+		}
+		if in(x.created, pp.From, pp.To) {
+			prev[k]++
+		}
+	}
+	seen := 0
+	for _, g := range groups {
+		sameInt(t, "shipper "+g.Key+" complaints", g.Complaints, cur[g.Key])
+		sameInt(t, "shipper "+g.Key+" previous complaints", g.PreviousComplaints, prev[g.Key])
+		sameFloat(t, "shipper "+g.Key+" per 1000", g.ComplaintsPer1000(), rate(cur[g.Key]*1000, g.Current.Delivered))
+		if g.Complaints > 0 || g.PreviousComplaints > 0 {
+			seen++
+		}
+	}
+	want := 0
+	for k := range cur {
+		if cur[k] > 0 || prev[k] > 0 {
+			want++
+		}
+	}
+	for k := range prev {
+		if cur[k] == 0 && prev[k] > 0 {
+			want++
+		}
+	}
+	if seen != want {
+		t.Errorf("shippers with complaints = %d, want %d", seen, want)
 	}
 }

@@ -16,7 +16,8 @@ type Dashboard struct {
 	Provinces []Group
 }
 
-// Dashboard returns the tiles, days, shippers and provinces of p under f in one query.
+// Dashboard returns the tiles, days, shippers and provinces of p under f in one query
+// (and a second, small one for the shippers' complaint counts).
 func (st *Store) Dashboard(ctx context.Context, p Period, f Filter) (*Dashboard, error) {
 	return st.dashboard(ctx, p, f, true, byTotal, byDay, byShipper, byProvince)
 }
@@ -79,6 +80,11 @@ func (st *Store) dashboard(ctx context.Context, p Period, f Filter, withPrevious
 		}
 	}
 	for _, l := range levels {
+		if l == byShipper {
+			if err := st.addShipperComplaints(ctx, p, f, shippers); err != nil {
+				return nil, err
+			}
+		}
 		if l == byDay {
 			for _, day := range localDays(p) {
 				t := days[day.Format("2006-01-02")]

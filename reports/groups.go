@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,7 +17,12 @@ type Group struct {
 	Tier     string // shipper tier ("" for provinces)
 	Current  Counts
 	Previous Counts
+	// Complaints filed in the period and in the previous period (shippers only).
+	Complaints, PreviousComplaints int64
 }
+
+// ComplaintsPer1000 is complaints per 1,000 delivered shipments in the period.
+func (g Group) ComplaintsPer1000() *float64 { return ratio(g.Complaints*1000, g.Current.Delivered) }
 
 // DeliveredChange is the change in delivered shipments vs the previous period.
 func (g Group) DeliveredChange() int64 { return g.Current.Delivered - g.Previous.Delivered }
@@ -29,6 +35,44 @@ func (st *Store) ByShipper(ctx context.Context, p Period, f Filter) ([]Group, er
 		return nil, err
 	}
 	return d.Shippers, nil
+}
+
+// shipperComplaintsSQL counts complaints per shipper in [$1, $3), split at $2.
+const shipperComplaintsSQL = `
+SELECT c.shipper_id, sh.code, sh.name, sh.tier, count(*) FILTER (WHERE c.created_at >= $2),
+       count(*) FILTER (WHERE c.created_at < $2)
+FROM complaints c JOIN shipments s ON s.id = c.shipment_id JOIN shippers sh ON sh.id = c.shipper_id
+WHERE c.created_at >= $1 AND c.created_at < $3 %s
+GROUP BY c.shipper_id, sh.code, sh.name, sh.tier`
+
+// addShipperComplaints adds the complaint counts of p and its previous period to the
+// shipper groups, adding shippers that had complaints but no shipments.
+func (st *Store) addShipperComplaints(ctx context.Context, p Period, f Filter, groups map[string]*Group) error {
+	cond, args := filterSQL(f, []any{p.Previous().From, p.From, p.To})
+	type row struct {
+		g         Group
+		cur, prev int64
+	}
+	rows, err := collect(ctx, st.pool, "shipper complaints", fmt.Sprintf(shipperComplaintsSQL, cond), args,
+		func(rows pgx.Rows) (row, error) {
+			var r row
+			var id int64
+			err := rows.Scan(&id, &r.g.Code, &r.g.Name, &r.g.Tier, &r.cur, &r.prev)
+			r.g.Key = strconv.FormatInt(id, 10)
+			return r, err
+		})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		g := groups[r.g.Key]
+		if g == nil {
+			g = &r.g
+			groups[g.Key] = g
+		}
+		g.Complaints, g.PreviousComplaints = r.cur, r.prev
+	}
+	return nil
 }
 
 // ByProvince returns every destination province with shipments created or delivered in

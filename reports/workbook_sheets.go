@@ -74,6 +74,10 @@ func (b *book) groupSheet(sheet string, groups []Group) error {
 		col{"On-time rate", 11, b.pct}, col{"On-time, previous", 11, b.pct}, col{"On-time change", 11, b.change},
 		col{"Surveys", 10, b.count}, col{"CSAT (4–5 share)", 11, b.pct}, col{"CSAT, previous", 11, b.pct},
 		col{"Sign-off lag median", 12, b.dur})
+	if shipper {
+		cols = append(cols, col{"Complaints", 11, b.count}, col{"Complaints per 1,000 delivered", 13, b.score},
+			col{"Complaints, previous", 11, b.count})
+	}
 	_, err := b.streamTable(sheet, cols, func(row func(...any) error) error {
 		for _, g := range groups {
 			c, pr := g.Current, g.Previous
@@ -84,6 +88,9 @@ func (b *book) groupSheet(sheet string, groups []Group) error {
 			vals = append(vals, c.Created, c.Delivered, pr.Delivered, g.DeliveredChange(),
 				c.OnTimeRate(), pr.OnTimeRate(), Change(c.OnTimeRate(), pr.OnTimeRate()),
 				c.Surveys, c.CSATShare(), pr.CSATShare(), c.LagMedian)
+			if shipper {
+				vals = append(vals, g.Complaints, g.ComplaintsPer1000(), g.PreviousComplaints)
+			}
 			if err := row(vals...); err != nil {
 				return err
 			}
