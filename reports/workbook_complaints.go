@@ -71,5 +71,8 @@ func (b *book) rootCausesSheet(ctx context.Context, st *Store, p Period, f Filte
 		}
 		return nil
 	})
-	return err
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	return b.paretoChart(len(list))
 }

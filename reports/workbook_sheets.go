@@ -148,3 +148,23 @@ func (b *book) definitionsSheet() error {
 	})
 	return err
 }
+
+// paretoChart adds the defects Pareto to the Summary sheet: complaints per root cause and
+// department as columns, the cumulative share as a line on a second axis, reading the
+// Root causes sheet's rows 2..bars+1.
+func (b *book) paretoChart(bars int) error {
+	ref := func(c string) string { return fmt.Sprintf("'%s'!$%s$2:$%s$%d", SheetRootCauses, c, c, bars+1) }
+	name := func(c string) string { return fmt.Sprintf("'%s'!$%s$1", SheetRootCauses, c) }
+	cats := fmt.Sprintf("'%s'!$A$2:$B$%d", SheetRootCauses, bars+1)
+	cols := &excelize.Chart{Type: excelize.Col, VaryColors: ptr(false),
+		Series:    []excelize.ChartSeries{{Name: name("C"), Categories: cats, Values: ref("C")}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Defects by root cause and department (Pareto)"}}},
+		Dimension: excelize.ChartDimension{Width: 720, Height: 300}, Legend: excelize.ChartLegend{Position: "bottom"}}
+	line := &excelize.Chart{Type: excelize.Line, VaryColors: ptr(false),
+		Series: []excelize.ChartSeries{{Name: name("E"), Categories: cats, Values: ref("E")}},
+		YAxis:  excelize.ChartAxis{Secondary: true, Maximum: ptr(1.0), Minimum: ptr(0.0), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}}}
+	if err := b.f.AddChart(SheetSummary, "F36", cols, line); err != nil {
+		return fmt.Errorf("reports: pareto chart: %w", err)
+	}
+	return nil
+}

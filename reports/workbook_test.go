@@ -200,16 +200,16 @@ func checkParts(t *testing.T, data []byte) {
 		rc.Close()
 		parts[zf.Name] = html.UnescapeString(string(b))
 	}
-	for _, name := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/drawings/drawing1.xml"} {
+	for _, name := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml", "xl/drawings/drawing1.xml"} {
 		if parts[name] == "" {
 			t.Errorf("workbook has no %s", name)
 		}
 	}
-	if c := parts["xl/charts/chart1.xml"]; !strings.Contains(c, "'Daily'!$C$2:$C$31") || !strings.Contains(c, "barChart") {
-		t.Errorf("chart1 does not plot Daily!C2:C31 as columns")
-	}
-	if c := parts["xl/charts/chart2.xml"]; !strings.Contains(c, "lineChart") {
-		t.Errorf("chart2 is not a line chart")
+	charts := parts["xl/charts/chart1.xml"] + parts["xl/charts/chart2.xml"] + parts["xl/charts/chart3.xml"]
+	for _, want := range []string{"'Daily'!$C$2:$C$31", "'Daily'!$D$2:$D$31", "'Root causes'!$E$2", "barChart", "lineChart"} {
+		if !strings.Contains(charts, want) {
+			t.Errorf("no chart has %s", want)
+		}
 	}
 	for i := 2; i <= 10; i++ {
 		sheet := parts["xl/worksheets/sheet"+strconv.Itoa(i)+".xml"]
