@@ -49,3 +49,43 @@ func TestAllow(t *testing.T) {
 		t.Errorf("count after 20 concurrent attempts = %d", n)
 	}
 }
+
+// Two instances share a limit through PostgreSQL, each counting locally between writes.
+func TestBatched(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	l1, l2 := New(pool), New(pool)
+	l1.now = func() time.Time { return clock }
+	l2.now = l1.now
+	a, b := l1.Batched(time.Hour), l2.Batched(time.Hour) // flushed by hand below
+	defer a.Stop()
+	defer b.Stop()
+	for i := 0; i < 6; i++ {
+		if ok, _ := a.Allow("ip:1", 10, time.Minute); !ok {
+			t.Fatalf("a: attempt %d refused", i+1)
+		}
+	}
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		b.Allow("ip:1", 10, time.Minute)
+	}
+	if err := b.Flush(ctx); err != nil { // b learns the shared total: 10
+		t.Fatal(err)
+	}
+	if ok, retry := b.Allow("ip:1", 10, time.Minute); ok || retry != time.Minute {
+		t.Errorf("b after the shared total reached 10: ok=%v retry=%v", ok, retry)
+	}
+	if n, _ := l1.Count(ctx, "ip:1", time.Minute); n != 10 {
+		t.Errorf("stored count = %d, want 10", n)
+	}
+	// Locally, one instance alone stops at the limit without any write.
+	for i := 0; i < 3; i++ {
+		a.Allow("ip:2", 3, time.Minute)
+	}
+	if ok, _ := a.Allow("ip:2", 3, time.Minute); ok {
+		t.Error("4th attempt with limit 3 allowed")
+	}
+}
