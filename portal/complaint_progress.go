@@ -24,7 +24,7 @@ func (s *Server) complaintLookupPage(c *fiber.Ctx) error {
 // the complaint; wrong answers are limited per reference and never say which part was
 // wrong, and an unknown reference answers exactly like a wrong phone.
 func (s *Server) complaintLookup(c *fiber.Ctx) error {
-	if err := s.limit(c, "lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); err != nil {
+	if err := s.limitLookup(c); err != nil {
 		return err
 	}
 	ref := strings.ToUpper(strings.TrimSpace(c.FormValue("ref")))

@@ -153,6 +153,19 @@ func (s *Server) limit(c *fiber.Ctx, key string, n int, window time.Duration) er
 	return nil
 }
 
+// limitLookup counts one public lookup from this client address (batched: see
+// ratelimit.Batched); past the configured rate it answers 429.
+func (s *Server) limitLookup(c *fiber.Ctx) error {
+	if s.lookups == nil {
+		return nil
+	}
+	if ok, retry := s.lookups.Allow("lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
+		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
+	}
+	return nil
+}
+
 // Verified parcels: a signed cookie lists shipment ids this browser proved it knows (last 4
 // phone digits) with an expiry each. Signed with the site secret, so any instance trusts it.
 const verifyFor = 30 * time.Minute

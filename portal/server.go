@@ -62,6 +62,8 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 	web  *web
+	// lookups counts public lookups per address in memory and syncs them to PostgreSQL.
+	lookups *ratelimit.Batched
 	// secure is true when the public URL is https: cookies get the Secure flag.
 	secure bool
 }
@@ -92,6 +94,9 @@ func New(deps Deps, cfg Config) *Server {
 		panic(err) // templates and catalogues are embedded: a failure is a build defect
 	}
 	s := &Server{deps: deps, cfg: cfg, log: log, web: w, secure: strings.HasPrefix(cfg.PublicURL, "https://")}
+	if deps.Limiter != nil {
+		s.lookups = deps.Limiter.Batched(250 * time.Millisecond)
+	}
 	s.App = fiber.New(fiber.Config{
 		AppName:               "lcrm",
 		Immutable:             true, // handlers may keep request strings
@@ -195,5 +200,10 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.
 func (s *Server) Shutdown(timeout time.Duration) error {
-	return s.App.ShutdownWithTimeout(timeout)
+	err := s.App.ShutdownWithTimeout(timeout)
+	if s.lookups != nil {
+		s.lookups.Stop()
+		s.lookups = nil
+	}
+	return err
 }

@@ -83,7 +83,7 @@ func (s *Server) trackMany(c *fiber.Ctx) error {
 	if len(numbers) == 0 {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	if err := s.limit(c, "lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); err != nil {
+	if err := s.limitLookup(c); err != nil {
 		return err
 	}
 	found, err := s.deps.Shipments.GetMany(c.UserContext(), numbers)
@@ -100,7 +100,7 @@ func (s *Server) trackMany(c *fiber.Ctx) error {
 
 // trackOne answers the shareable GET /track/:no.
 func (s *Server) trackOne(c *fiber.Ctx) error {
-	if err := s.limit(c, "lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); err != nil {
+	if err := s.limitLookup(c); err != nil {
 		return err
 	}
 	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
