@@ -77,7 +77,8 @@ func newWeb(zone *time.Location) (*web, error) {
 	for _, tag := range languages {
 		lang := langCode(tag)
 		w.pages[lang] = map[string]*template.Template{}
-		funcs := w.funcs(i18n.NewLocalizer(b, tag.String()))
+		loc := i18n.NewLocalizer(b, tag.String())
+		funcs := w.funcs(loc, plainMessages(loc))
 		for _, n := range names {
 			page := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 			if page == "layout" {
@@ -93,21 +94,39 @@ func newWeb(zone *time.Location) (*web, error) {
 	return w, nil
 }
 
-// funcs are the template helpers bound to one language.
-func (w *web) funcs(loc *i18n.Localizer) template.FuncMap {
+// plainMessages translates every catalogue message once, so {{t}} is a map lookup: the
+// tracking page calls it a few dozen times per view (BENCHMARKS.md).
+func plainMessages(loc *i18n.Localizer) map[string]string {
+	var ids map[string]string
+	raw, _ := catalogFS.ReadFile("i18n/active.zh.json")
+	json.Unmarshal(raw, &ids)
+	out := make(map[string]string, len(ids))
+	for id := range ids {
+		if s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id}); err == nil {
+			out[id] = s
+		}
+	}
+	return out
+}
+
+// funcs are the template helpers bound to one language: t for plain messages, tf for
+// messages with data ({{tf "key" "Name" .Value}}).
+func (w *web) funcs(loc *i18n.Localizer, plain map[string]string) template.FuncMap {
 	return template.FuncMap{
-		"t": func(key string, args ...any) string {
-			cfg := &i18n.LocalizeConfig{MessageID: key}
-			if len(args) > 1 {
-				data := map[string]any{}
-				for i := 0; i+1 < len(args); i += 2 {
-					data[fmt.Sprint(args[i])] = args[i+1]
-				}
-				cfg.TemplateData = data
+		"t": func(key string) string {
+			if s, ok := plain[key]; ok {
+				return s
 			}
-			s, err := loc.Localize(cfg)
+			return key // a missing key shows itself; the catalogue test catches it
+		},
+		"tf": func(key string, args ...any) string {
+			data := map[string]any{}
+			for i := 0; i+1 < len(args); i += 2 {
+				data[fmt.Sprint(args[i])] = args[i+1]
+			}
+			s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
 			if err != nil {
-				return key // a missing key shows itself; the catalogue test catches it
+				return key
 			}
 			return s
 		},

@@ -114,7 +114,7 @@ func TestCatalogues(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob("templates/*.html")
-	re := regexp.MustCompile(`\{\{\s*t\s+"([a-z0-9_.]+)"`)
+	re := regexp.MustCompile(`\{\{\s*tf?\s+"([a-z0-9_.]+)"`)
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {

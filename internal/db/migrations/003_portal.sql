@@ -15,7 +15,9 @@ CREATE INDEX sessions_user_idx ON sessions (user_id);
 CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 
 -- Fixed-window counters shared by all instances (lookups per IP, wrong answers per parcel).
-CREATE TABLE rate_counters (
+-- UNLOGGED: counters need no crash safety, and skipping the WAL spares every public
+-- lookup a disk flush (BENCHMARKS.md). A crash empties the table: limits start afresh.
+CREATE UNLOGGED TABLE rate_counters (
     key           text NOT NULL,
     window_start  timestamptz NOT NULL,
     count         integer NOT NULL,
