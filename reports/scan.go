@@ -100,7 +100,8 @@ func (st *Store) scan(ctx context.Context, p Period, f Filter, withPrevious bool
 		}
 	}
 	cond, args := filterSQL(f, []any{from, p.From, p.To, p.zoneName()})
-	q := fmt.Sprintf(scanSQL, cond, strings.Join(sets, ", "), tests[byDay], tests[byShipper], tests[byProvince], cols[byDay], cols[byShipper], cols[byProvince])
+	q := fmt.Sprintf(scanSQL, cond, strings.Join(sets, ", "), tests[byDay], tests[byShipper], tests[byProvince],
+		cols[byDay], cols[byShipper], cols[byProvince])
 	var out []scanRow
 	err := pgx.BeginTxFunc(ctx, st.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"); err != nil {
@@ -145,7 +146,8 @@ func (st *Store) scan(ctx context.Context, p Period, f Filter, withPrevious bool
 	return out, nil
 }
 
-// merge adds the created count of a created-row into the delivered figures of t.
+// merge folds one scan row into t: a created row sets Created, a delivered row every
+// other figure (and the CSAT mean from its sum).
 func (t *Tiles) merge(r *scanRow) {
 	if r.created {
 		t.Created = r.tiles.Created
