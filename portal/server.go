@@ -20,6 +20,7 @@ import (
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
+	"lcrm/reports"
 	"lcrm/shipments"
 )
 
@@ -30,7 +31,9 @@ type Deps struct {
 	Accounts  *accounts.Store
 	// Complaints files customer complaints and follows them.
 	Complaints *complaints.Store
-	Log        *slog.Logger
+	// Reports computes the KPIs and writes the workbook.
+	Reports *reports.Store
+	Log     *slog.Logger
 	// Limiter keeps rate-limit counters shared by all instances.
 	Limiter *ratelimit.Limiter
 	// Ready reports whether the database is reachable and its schema current (/readyz).
@@ -181,6 +184,9 @@ func (s *Server) routes() {
 	s.App.Get("/survey/:token", s.surveyPage)
 	s.App.Post("/survey/:token", s.surveySubmit)
 	s.App.Get("/survey/:token/thanks", s.surveyThanks)
+
+	s.consoleRoutes()
+	s.webhookRoutes()
 }
 
 // accessLog writes one structured line per request.

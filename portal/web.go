@@ -7,9 +7,11 @@ package portal
 //   - Write portal/templates/NAME.html containing {{define "title"}} and {{define "content"}}
 //     (those two names are per page: every page is parsed into its own set together with
 //     layout.html, so names never clash). Any other {{define}} must start with NAME_.
-//   - Every visible string goes through {{t "key"}} (or {{t "key" "Name" .X}} with data)
-//     with the key in both portal/i18n/active.zh.json and active.en.json. Pages are parsed
-//     once per language at start-up, so translation costs nothing per request.
+//   - Every visible string goes through {{t "key"}} (or {{tf "key" "Name" .X}} with data)
+//     with the key in both portal/i18n/AREA.zh.json and AREA.en.json (one pair of files per
+//     area: active for the public site, console, kpi, jobs, ...; a key lives in one area).
+//     Pages are parsed once per language at start-up, so translation costs nothing per
+//     request.
 //   - Render with s.render(c, "NAME", data); the template sees .D (your data), .Lang,
 //     .CSRF (put <input type="hidden" name="_csrf" value="{{.CSRF}}"> in every POST form),
 //     .User (the logged-in user or nil), .Path and .Query.
@@ -30,9 +32,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"lcrm/accounts"
 )
 
-//go:embed templates/layout.html templates/home.html templates/track.html templates/error.html templates/login.html templates/shipper*.html templates/survey*.html templates/complaint*.html
+//go:embed templates/*.html
 var templateFS embed.FS
 
 //go:embed i18n/*.json
@@ -64,7 +68,11 @@ type web struct {
 func newWeb(zone *time.Location) (*web, error) {
 	b := i18n.NewBundle(language.Chinese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, f := range []string{"i18n/active.zh.json", "i18n/active.en.json"} {
+	files, err := fs.Glob(catalogFS, "i18n/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
 		if _, err := b.LoadMessageFileFS(catalogFS, f); err != nil {
 			return nil, fmt.Errorf("portal: load %s: %w", f, err)
 		}
@@ -97,9 +105,12 @@ func newWeb(zone *time.Location) (*web, error) {
 // plainMessages translates every catalogue message once, so {{t}} is a map lookup: the
 // tracking page calls it a few dozen times per view (BENCHMARKS.md).
 func plainMessages(loc *i18n.Localizer) map[string]string {
-	var ids map[string]string
-	raw, _ := catalogFS.ReadFile("i18n/active.zh.json")
-	json.Unmarshal(raw, &ids)
+	ids := map[string]string{}
+	files, _ := fs.Glob(catalogFS, "i18n/*.zh.json")
+	for _, f := range files {
+		raw, _ := catalogFS.ReadFile(f)
+		json.Unmarshal(raw, &ids)
+	}
 	out := make(map[string]string, len(ids))
 	for id := range ids {
 		if s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id}); err == nil {
@@ -143,6 +154,12 @@ func (w *web) funcs(loc *i18n.Localizer, plain map[string]string) template.FuncM
 		},
 		"datetimeLocal": func(t time.Time) string { return t.In(w.zone).Format("2006-01-02") },
 		"add":           func(a, b int) int { return a + b },
+		"hasPrefix":     strings.HasPrefix,
+		// atLeast reports whether the viewer (.User) holds a staff role of min or above.
+		"atLeast": func(u any, min string) bool {
+			user, ok := u.(*accounts.User)
+			return ok && user != nil && user.Role.AtLeast(accounts.Role(min))
+		},
 	}
 }
 

@@ -92,13 +92,23 @@ func newSiteEnv(t *testing.T) *siteEnv {
 // must have the same keys.
 func TestCatalogues(t *testing.T) {
 	load := func(lang string) map[string]string {
-		var m map[string]string
-		b, err := os.ReadFile("i18n/active." + lang + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
+		m := map[string]string{}
+		files, _ := filepath.Glob("i18n/*." + lang + ".json")
+		for _, f := range files {
+			var part map[string]string
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &part); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					t.Errorf("%s: key %q is already in another %s catalogue", f, k, lang)
+				}
+				m[k] = v
+			}
 		}
 		return m
 	}

@@ -10,6 +10,7 @@ import (
 	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
 	"lcrm/portal"
+	"lcrm/reports"
 )
 
 func cmdServe(ctx context.Context, args []string) error {
@@ -42,6 +43,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Log: a.log, Ready: a.ready,
 		Limiter:    ratelimit.New(a.pool),
 		Complaints: complaints.NewStore(a.pool),
+		Reports:    reports.NewStore(a.pool),
 	}, portal.Config{PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey),
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies})
 

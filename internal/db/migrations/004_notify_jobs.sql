@@ -1,2 +1,2 @@
--- 004_notify_jobs.sql: reserved for its issue; replace this no-op.
+-- 004_notify_jobs.sql: reserved for package notify (SMS outbox); its issue fills this in.
 SELECT 1;
