@@ -24,8 +24,11 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
+	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -62,6 +65,7 @@ func langCode(t language.Tag) string {
 type web struct {
 	bundle *i18n.Bundle
 	pages  map[string]map[string]*template.Template // lang -> page -> template
+	plain  map[string]map[string]string             // lang -> key -> message without data
 	zone   *time.Location
 }
 
@@ -77,7 +81,7 @@ func newWeb(zone *time.Location) (*web, error) {
 			return nil, fmt.Errorf("portal: load %s: %w", f, err)
 		}
 	}
-	w := &web{bundle: b, pages: map[string]map[string]*template.Template{}, zone: zone}
+	w := &web{bundle: b, pages: map[string]map[string]*template.Template{}, plain: map[string]map[string]string{}, zone: zone}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -86,13 +90,26 @@ func newWeb(zone *time.Location) (*web, error) {
 		lang := langCode(tag)
 		w.pages[lang] = map[string]*template.Template{}
 		loc := i18n.NewLocalizer(b, tag.String())
-		funcs := w.funcs(loc, plainMessages(loc))
+		plain := plainMessages(loc)
+		w.plain[lang] = plain
+		funcs := w.funcs(loc, plain)
+		layout, err := inlineMessages("templates/layout.html", plain)
+		if err != nil {
+			return nil, err
+		}
 		for _, n := range names {
 			page := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 			if page == "layout" {
 				continue
 			}
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+			body, err := inlineMessages(n, plain)
+			if err != nil {
+				return nil, err
+			}
+			t, err := template.New("layout.html").Funcs(funcs).Parse(layout)
+			if err == nil {
+				_, err = t.New(path.Base(n)).Parse(body)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("portal: parse %s: %w", n, err)
 			}
@@ -100,6 +117,29 @@ func newWeb(zone *time.Location) (*web, error) {
 		}
 	}
 	return w, nil
+}
+
+// constMessage matches {{t "key"}} with a constant key.
+var constMessage = regexp.MustCompile(`\{\{\s*t\s+"([a-z0-9_.]+)"\s*\}\}`)
+
+// inlineMessages reads a template and writes each constant {{t "key"}} into it as escaped
+// text, for one language: executing a template calls every function through reflection
+// (with an escaper call after it), which made a third of the tracking page's CPU
+// (BENCHMARKS.md). Pages have no script or style contexts (the CSP forbids them), so
+// HTML-escaped text is right wherever a message appears. Unknown keys stay calls, so they
+// still show themselves.
+func inlineMessages(name string, plain map[string]string) (string, error) {
+	raw, err := templateFS.ReadFile(name)
+	if err != nil {
+		return "", err
+	}
+	return constMessage.ReplaceAllStringFunc(string(raw), func(call string) string {
+		msg, ok := plain[constMessage.FindStringSubmatch(call)[1]]
+		if !ok || strings.Contains(msg, "{{") {
+			return call
+		}
+		return html.EscapeString(msg)
+	}), nil
 }
 
 // plainMessages translates every catalogue message once, so {{t}} is a map lookup: the
@@ -190,6 +230,14 @@ func (s *Server) render(c *fiber.Ctx, page string, data any) error {
 	}
 	c.Type("html", "utf-8")
 	return c.Send(buf.Bytes())
+}
+
+// text returns a message without data in lang, as {{t}} does, for views prepared in Go.
+func (w *web) text(lang, key string) string {
+	if s, ok := w.plain[lang][key]; ok {
+		return s
+	}
+	return key
 }
 
 // message returns one catalogue message in lang ("zh" or "en").
