@@ -1,12 +1,16 @@
 package portal_test
 
 import (
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
@@ -112,5 +116,43 @@ func TestE2ESwitchLanguageAndPhoneWidth(t *testing.T) {
 	}
 	if png, err := chromedp.Run(tab, chromedp.FullScreenshot(100)); err == nil {
 		os.WriteFile(filepath.Join(artifactDir(), "track-360px.png"), png, 0o644)
+	}
+}
+
+// Times are written in the site's zone (Asia/Shanghai) and shown in the viewer's own zone
+// by /static/localtime.js; a viewer in the site's zone sees the server's text unchanged.
+func TestE2ETimesInViewersZone(t *testing.T) {
+	e := newSiteEnv(t)
+	base := serveSite(t, e)
+	cases := []struct{ zone, suffix string }{
+		{"America/New_York", " E"}, // EST or EDT
+		{"Asia/Shanghai", ""},
+	}
+	for _, c := range cases {
+		tab := newTab(t)
+		var stamp string
+		step(t, tab, "open the tracking page in "+c.zone,
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: c.zone})
+				return err
+			}),
+			chromedp.Navigate(base+"/track/SD100000000001"),
+			chromedp.WaitVisible(chromedp.CSS(".timeline time")))
+		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+		attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(".timeline time"), "datetime"))
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stamp = attr.Value
+		at, err := time.Parse(time.RFC3339, stamp)
+		if err != nil {
+			t.Fatalf("%s: datetime %q: %v", c.zone, stamp, err)
+		}
+		zone, _ := time.LoadLocation(c.zone)
+		want := at.In(zone).Format("2006-01-02 15:04") + c.suffix
+		if got := text(t, tab, ".timeline time"); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: time shows %q, want %q…", c.zone, got, want)
+		}
 	}
 }

@@ -41,9 +41,9 @@ func (s *Server) timelineHTML(d *shipments.Detail, lang string) (steps, events t
 	steps = template.HTML(b.String())
 	b.Reset()
 	for _, e := range d.Events {
-		b.WriteString("\n<li><time>")
-		b.WriteString(e.OccurredAt.In(s.web.zone).Format("2006-01-02 15:04"))
-		b.WriteString("</time> <strong>")
+		b.WriteString("\n<li>")
+		b.WriteString(string(s.web.when(e.OccurredAt)))
+		b.WriteString(" <strong>")
 		b.WriteString(html.EscapeString(s.web.text(lang, "status."+string(e.Code))))
 		b.WriteString("</strong> ")
 		b.WriteString(html.EscapeString(e.Location))

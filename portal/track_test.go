@@ -24,7 +24,7 @@ func TestTimelineHTML(t *testing.T) {
 		want      []string
 		forbidden []string
 	}{
-		{"zh", []string{"2026-11-21 00:30", "&lt;script&gt;alert(1)&lt;/script&gt;", "上海 &amp; 浦东", "&#34;quoted&#34; &lt;b&gt;", `<li class="done">` + s.web.text("zh", "step.picked_up")},
+		{"zh", []string{`<time datetime="2026-11-20T16:30:00Z">2026-11-21 00:30</time>`, "&lt;script&gt;alert(1)&lt;/script&gt;", "上海 &amp; 浦东", "&#34;quoted&#34; &lt;b&gt;", `<li class="done">` + s.web.text("zh", "step.picked_up")},
 			[]string{"<script>", "<b>"}},
 		{"en", []string{"<strong>" + s.web.text("en", "status.out_for_delivery") + "</strong>", "<li>" + s.web.text("en", "step.delivered") + "</li>"}, nil},
 	}

@@ -192,6 +192,24 @@ func (w *web) funcs(loc *i18n.Localizer, plain map[string]string) template.FuncM
 			}
 			return ""
 		},
+		// when writes a <time> element: the text is in the site's zone (correct without
+		// JavaScript), and /static/localtime.js rewrites it into the viewer's own zone.
+		"when": func(t any) template.HTML {
+			var v time.Time
+			switch x := t.(type) {
+			case time.Time:
+				v = x
+			case *time.Time:
+				if x == nil {
+					return ""
+				}
+				v = *x
+			default:
+				return ""
+			}
+			return w.when(v)
+		},
+		"zone":          func() string { return w.zone.String() },
 		"datetimeLocal": func(t time.Time) string { return t.In(w.zone).Format("2006-01-02") },
 		"add":           func(a, b int) int { return a + b },
 		"hasPrefix":     strings.HasPrefix,
@@ -230,6 +248,12 @@ func (s *Server) render(c *fiber.Ctx, page string, data any) error {
 	}
 	c.Type("html", "utf-8")
 	return c.Send(buf.Bytes())
+}
+
+// when is the <time> element for t: machine-readable instant, text in the site's zone.
+func (w *web) when(t time.Time) template.HTML {
+	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `">` +
+		t.In(w.zone).Format("2006-01-02 15:04") + `</time>`)
 }
 
 // text returns a message without data in lang, as {{t}} does, for views prepared in Go.
