@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lcrm/accounts"
+	"lcrm/complaints"
 	"lcrm/demo"
 	"lcrm/internal/db"
 )
@@ -56,40 +57,70 @@ func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 	}
 	a.log.Info("demo data loaded", "shippers", sum.Shippers, "consignees", sum.Consignees,
 		"shipments", sum.Shipments, "events", sum.Events, "took", time.Since(start).Round(time.Millisecond))
-	return addDemoUsers(ctx, a)
+	agents, err := addDemoUsers(ctx, a)
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	care, err := demo.Care(ctx, a.pool, agents, seed, time.Now())
+	if err != nil {
+		return err
+	}
+	a.log.Info("demo surveys and complaints", "surveys", care.Surveys, "complaints", care.Complaints,
+		"resolved", care.Resolved, "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // demoPassword is the password of every demo login; demo data is for trying lcrm out.
 const demoPassword = "lcrm-demo-2026"
 
-// addDemoUsers creates one login per role (the staff in one escalation ladder) and a
-// shipper login for the first demo shipper, unless they exist.
-func addDemoUsers(ctx context.Context, a *app) error {
-	var managerID int64
-	for _, r := range []accounts.Role{accounts.RoleAdmin, accounts.RoleManager, accounts.RoleSupervisor, accounts.RoleAgent} {
-		email := string(r) + "@demo.lcrm"
-		u, err := a.accounts.UserByEmail(ctx, email)
+// addDemoUsers creates one login per role (the staff in one escalation ladder), three more
+// agents on the supervisor's team and a shipper login for the first demo shipper, unless
+// they exist. It returns the agents, who handle the demo complaints.
+func addDemoUsers(ctx context.Context, a *app) ([]complaints.Actor, error) {
+	type login struct {
+		email, name string
+		role        accounts.Role
+	}
+	logins := []login{{"admin@demo.lcrm", "Demo admin", accounts.RoleAdmin}, {"manager@demo.lcrm", "Demo manager", accounts.RoleManager},
+		{"supervisor@demo.lcrm", "Demo supervisor", accounts.RoleSupervisor}, {"agent@demo.lcrm", "Demo agent", accounts.RoleAgent},
+		{"agent2@demo.lcrm", "王芳", accounts.RoleAgent}, {"agent3@demo.lcrm", "李强", accounts.RoleAgent}, {"agent4@demo.lcrm", "陈静", accounts.RoleAgent}}
+	var managerID, supervisorID int64
+	var agents []complaints.Actor
+	for _, l := range logins {
+		boss := managerID
+		if l.role == accounts.RoleAgent {
+			boss = supervisorID
+		}
+		u, err := a.accounts.UserByEmail(ctx, l.email)
 		if err != nil {
-			u, err = a.accounts.CreateUser(ctx, accounts.NewUser{Email: email, Name: "Demo " + string(r), Role: r, Password: demoPassword, ManagerID: managerID})
+			u, err = a.accounts.CreateUser(ctx, accounts.NewUser{Email: l.email, Name: l.name, Role: l.role, Password: demoPassword, ManagerID: boss})
 			if err != nil {
-				return err
+				return nil, err
 			}
 		}
-		managerID = u.ID
+		switch l.role {
+		case accounts.RoleAgent:
+			agents = append(agents, complaints.Actor{UserID: u.ID, Name: u.Name})
+		case accounts.RoleSupervisor:
+			supervisorID, managerID = u.ID, u.ID
+		default:
+			managerID = u.ID
+		}
 	}
 	shippers, err := a.customers.ListShippers(ctx)
 	if err != nil || len(shippers) == 0 {
-		return err
+		return agents, err
 	}
 	if _, err := a.accounts.UserByEmail(ctx, "shipper@demo.lcrm"); err != nil {
 		if _, err := a.accounts.CreateUser(ctx, accounts.NewUser{Email: "shipper@demo.lcrm", Name: shippers[0].Name,
 			Role: accounts.RoleShipper, ShipperID: shippers[0].ID, Password: demoPassword}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	a.log.Info("demo logins (password "+demoPassword+")", "shipper", "shipper@demo.lcrm",
-		"staff", "agent@ supervisor@ manager@ admin@demo.lcrm")
-	return nil
+		"staff", "agent@ agent2@ agent3@ agent4@ supervisor@ manager@ admin@demo.lcrm")
+	return agents, nil
 }
 
 func cmdImport(ctx context.Context, args []string) error {
