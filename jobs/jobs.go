@@ -56,12 +56,12 @@ type Run struct {
 	Error      string
 }
 
-// Duration is how long a finished run took (0 while running).
+// Duration is how long a finished run took, to the millisecond (0 while running).
 func (r Run) Duration() time.Duration {
 	if r.FinishedAt == nil {
 		return 0
 	}
-	return r.FinishedAt.Sub(r.StartedAt)
+	return r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond)
 }
 
 // Errors of the scheduler.

@@ -1,0 +1,118 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrTaskNotFound means no open staff task has that id.
+var ErrTaskNotFound = errors.New("jobs: no such open task")
+
+// Watch reads what the jobs leave for staff: the slow sign-off watch list and the open
+// staff tasks (the console's /console/watch).
+type Watch struct{ pool *pgxpool.Pool }
+
+// NewWatch returns a Watch over pool.
+func NewWatch(pool *pgxpool.Pool) *Watch { return &Watch{pool: pool} }
+
+// Flag is one open slow sign-off flag as the watch list shows it.
+type Flag struct {
+	ID           int64
+	ShipmentID   int64
+	TrackingNo   string
+	Reason       string
+	ServiceLevel string
+	ShipperName  string
+	ShipperTier  string
+	Since        time.Time     // when the clock started
+	FlaggedAt    time.Time     //
+	Lag          time.Duration // now - Since
+	Window       time.Duration // the allowance exceeded (0 for past_promise)
+	AlertAfter   time.Duration // lag at which a supervisor is alerted
+	AlertedAt    *time.Time
+}
+
+// Critical reports whether the flag is at its alert point (twice the window, or past
+// past_promise_alert for a broken promise): the watch list marks these.
+func (f Flag) Critical() bool { return f.Lag >= f.AlertAfter }
+
+// Flags returns the open flags, oldest clock first (at most limit, default 500).
+func (w *Watch) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, error) {
+	if limit <= 0 || limit > 5000 {
+		limit = 500
+	}
+	rows, err := w.pool.Query(ctx, `
+		SELECT f.id, f.shipment_id, s.tracking_no, f.reason, f.service_level, p.name, f.shipper_tier,
+		       f.since, f.flagged_at, $1::timestamptz - f.since, f.window_allowed,
+		       CASE WHEN f.reason = 'past_promise' THEN w.past_promise_alert ELSE 2 * f.window_allowed END,
+		       f.alerted_at
+		FROM slow_signoffs f
+		JOIN shipments s ON s.id = f.shipment_id
+		JOIN shippers p ON p.id = s.shipper_id
+		JOIN signoff_windows w ON w.service_level = f.service_level AND w.tier = f.shipper_tier
+		WHERE f.cleared_at IS NULL
+		ORDER BY f.since, f.id LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: watch list: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Flag, error) {
+		var f Flag
+		return f, r.Scan(&f.ID, &f.ShipmentID, &f.TrackingNo, &f.Reason, &f.ServiceLevel, &f.ShipperName, &f.ShipperTier,
+			&f.Since, &f.FlaggedAt, &f.Lag, &f.Window, &f.AlertAfter, &f.AlertedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: watch list: %w", err)
+	}
+	return out, nil
+}
+
+// Task is an open piece of work a job left for staff.
+type Task struct {
+	ID          int64
+	Kind        string // slow_signoff or winback
+	ShipperID   int64
+	ShipperName string
+	TrackingNo  string // slow_signoff tasks
+	Text        string
+	CreatedAt   time.Time
+}
+
+// Tasks returns the open staff tasks, oldest first (at most 500).
+func (w *Watch) Tasks(ctx context.Context) ([]Task, error) {
+	rows, err := w.pool.Query(ctx, `
+		SELECT t.id, t.kind, COALESCE(t.shipper_id, 0), COALESCE(p.name, ''), COALESCE(s.tracking_no, ''), t.text, t.created_at
+		FROM staff_tasks t
+		LEFT JOIN shippers p ON p.id = t.shipper_id
+		LEFT JOIN shipments s ON s.id = t.shipment_id
+		WHERE t.done_at IS NULL
+		ORDER BY t.created_at, t.id LIMIT 500`)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: tasks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Task, error) {
+		var t Task
+		return t, r.Scan(&t.ID, &t.Kind, &t.ShipperID, &t.ShipperName, &t.TrackingNo, &t.Text, &t.CreatedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: tasks: %w", err)
+	}
+	return out, nil
+}
+
+// FinishTask marks an open task done by a staff user. A task already done (a double
+// submit) returns ErrTaskNotFound and keeps who finished it first.
+func (w *Watch) FinishTask(ctx context.Context, id, userID int64, now time.Time) error {
+	tag, err := w.pool.Exec(ctx, `UPDATE staff_tasks SET done_at = $3, done_by = $2 WHERE id = $1 AND done_at IS NULL`, id, userID, now)
+	if err != nil {
+		return fmt.Errorf("jobs: finish task: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrTaskNotFound
+	}
+	return nil
+}
