@@ -185,3 +185,24 @@ func TestStartStop(t *testing.T) {
 		t.Errorf("list %+v", l)
 	}
 }
+
+// A run left "running" by an instance that stopped mid-run is marked failed (interrupted)
+// by the next run of the job, which alone holds the lock.
+func TestInterruptedRun(t *testing.T) {
+	pool := testdb.New(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `INSERT INTO job_runs (job, trigger, instance, started_at) VALUES ('good', 'schedule', 'gone:1', now() - interval '1 hour')`); err != nil {
+		t.Fatal(err)
+	}
+	s := newScheduler(t, pool, jobs.Job{Name: "good", Spec: "@hourly", Run: tests2})
+	if _, err := s.RunNow(ctx, "good", jobs.TriggerCLI); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.History(ctx, "good", 10)
+	if err != nil || len(h) != 2 {
+		t.Fatalf("history %+v, %v", h, err)
+	}
+	if h[0].Status != jobs.StatusOK || h[1].Status != jobs.StatusFailed || h[1].FinishedAt == nil || h[1].Error == "" {
+		t.Errorf("after the next run: %+v", h)
+	}
+}
