@@ -1,0 +1,204 @@
+package portal_test
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/accounts"
+	"lcrm/complaints"
+	"lcrm/customers"
+	"lcrm/internal/testdb"
+	"lcrm/portal"
+	"lcrm/shipments"
+)
+
+// c360Env is a portal with complaints, two shipments (consignee 张小明 on 138 0013 8000
+// with shipper Acme, 王芳 with Beta), a complaint of 张小明's, and one user per role.
+type c360Env struct {
+	srv         *portal.Server
+	pool        *pgxpool.Pool
+	cus         *customers.Store
+	acc         *accounts.Store
+	com         *complaints.Store
+	zhangID     int64
+	acmeID      int64
+	complaint   *complaints.Complaint
+	users       map[accounts.Role]*accounts.User
+	otherCustID int64 // 王芳
+}
+
+const c360Password = "staff password 1"
+
+func newC360Env(t *testing.T) *c360Env {
+	t.Helper()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	e := &c360Env{pool: pool, cus: customers.NewStore(pool), acc: accounts.NewStore(pool), com: complaints.NewStore(pool),
+		users: map[accounts.Role]*accounts.User{}}
+	shp := shipments.NewStore(pool)
+	e.srv = portal.New(portal.Deps{Shipments: shp, Customers: e.cus, Accounts: e.acc, Complaints: e.com},
+		portal.Config{PublicURL: "http://lcrm.test"})
+	if _, err := shp.CreateShipments(ctx, []shipments.NewShipment{
+		{TrackingNo: "SD500000000001", Shipper: customers.Shipper{Code: "ACME", Name: "Acme 物流", ContactName: "李雷", Tier: customers.TierKey},
+			Consignee:  customers.Consignee{Name: "张小明", Phone: "13800138000", Address: customers.Address{City: "北京"}},
+			OriginCity: "杭州", WeightG: 100},
+		{TrackingNo: "SD500000000002", Shipper: customers.Shipper{Code: "BETA", Name: "Beta Trading"},
+			Consignee:  customers.Consignee{Name: "王芳", Phone: "13900139000", Address: customers.Address{City: "上海"}},
+			OriginCity: "杭州", WeightG: 100},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := shp.Get(ctx, "SD500000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := shp.Get(ctx, "SD500000000002")
+	e.zhangID, e.acmeID, e.otherCustID = d.ConsigneeID, d.ShipperID, d2.ConsigneeID
+	e.complaint, err = e.com.File(ctx, complaints.Filing{ShipmentID: d.ID, Category: "delayed",
+		Description: "三天没有动静", ContactPhone: "13800138000", IdempotencyKey: "c360"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []accounts.Role{accounts.RoleAgent, accounts.RoleSupervisor, accounts.RoleManager, accounts.RoleAdmin} {
+		u, err := e.acc.CreateUser(ctx, accounts.NewUser{Email: string(r) + "@staff.test", Name: "测试" + string(r), Password: c360Password, Role: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.users[r] = u
+	}
+	sh, _ := e.cus.ShipperByCode(ctx, "ACME")
+	u, err := e.acc.CreateUser(ctx, accounts.NewUser{Email: "ops@acme.test", Name: "Acme Ops", Password: c360Password, Role: accounts.RoleShipper, ShipperID: sh.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.users[accounts.RoleShipper] = u
+	return e
+}
+
+// login returns a browser logged in as the user with that role.
+func (e *c360Env) login(t *testing.T, role accounts.Role) *browser {
+	t.Helper()
+	b := newBrowser(t, e.srv)
+	b.do("GET", "/login", nil)
+	if code, _, _ := b.do("POST", "/login", url.Values{"email": {e.users[role].Email}, "password": {c360Password}}); code != 303 {
+		t.Fatalf("login as %s: %d", role, code)
+	}
+	return b
+}
+
+func TestC360Search(t *testing.T) {
+	e := newC360Env(t)
+	b := e.login(t, accounts.RoleAgent)
+	zhang := "/console/customers/consignee/" + itoa(e.zhangID)
+	tests := []struct {
+		q        string
+		redirect string   // one match: the customer page
+		list     []string // several: these links listed
+	}{
+		{q: "138 0013 8000", redirect: zhang},
+		{q: "+86-138-0013-8000", redirect: zhang},
+		{q: "8613800138000", redirect: zhang},
+		{q: e.complaint.Ref, redirect: zhang},
+		{q: "小明", redirect: zhang},
+		{q: "李雷", redirect: "/console/customers/shipper/" + itoa(e.acmeID)},
+		{q: "sd500000000001", list: []string{zhang, "/console/customers/shipper/" + itoa(e.acmeID)}},
+		{q: "nobody-like-this"},
+	}
+	for _, tt := range tests {
+		code, body, hdr := b.do("GET", "/console/customers?q="+url.QueryEscape(tt.q), nil)
+		switch {
+		case tt.redirect != "":
+			if code != 303 || hdr.Get("Location") != tt.redirect {
+				t.Errorf("%q: %d %q, want a redirect to %s", tt.q, code, hdr.Get("Location"), tt.redirect)
+			}
+		case len(tt.list) > 0:
+			for _, l := range tt.list {
+				if code != 200 || !strings.Contains(body, `href="`+l+`"`) {
+					t.Errorf("%q: %d, %s not listed", tt.q, code, l)
+				}
+			}
+		default:
+			if code != 200 || !strings.Contains(body, "没有找到匹配的客户") {
+				t.Errorf("%q: %d, want the no-match note", tt.q, code)
+			}
+		}
+	}
+	// The shipper user is not staff; visitors go to the login page.
+	if code, _, _ := e.login(t, accounts.RoleShipper).do("GET", "/console/customers?q=138", nil); code != 403 {
+		t.Errorf("shipper: %d, want 403", code)
+	}
+	if code, _, _ := newBrowser(t, e.srv).do("GET", zhang, nil); code != 303 {
+		t.Errorf("visitor: %d, want 303 to login", code)
+	}
+}
+
+var nonceRe = regexp.MustCompile(`name="nonce" value="([^"]+)"`)
+
+func TestC360ContactLog(t *testing.T) {
+	e := newC360Env(t)
+	ctx := context.Background()
+	page := "/console/customers/consignee/" + itoa(e.zhangID)
+	agent := e.login(t, accounts.RoleAgent)
+	code, body, _ := agent.do("GET", page, nil)
+	if code != 200 || !strings.Contains(body, "&#43;8613800138000") || !strings.Contains(body, e.complaint.Ref) ||
+		!strings.Contains(body, "SD500000000001") || strings.Contains(body, `id="last-contact"`) {
+		t.Fatalf("customer page before any contact: %d", code)
+	}
+	nonce := nonceRe.FindStringSubmatch(body)[1]
+	form := func() url.Values {
+		return url.Values{"nonce": {nonce}, "channel": {"phone"}, "direction": {"outbound"}, "summary": {"告知明天送达"},
+			"outcome": {"callback"}, "complaint_id": {itoa(e.complaint.ID)}}
+	}
+	for i := 0; i < 2; i++ { // the double submit
+		if code, _, hdr := agent.do("POST", page+"/contacts", form()); code != 303 || !strings.HasPrefix(hdr.Get("Location"), page) {
+			t.Fatalf("log contact %d: %d %s", i, code, hdr.Get("Location"))
+		}
+	}
+	list, err := e.cus.Contacts(ctx, customers.ContactFilter{Kind: customers.KindConsignee, CustomerID: e.zhangID}, 0)
+	if err != nil || len(list) != 1 || list[0].UserID != e.users[accounts.RoleAgent].ID || list[0].ComplaintID != e.complaint.ID {
+		t.Fatalf("stored after a double submit: %v %+v", err, list)
+	}
+	// A colleague opening the customer sees who called and when.
+	sup := e.login(t, accounts.RoleSupervisor)
+	_, body, _ = sup.do("GET", page, nil)
+	if !strings.Contains(body, `id="last-contact"`) || !strings.Contains(body, "测试agent 在 0 分钟前联系过该客户") ||
+		!strings.Contains(body, "告知明天送达") {
+		t.Errorf("banner missing for the supervisor")
+	}
+	_, body, _ = sup.do("GET", page+"?lang=en", nil)
+	if !strings.Contains(body, "Last contacted by 测试agent, 0 minutes ago") {
+		t.Errorf("English banner missing")
+	}
+	bad := []struct {
+		name string
+		edit func(url.Values)
+	}{
+		{"unknown outcome", func(v url.Values) { v.Set("outcome", "maybe") }},
+		{"someone else's complaint", func(v url.Values) { v.Set("complaint_id", "999999") }},
+	}
+	for _, tt := range bad {
+		v := form()
+		v.Set("nonce", "fresh-"+tt.name)
+		tt.edit(v)
+		if code, body, _ := agent.do("POST", page+"/contacts", v); code != 422 || !strings.Contains(body, `class="error"`) {
+			t.Errorf("%s: %d, want 422 with a message", tt.name, code)
+		}
+	}
+	if code, _, _ := agent.do("POST", page+"/contacts", url.Values{"nonce": {"x"}, "outcome": {"resolved"}, "_csrf": {"forged"}}); code != 403 {
+		t.Errorf("forged CSRF: %d, want 403", code)
+	}
+	if code, _, _ := agent.do("GET", "/console/customers/person/1", nil); code != 404 {
+		t.Errorf("unknown kind: %d", code)
+	}
+	if code, _, _ := agent.do("GET", "/console/customers/shipper/999999", nil); code != 404 {
+		t.Errorf("unknown shipper: %d", code)
+	}
+	if code, body, _ := agent.do("GET", "/console/customers/shipper/"+itoa(e.acmeID), nil); code != 200 || !strings.Contains(body, "重点客户") {
+		t.Errorf("shipper page: %d", code)
+	}
+}
