@@ -204,6 +204,7 @@ type Complaint struct {
 	ReopenCount      int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	ConsigneeName    string // the consignee's name (the console masks it in lists)
 }
 
 // Photo is a picture attached to a complaint at filing.

@@ -51,10 +51,12 @@ const selectComplaint = `SELECT c.id, c.ref, c.shipment_id, c.shipper_id, c.cons
 	c.category, c.description, c.contact_phone, c.status, c.priority, COALESCE(c.assignee_id, 0),
 	COALESCE(u.name, ''), c.first_response_due, c.resolution_due, c.first_responded_at, c.resolved_at,
 	c.closed_at, c.paused_since, c.rating, c.root_cause, c.department, c.resolution_code,
-	c.compensation_fen, sh.tier, c.clock_start, c.paused_minutes, c.reopen_count, c.created_at, c.updated_at
+	c.compensation_fen, sh.tier, c.clock_start, c.paused_minutes, c.reopen_count, c.created_at, c.updated_at,
+	cn.name
 FROM complaints c
 JOIN shipments s ON s.id = c.shipment_id
 JOIN shippers sh ON sh.id = c.shipper_id
+JOIN consignees cn ON cn.id = c.consignee_id
 LEFT JOIN users u ON u.id = c.assignee_id
 `
 
@@ -65,7 +67,7 @@ func scanComplaint(row pgx.Row) (*Complaint, error) {
 		&c.AssigneeName, &c.FirstResponseDue, &c.ResolutionDue, &c.FirstRespondedAt, &c.ResolvedAt,
 		&c.ClosedAt, &c.PausedSince, &c.Rating, &c.RootCause, &c.Department, &c.ResolutionCode,
 		&c.CompensationFen, &c.ShipperTier, &c.ClockStart, &c.PausedMinutes, &c.ReopenCount,
-		&c.CreatedAt, &c.UpdatedAt)
+		&c.CreatedAt, &c.UpdatedAt, &c.ConsigneeName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
