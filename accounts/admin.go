@@ -21,6 +21,7 @@ var (
 	ErrShortPassword = errors.New("accounts: an admin-set password needs at least 12 characters")
 	ErrSelfLockout   = errors.New("accounts: you cannot remove your own admin role or deactivate yourself")
 	ErrNotStaffRole  = errors.New("accounts: the role must be agent, supervisor, manager or admin")
+	ErrBadEmail      = errors.New("accounts: not an email address")
 )
 
 // AdminMinPassword is the shortest password an admin may set for someone.
@@ -114,7 +115,7 @@ func (st *Store) CreateStaff(ctx context.Context, in NewUser, by *User) (*User, 
 	}
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	if !strings.Contains(in.Email, "@") || len(in.Email) > 200 {
-		return nil, fmt.Errorf("accounts: %q is not an email address", in.Email)
+		return nil, ErrBadEmail
 	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
@@ -241,7 +242,7 @@ func wrapAdmin(op string, err error) error {
 		return nil
 	}
 	for _, known := range []error{ErrSelfManager, ErrManagerCycle, ErrBadManager, ErrEmailTaken, ErrShortPassword,
-		ErrSelfLockout, ErrNotStaffRole, ErrNotFound} {
+		ErrSelfLockout, ErrNotStaffRole, ErrBadEmail, ErrNotFound} {
 		if errors.Is(err, known) {
 			return known
 		}

@@ -1,6 +1,203 @@
 package portal
 
-import "github.com/gofiber/fiber/v2"
+// The admin pages under /console/admin (the group already requires the admin role):
+// users, SLA policies and calendar (console_admin_sla.go), canned replies
+// (console_admin_canned.go) and the audit log. Every change is audited by the domain
+// package that makes it; a refused change re-renders the page with a message (422).
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/accounts"
+	"lcrm/audit"
+)
 
 // adminRoutes registers the admin pages; g already requires the admin role.
-func (s *Server) adminRoutes(g fiber.Router) {}
+func (s *Server) adminRoutes(g fiber.Router) {
+	g.Get("/", func(c *fiber.Ctx) error { return s.render(c, "admin_index", nil) })
+	g.Get("/users", func(c *fiber.Ctx) error { return s.usersPage(c, fiber.StatusOK, "", nil) })
+	g.Post("/users", s.createUser)
+	g.Post("/users/:id", s.updateUser)
+	g.Post("/users/:id/password", s.resetPassword)
+	g.Get("/audit", s.auditPage)
+	s.slaRoutes(g)
+	s.cannedRoutes(g)
+}
+
+// adminRoles are the roles an admin gives staff, lowest first.
+var adminRoles = []accounts.Role{accounts.RoleAgent, accounts.RoleSupervisor, accounts.RoleManager, accounts.RoleAdmin}
+
+// userErrors maps the accounts package's refusals to catalogue keys.
+var userErrors = map[error]string{
+	accounts.ErrSelfManager:   "admin.err_self_manager",
+	accounts.ErrManagerCycle:  "admin.err_cycle",
+	accounts.ErrBadManager:    "admin.err_bad_manager",
+	accounts.ErrEmailTaken:    "admin.err_email_taken",
+	accounts.ErrShortPassword: "admin.err_short_password",
+	accounts.ErrSelfLockout:   "admin.err_self_lockout",
+	accounts.ErrNotStaffRole:  "admin.err_role",
+	accounts.ErrBadEmail:      "admin.err_email",
+}
+
+// userErrorKey returns the message key for a refused user change, or "" for other errors.
+func userErrorKey(err error) string {
+	for e, key := range userErrors {
+		if errors.Is(err, e) {
+			return key
+		}
+	}
+	return ""
+}
+
+// usersPage lists the users with a create form; errKey and form redisplay a refused
+// create or change.
+func (s *Server) usersPage(c *fiber.Ctx, status int, errKey string, form *accounts.NewUser) error {
+	users, err := s.deps.Accounts.ListUsers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	var staff []accounts.User
+	for _, u := range users {
+		names[u.ID] = u.Name
+		if u.Role.AtLeast(accounts.RoleAgent) && u.Active {
+			staff = append(staff, u)
+		}
+	}
+	if form == nil {
+		form = &accounts.NewUser{Role: accounts.RoleAgent}
+	}
+	c.Status(status)
+	return s.render(c, "admin_users", fiber.Map{"Users": users, "Names": names, "Staff": staff, "Roles": adminRoles,
+		"Err": errKey, "Form": form, "Done": c.Query("done")})
+}
+
+// createUser adds a staff member with an initial password (hashed by accounts).
+func (s *Server) createUser(c *fiber.Ctx) error {
+	managerID, _ := strconv.ParseInt(c.FormValue("manager_id"), 10, 64)
+	in := accounts.NewUser{Email: c.FormValue("email"), Name: strings.TrimSpace(c.FormValue("name")),
+		Role: accounts.Role(c.FormValue("role")), Phone: c.FormValue("phone"), ManagerID: managerID,
+		Password: c.FormValue("password")}
+	if _, err := s.deps.Accounts.CreateStaff(c.UserContext(), in, s.currentUser(c)); err != nil {
+		if key := userErrorKey(err); key != "" {
+			in.Password = ""
+			return s.usersPage(c, fiber.StatusUnprocessableEntity, key, &in)
+		}
+		return err
+	}
+	return c.Redirect("/console/admin/users?done=created", fiber.StatusSeeOther)
+}
+
+// adminUserID reads :id.
+func adminUserID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errorf(fiber.StatusNotFound, "not_found", "error.not_found")
+	}
+	return id, nil
+}
+
+// updateUser changes a user's role, manager and active flag.
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	id, err := adminUserID(c)
+	if err != nil {
+		return err
+	}
+	managerID, _ := strconv.ParseInt(c.FormValue("manager_id"), 10, 64)
+	ch := accounts.UserChange{Role: accounts.Role(c.FormValue("role")), ManagerID: managerID, Active: c.FormValue("active") == "1"}
+	if err := s.deps.Accounts.UpdateUser(c.UserContext(), id, ch, s.currentUser(c)); err != nil {
+		if key := userErrorKey(err); key != "" {
+			return s.usersPage(c, fiber.StatusUnprocessableEntity, key, nil)
+		}
+		return err
+	}
+	return c.Redirect("/console/admin/users?done=updated", fiber.StatusSeeOther)
+}
+
+// resetPassword sets a new password for a user and logs them out everywhere.
+func (s *Server) resetPassword(c *fiber.Ctx) error {
+	id, err := adminUserID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Accounts.ResetPassword(c.UserContext(), id, c.FormValue("password"), s.currentUser(c)); err != nil {
+		if key := userErrorKey(err); key != "" {
+			return s.usersPage(c, fiber.StatusUnprocessableEntity, key, nil)
+		}
+		return err
+	}
+	return c.Redirect("/console/admin/users?done=password", fiber.StatusSeeOther)
+}
+
+// auditPageSize is how many audit entries one page shows.
+const auditPageSize = 50
+
+// auditRow is an audit entry as the page shows it.
+type auditRow struct {
+	audit.Entry
+	BeforeText, AfterText string
+}
+
+// auditPage lists audit entries newest first, filtered by actor and entity (object), a
+// page at a time: "before" is the time of the last entry shown (keyset paging, stable
+// while new entries arrive).
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	f := audit.Filter{Object: strings.TrimSpace(c.Query("entity")), Limit: auditPageSize + 1}
+	f.ActorID, _ = strconv.ParseInt(c.Query("actor"), 10, 64)
+	f.ObjectID, _ = strconv.ParseInt(c.Query("id"), 10, 64)
+	if b := c.Query("before"); b != "" {
+		t, err := time.Parse(time.RFC3339Nano, b)
+		if err != nil {
+			return errorf(fiber.StatusBadRequest, "bad_request", "error.bad_request")
+		}
+		f.Until = t
+	}
+	entries, err := s.deps.Accounts.AuditLog(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	users, err := s.deps.Accounts.ListUsers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	var staff []accounts.User
+	for _, u := range users {
+		if u.Role.AtLeast(accounts.RoleAgent) {
+			staff = append(staff, u)
+		}
+	}
+	next := ""
+	if len(entries) > auditPageSize {
+		entries = entries[:auditPageSize]
+		// Entries sharing the boundary instant would be skipped by "at < before"; audit
+		// times are microseconds apart in practice, so the page boundary stays exact.
+		next = entries[len(entries)-1].At.UTC().Format(time.RFC3339Nano)
+	}
+	rows := make([]auditRow, len(entries))
+	for i, e := range entries {
+		rows[i] = auditRow{Entry: e, BeforeText: auditText(e.Before), AfterText: auditText(e.After)}
+	}
+	return s.render(c, "admin_audit", fiber.Map{"Rows": rows, "Staff": staff, "Actor": f.ActorID, "Entity": f.Object,
+		"ID": c.Query("id"), "Next": next,
+		"Entities": []string{"user", "sla_policy", "business_hours", "holiday", "canned_reply", "complaint"}})
+}
+
+// auditText shows an audit value (JSON as stored) as text.
+func auditText(v any) string {
+	if v == nil {
+		return ""
+	}
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case interface{ MarshalJSON() ([]byte, error) }:
+		b, _ := x.MarshalJSON()
+		return string(b)
+	}
+	return ""
+}
