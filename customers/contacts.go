@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Kind names which sort of customer a record is.
@@ -103,7 +104,7 @@ func scanContact(row pgx.Row) (Contact, error) {
 
 // LogContact stores a contact and returns it as stored. A contact with an IdempotencyKey
 // already stored is not stored again: the first one is returned, so a double submit or a
-// retried request logs one contact.
+// retried request logs one contact. An unknown customer or complaint is ErrNotFound.
 func (st *Store) LogContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := c.Validate(); err != nil {
 		return c, err
@@ -124,6 +125,10 @@ func (st *Store) LogContact(ctx context.Context, c Contact) (Contact, error) {
 		cons, ship, c.ComplaintID, c.UserID, c.Channel, c.Direction, c.Summary, c.Outcome, key).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = st.pool.QueryRow(ctx, `SELECT id FROM contacts WHERE idempotency_key = $1`, key).Scan(&id)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23503" { // no such customer, complaint or user
+		return c, ErrNotFound
 	}
 	if err != nil {
 		return c, fmt.Errorf("customers: log contact: %w", err)

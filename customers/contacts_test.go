@@ -138,6 +138,11 @@ func TestContactLog(t *testing.T) {
 			t.Errorf("bad %d: %v, want a validation error", i, err)
 		}
 	}
+	ghost := base
+	ghost.CustomerID, ghost.IdempotencyKey = 999999, "nonce-ghost"
+	if _, err := st.LogContact(ctx, ghost); !errors.Is(err, customers.ErrNotFound) {
+		t.Errorf("contact with an unknown consignee: %v", err)
+	}
 	p, err := st.Profile(ctx, customers.KindConsignee, zhangID)
 	if err != nil {
 		t.Fatal(err)

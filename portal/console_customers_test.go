@@ -192,6 +192,10 @@ func TestC360ContactLog(t *testing.T) {
 	if code, _, _ := agent.do("POST", page+"/contacts", url.Values{"nonce": {"x"}, "outcome": {"resolved"}, "_csrf": {"forged"}}); code != 403 {
 		t.Errorf("forged CSRF: %d, want 403", code)
 	}
+	if code, _, _ := agent.do("POST", "/console/customers/consignee/999999/contacts", url.Values{"nonce": {"n-ghost"}, "channel": {"phone"},
+		"direction": {"outbound"}, "outcome": {"resolved"}}); code != 404 {
+		t.Errorf("contact for an unknown consignee: %d, want 404", code)
+	}
 	if code, _, _ := agent.do("GET", "/console/customers/person/1", nil); code != 404 {
 		t.Errorf("unknown kind: %d", code)
 	}
