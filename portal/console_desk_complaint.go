@@ -1,0 +1,333 @@
+package portal
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/accounts"
+	"lcrm/complaints"
+	"lcrm/customers"
+	"lcrm/shipments"
+)
+
+// detailView is the complaint detail page's data.
+type detailView struct {
+	Row          deskRow
+	Ship         *shipments.Detail
+	Entries      []complaints.Entry
+	Photos       []complaints.Photo
+	Contacts     []customers.Contact // the contact log about this complaint
+	Canned       []complaints.CannedReply
+	CannedID     int64
+	Reply        string // the reply box: what was typed, or a canned reply filled in
+	ReplyPublic  bool
+	Next         []complaints.Status // statuses the lifecycle allows next (resolving has its form)
+	Staff        []accounts.User
+	CanWork      bool // may reply publicly, change status, resolve (assignee or supervisor+)
+	CanSupervise bool
+	CanClaim     bool
+	RootCauses   []string
+	Codes        []string
+	Priorities   []complaints.Priority
+	Resolve      resolveForm
+	Done         string
+	// What went wrong with the last action: a message key, or one of the structured
+	// problems below (shown with their data).
+	Problem   string
+	ClaimedBy string
+	From, To  complaints.Status
+	Fields    []customers.FieldError
+}
+
+// resolveForm is the resolve form as typed.
+type resolveForm struct {
+	RootCause, Department, Code, Compensation, Note string
+}
+
+// complaintID reads :id; a malformed one is a 404.
+func complaintID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
+	}
+	return id, nil
+}
+
+// deskError maps the complaints package's errors to what the console shows.
+func deskError(err error) error {
+	switch {
+	case errors.Is(err, complaints.ErrNotFound):
+		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
+	case errors.Is(err, complaints.ErrIllegalTransition), errors.Is(err, complaints.ErrNeedsResolution):
+		return &Error{Status: fiber.StatusConflict, Code: "illegal_transition", Message: "error.desk_transition"}
+	case errors.Is(err, complaints.ErrAlreadyClaimed):
+		return &Error{Status: fiber.StatusConflict, Code: "claimed", Message: "error.desk_claimed"}
+	}
+	return err
+}
+
+// mayWork reports whether u may act on c for the customer (public reply, status, resolve):
+// its assignee, or a supervisor and up. Internal notes and claiming are open to all staff.
+func mayWork(u *accounts.User, c *complaints.Complaint) bool {
+	return u.Role.AtLeast(accounts.RoleSupervisor) || (c.AssigneeID != 0 && c.AssigneeID == u.ID)
+}
+
+// loadComplaint reads :id's complaint.
+func (s *Server) loadComplaint(c *fiber.Ctx) (*complaints.Complaint, error) {
+	id, err := complaintID(c)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := s.deps.Complaints.ByID(c.UserContext(), id)
+	if err != nil {
+		return nil, deskError(err)
+	}
+	return cp, nil
+}
+
+// deskComplaint is GET /console/complaints/:id. ?canned=ID fills the reply box with that
+// canned reply (the select works without JavaScript).
+func (s *Server) deskComplaint(c *fiber.Ctx) error {
+	cp, err := s.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	v := detailView{Done: doneKey(c), ReplyPublic: true}
+	if id, err := strconv.ParseInt(c.Query("canned"), 10, 64); err == nil {
+		v.CannedID = id
+	}
+	return s.showComplaint(c, cp, fiber.StatusOK, &v)
+}
+
+// showComplaint draws the detail page of cp with v's messages and typed values.
+func (s *Server) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status int, v *detailView) error {
+	ctx := c.UserContext()
+	me := s.currentUser(c)
+	var err error
+	if v.Ship, err = s.deps.Shipments.Get(ctx, cp.TrackingNo); err != nil {
+		return err
+	}
+	if v.Entries, err = s.deps.Complaints.Timeline(ctx, cp.ID, true); err != nil {
+		return err
+	}
+	if v.Photos, err = s.deps.Complaints.PhotoList(ctx, cp.ID); err != nil {
+		return err
+	}
+	if s.deps.Customers != nil {
+		if v.Contacts, err = s.deps.Customers.Contacts(ctx, customers.ContactFilter{ComplaintID: cp.ID}, 20); err != nil {
+			return err
+		}
+	}
+	if v.Canned, err = s.deps.Complaints.Canned(ctx, cp.Category, s.lang(c)); err != nil {
+		return err
+	}
+	for _, r := range v.Canned {
+		if r.ID == v.CannedID && v.Reply == "" {
+			v.Reply = complaints.RenderCanned(r.Body, complaints.CannedVars(cp, v.Ship.Consignee.Name))
+		}
+	}
+	v.Row = rowOf(*cp, time.Now(), me.ID)
+	v.CanWork, v.CanSupervise = mayWork(me, cp), me.Role.AtLeast(accounts.RoleSupervisor)
+	v.CanClaim = cp.AssigneeID == 0
+	for _, to := range complaints.Statuses {
+		if to != complaints.StatusResolved && complaints.Can(cp.Status, to) {
+			v.Next = append(v.Next, to)
+		}
+	}
+	if v.CanSupervise {
+		if v.Staff, err = s.staffList(c); err != nil {
+			return err
+		}
+	}
+	v.RootCauses, v.Codes, v.Priorities = complaints.RootCauses, complaints.ResolutionCodes, complaints.Priorities
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Status(status)
+	return s.render(c, "desk_complaint", v)
+}
+
+// actionFailed redraws the detail page with what went wrong: domain refusals a person can
+// act on become a message on the page; anything else goes to the error handler.
+func (s *Server) actionFailed(c *fiber.Ctx, cp *complaints.Complaint, err error, v detailView) error {
+	var ve *customers.ValidationError
+	status := fiber.StatusConflict
+	switch {
+	case errors.Is(err, complaints.ErrAlreadyClaimed):
+		// Read again: the name of whoever holds it now.
+		if now, rerr := s.deps.Complaints.ByID(c.UserContext(), cp.ID); rerr == nil {
+			cp = now
+		}
+		v.ClaimedBy = cp.AssigneeName
+	case errors.Is(err, complaints.ErrIllegalTransition):
+		if now, rerr := s.deps.Complaints.ByID(c.UserContext(), cp.ID); rerr == nil {
+			cp = now
+		}
+		v.From, v.To = cp.Status, complaints.Status(c.FormValue("to"))
+		if v.To == "" {
+			v.To = complaints.StatusResolved
+		}
+	case errors.Is(err, complaints.ErrReopenExpired):
+		v.Problem = "desk.err_reopen_expired"
+	case errors.Is(err, complaints.ErrNeedsResolution):
+		v.Problem = "desk.err_needs_resolution"
+	case errors.As(err, &ve):
+		status, v.Fields, v.Problem = fiber.StatusUnprocessableEntity, ve.Fields, "desk.err_invalid"
+	default:
+		return deskError(err)
+	}
+	return s.showComplaint(c, cp, status, &v)
+}
+
+// workable loads :id and refuses (403) users who may not act on it for the customer.
+func (s *Server) workable(c *fiber.Ctx) (*complaints.Complaint, error) {
+	cp, err := s.loadComplaint(c)
+	if err != nil {
+		return nil, err
+	}
+	if !mayWork(s.currentUser(c), cp) {
+		return nil, &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "error.desk_not_yours"}
+	}
+	return cp, nil
+}
+
+// backTo is where an action returns: the detail page with a confirmation.
+func backTo(c *fiber.Ctx, id int64, done string) error {
+	return c.Redirect("/console/complaints/"+strconv.FormatInt(id, 10)+"?done="+done, fiber.StatusSeeOther)
+}
+
+// deskClaim is POST /console/complaints/:id/claim: of two agents claiming at once exactly
+// one wins; the other sees who has it. Claiming one's own complaint again is fine.
+func (s *Server) deskClaim(c *fiber.Ctx) error {
+	cp, err := s.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Complaints.Claim(c.UserContext(), cp.ID, s.actor(c)); err != nil {
+		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+	}
+	if c.FormValue("back") == "queue" {
+		return c.Redirect("/console/queue?done=claimed", fiber.StatusSeeOther)
+	}
+	return backTo(c, cp.ID, "claimed")
+}
+
+// deskStatus is POST /console/complaints/:id/status (to=STATUS).
+func (s *Server) deskStatus(c *fiber.Ctx) error {
+	cp, err := s.workable(c)
+	if err != nil {
+		return err
+	}
+	to := complaints.Status(c.FormValue("to"))
+	if err := s.deps.Complaints.Transition(c.UserContext(), cp.ID, to, s.actor(c)); err != nil {
+		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+	}
+	return backTo(c, cp.ID, "status")
+}
+
+// deskReply is POST /console/complaints/:id/reply: an internal note (any staff) or a
+// public reply (assignee or supervisor+), which the customer's progress page shows.
+func (s *Server) deskReply(c *fiber.Ctx) error {
+	cp, err := s.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	public := c.FormValue("public") == "1"
+	if public && !mayWork(s.currentUser(c), cp) {
+		return &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "error.desk_not_yours"}
+	}
+	text := c.FormValue("text")
+	if _, err := s.deps.Complaints.Reply(c.UserContext(), cp.ID, s.actor(c), text, public); err != nil {
+		return s.actionFailed(c, cp, err, detailView{Reply: text, ReplyPublic: public})
+	}
+	// SMS copy of a public reply: the notify outbox is not wired into portal.Deps yet; when
+	// it is, enqueue here (notify.KindComplaintReply, idempotent on the entry's id).
+	return backTo(c, cp.ID, "reply")
+}
+
+// parseYuan reads an amount in yuan ("12", "12.5", "12.50") as fen; "" is 0.
+func parseYuan(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > 1e9 || math.IsNaN(f) {
+		return 0, false
+	}
+	return int64(math.Round(f * 100)), true
+}
+
+// deskResolve is POST /console/complaints/:id/resolve: root cause, department, resolution
+// code and optional compensation are required by the domain; the note goes to the customer.
+func (s *Server) deskResolve(c *fiber.Ctx) error {
+	cp, err := s.workable(c)
+	if err != nil {
+		return err
+	}
+	f := resolveForm{RootCause: c.FormValue("root_cause"), Department: c.FormValue("department"),
+		Code: c.FormValue("code"), Compensation: c.FormValue("compensation"), Note: c.FormValue("note")}
+	fen, ok := parseYuan(f.Compensation)
+	if !ok {
+		ve := &customers.ValidationError{}
+		ve.Add("compensation", "is not an amount")
+		return s.actionFailed(c, cp, ve, detailView{Resolve: f, ReplyPublic: true})
+	}
+	r := complaints.Resolution{RootCause: f.RootCause, Department: f.Department, Code: f.Code, Note: f.Note, CompensationFen: fen}
+	if err := s.deps.Complaints.Resolve(c.UserContext(), cp.ID, s.actor(c), r); err != nil {
+		return s.actionFailed(c, cp, err, detailView{Resolve: f, ReplyPublic: true})
+	}
+	return backTo(c, cp.ID, "resolved")
+}
+
+// deskPriority is POST /console/complaints/:id/priority (supervisor+).
+func (s *Server) deskPriority(c *fiber.Ctx) error {
+	cp, err := s.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Complaints.SetPriority(c.UserContext(), cp.ID, complaints.Priority(c.FormValue("priority")), s.actor(c)); err != nil {
+		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+	}
+	return backTo(c, cp.ID, "priority")
+}
+
+// deskAssign is POST /console/complaints/:id/assign (supervisor+; assignee 0: nobody).
+func (s *Server) deskAssign(c *fiber.Ctx) error {
+	cp, err := s.loadComplaint(c)
+	if err != nil {
+		return err
+	}
+	to, err := strconv.ParseInt(c.FormValue("assignee"), 10, 64)
+	if err != nil || to < 0 {
+		ve := &customers.ValidationError{}
+		ve.Add("assignee", "choose a staff member")
+		return s.actionFailed(c, cp, ve, detailView{ReplyPublic: true})
+	}
+	if err := s.deps.Complaints.Assign(c.UserContext(), []int64{cp.ID}, to, s.actor(c)); err != nil {
+		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+	}
+	return backTo(c, cp.ID, "assigned")
+}
+
+// deskPhoto serves a complaint's photo to staff.
+func (s *Server) deskPhoto(c *fiber.Ctx) error {
+	id, err := complaintID(c)
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.ParseInt(c.Params("pid"), 10, 64)
+	if err != nil {
+		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
+	}
+	p, err := s.deps.Complaints.Photo(c.UserContext(), id, pid)
+	if err != nil {
+		return deskError(err)
+	}
+	c.Set(fiber.HeaderContentType, p.ContentType)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+	return c.Send(p.Data)
+}
