@@ -1,0 +1,87 @@
+package portal_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"lcrm/complaints"
+)
+
+// An agent's day in a real browser: log in, open the queue, claim a complaint, reply
+// publicly, resolve it with a root cause; then the customer, with the reference and the
+// phone's last 4 digits, sees the reply and the resolution on the public progress page.
+func TestE2EConsoleAgentFlow(t *testing.T) {
+	tab := newTab(t)
+	e := newDeskEnv(t)
+	base := serveSelf(t, e.selfEnv)
+	c := e.file(complaints.Damaged, "外箱压坏，杯子碎了")
+	row := fmt.Sprintf("#row-%d", c.ID)
+
+	step(t, tab, "log in as the agent and land on the queue",
+		chromedp.Navigate(base+"/console/queue?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "agent@desk.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#queue")))
+	if got := text(t, tab, row); !strings.Contains(got, c.Ref) || !strings.Contains(got, "张*明") || !strings.Contains(got, "已用") {
+		t.Fatalf("queue row = %q", got)
+	}
+	step(t, tab, "claim from the queue",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#claim-%d", c.ID))),
+		chromedp.WaitVisible(chromedp.CSS("#desk-done")))
+	if got := text(t, tab, row); !strings.Contains(got, "Agent Wang") {
+		t.Fatalf("after claiming the row shows %q", got)
+	}
+	step(t, tab, "open the complaint",
+		chromedp.Click(chromedp.CSS(row+" a")),
+		chromedp.WaitVisible(chromedp.CSS("#reply-form")))
+	if got := text(t, tab, "#desk-customer"); !strings.Contains(got, "张小明") {
+		t.Errorf("customer card = %q", got)
+	}
+	step(t, tab, "reply publicly",
+		chromedp.SendKeys(chromedp.CSS("#reply"), "您好，我们已联系快递员核实，今天内给您答复。"),
+		chromedp.Click(chromedp.CSS("#reply-public")),
+		chromedp.Click(chromedp.CSS("#reply-send")),
+		chromedp.WaitVisible(chromedp.CSS("#desk-done")))
+	if got := text(t, tab, "#complaint-timeline"); !strings.Contains(got, "今天内给您答复") {
+		t.Fatalf("staff timeline = %q", got)
+	}
+	step(t, tab, "resolve with a root cause",
+		chromedp.SetValue(chromedp.CSS("#root-cause"), "sorting_hub"),
+		chromedp.SendKeys(chromedp.CSS("#department"), "华北分拨中心"),
+		chromedp.SetValue(chromedp.CSS("#resolution-code"), "compensated"),
+		chromedp.SendKeys(chromedp.CSS("#compensation"), "30"),
+		chromedp.SendKeys(chromedp.CSS("#resolve-note"), "已按货值赔偿30元"),
+		chromedp.Click(chromedp.CSS("#resolve")),
+		chromedp.WaitVisible(chromedp.CSS("#detail-root-cause")))
+	if got := text(t, tab, "#detail-status"); got != "已解决" {
+		t.Errorf("status after resolving = %q", got)
+	}
+	got, err := e.cs.ByID(context.Background(), c.ID)
+	if err != nil || got.Status != complaints.StatusResolved || got.RootCause != "sorting_hub" || got.CompensationFen != 3000 {
+		t.Fatalf("stored %+v, %v", got, err)
+	}
+
+	customer := newTab(t)
+	step(t, customer, "the customer looks the complaint up",
+		chromedp.Navigate(base+"/complaint?lang=zh"),
+		chromedp.SendKeys(chromedp.CSS("#ref"), c.Ref),
+		chromedp.SendKeys(chromedp.CSS("#last4"), "8000"),
+		chromedp.Click(chromedp.CSS(`form.lookup button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-timeline")))
+	timeline := text(t, customer, "#complaint-timeline")
+	if !strings.Contains(timeline, "今天内给您答复") || !strings.Contains(timeline, "已按货值赔偿30元") {
+		t.Errorf("customer's timeline = %q", timeline)
+	}
+	if strings.Contains(timeline, "root cause") || strings.Contains(timeline, "华北分拨中心") {
+		t.Errorf("customer sees the internal resolution detail: %q", timeline)
+	}
+	if got := text(t, customer, "#complaint-status"); got != "已解决" {
+		t.Errorf("customer's status = %q", got)
+	}
+}
