@@ -55,7 +55,8 @@ func TestSearch(t *testing.T) {
 		{"sd100000000002", []string{"consignee:王芳:tracking_no", "shipper:Beta Trading:tracking_no"}},
 		{cp.Ref, []string{"consignee:张小明:complaint"}},
 		{"张", []string{"consignee:张小明:name"}},
-		{"小明", []string{"consignee:张小明:name"}},
+		{"小明", []string{"consignee:张小明:name"}}, // no name starts so: contains
+		{"张小", []string{"consignee:张小明:name"}}, // prefix
 		{"trad", []string{"shipper:Beta Trading:name"}},
 		{"李雷", []string{"shipper:Acme 物流:name"}},
 		{"acme", []string{"shipper:Acme 物流:name"}},

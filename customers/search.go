@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -24,10 +25,17 @@ type Match struct {
 // likeEscape escapes LIKE's wildcards so a typed "%" or "_" matches itself.
 var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// The two ways Search matches consignee names (constant SQL, chosen by input length).
+const (
+	namePrefix   = `c.name COLLATE "C" LIKE $3 || '%' ORDER BY c.name COLLATE "C"`
+	nameContains = `c.name ILIKE '%' || $3 || '%' ORDER BY c.name ILIKE $3 || '%' DESC, c.name`
+)
+
 // Search finds customers by what a caller gives on the phone, in one query: a phone number
 // in any format (consignees and shippers with that number, merges followed), a tracking
 // number (its consignee, then its shipper), a complaint reference (its consignee), or part
-// of a name (consignee names, shipper company and contact names; prefix matches first).
+// of a name (consignee names, shipper company and contact names; prefix matches first;
+// one or two characters match the start of a consignee's name first).
 // At most limit matches (20 when 0), exact identifiers before names.
 func (st *Store) Search(ctx context.Context, q string, limit int) ([]Match, error) {
 	q = strings.TrimSpace(q)
@@ -40,6 +48,21 @@ func (st *Store) Search(ctx context.Context, q string, limit int) ([]Match, erro
 	phone, _ := NormalizePhone(q, "") // "" when q is not a phone number
 	ident := strings.ToUpper(strings.Join(strings.Fields(q), ""))
 	name := likeEscape.Replace(q)
+	// Chinese names are mostly two or three characters: "contains" needs three for the
+	// trigram index, so shorter input first matches the start of the name (surname, or a
+	// whole two-character name) through the prefix index, and reads every consignee name
+	// only when that finds nobody (a given name alone).
+	if utf8.RuneCountInString(q) < 3 {
+		out, err := st.search(ctx, phone, ident, name, namePrefix, limit)
+		if err != nil || len(out) > 0 {
+			return out, err
+		}
+	}
+	return st.search(ctx, phone, ident, name, nameContains, limit)
+}
+
+// search runs Search's query with one of the two consignee name conditions.
+func (st *Store) search(ctx context.Context, phone, ident, name, consigneeName string, limit int) ([]Match, error) {
 	rows, err := st.pool.Query(ctx, `
 WITH hits AS (
     SELECT 'consignee'::text AS kind, COALESCE(c.merged_into, c.id) AS id, 'phone'::text AS via, 0 AS rank
@@ -56,8 +79,7 @@ WITH hits AS (
       FROM complaints cp JOIN consignees c ON c.id = cp.consignee_id WHERE cp.ref = $2
     UNION ALL
     (SELECT 'consignee', c.id, 'name', CASE WHEN c.name ILIKE $3 || '%' THEN 2 ELSE 3 END
-       FROM consignees c WHERE c.merged_into IS NULL AND c.name ILIKE '%' || $3 || '%'
-      ORDER BY c.name ILIKE $3 || '%' DESC, c.name LIMIT $4)
+       FROM consignees c WHERE c.merged_into IS NULL AND `+consigneeName+` LIMIT $4)
     UNION ALL
     (SELECT 'shipper', s.id, 'name', CASE WHEN s.name ILIKE $3 || '%' OR s.contact_name ILIKE $3 || '%' OR s.code = $2 THEN 2 ELSE 3 END
        FROM shippers s WHERE s.name ILIKE '%' || $3 || '%' OR s.contact_name ILIKE '%' || $3 || '%' OR s.code = $2

@@ -27,7 +27,11 @@ CREATE INDEX contacts_consignee_idx ON contacts (consignee_id, created_at DESC) 
 CREATE INDEX contacts_shipper_idx ON contacts (shipper_id, created_at DESC) WHERE shipper_id IS NOT NULL;
 CREATE INDEX contacts_complaint_idx ON contacts (complaint_id, created_at DESC) WHERE complaint_id IS NOT NULL;
 
--- Caller lookup by name: consignee names, shipper company and contact names.
+-- Caller lookup by name: consignee names, shipper company and contact names. Trigrams
+-- serve "contains" for three or more characters; one or two characters (a surname, most
+-- whole Chinese names) match the start of the name through a byte-order ("C") index, which
+-- serves both the prefix LIKE and the ORDER BY of the first 20.
+CREATE INDEX consignees_name_prefix_idx ON consignees ((name COLLATE "C")) WHERE merged_into IS NULL;
 CREATE INDEX consignees_name_trgm_idx ON consignees USING gin (name gin_trgm_ops);
 CREATE INDEX shippers_name_trgm_idx ON shippers USING gin (name gin_trgm_ops);
 CREATE INDEX shippers_contact_name_trgm_idx ON shippers USING gin (contact_name gin_trgm_ops);
