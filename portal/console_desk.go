@@ -95,8 +95,9 @@ func rowOf(c complaints.Complaint, now time.Time, me int64) deskRow {
 	return r
 }
 
-// pct turns a share into a whole percent (0 at least).
-func pct(share float64) int { return max(int(share*100), 0) }
+// pct turns a share into a whole percent, from 0 to 999 (a complaint months overdue
+// says "999 %" rather than a six-digit number).
+func pct(share float64) int { return min(max(int(share*100), 0), 999) }
 
 // openStatuses are the statuses of complaints still needing work.
 var openStatuses = []complaints.Status{complaints.StatusNew, complaints.StatusAcknowledged,

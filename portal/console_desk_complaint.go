@@ -22,7 +22,7 @@ type detailView struct {
 	Entries      []complaints.Entry
 	Photos       []complaints.Photo
 	Contacts     []customers.Contact // the contact log about this complaint
-	Canned       []complaints.CannedReply
+	Canned       []cannedOption
 	CannedID     int64
 	Reply        string // the reply box: what was typed, or a canned reply filled in
 	ReplyPublic  bool
@@ -42,6 +42,12 @@ type detailView struct {
 	ClaimedBy string
 	From, To  complaints.Status
 	Fields    []customers.FieldError
+}
+
+// cannedOption is a canned reply with its placeholders filled for this complaint.
+type cannedOption struct {
+	ID            int64
+	Title, Filled string
 }
 
 // resolveForm is the resolve form as typed.
@@ -123,12 +129,16 @@ func (s *Server) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status in
 			return err
 		}
 	}
-	if v.Canned, err = s.deps.Complaints.Canned(ctx, cp.Category, s.lang(c)); err != nil {
+	canned, err := s.deps.Complaints.Canned(ctx, cp.Category, s.lang(c))
+	if err != nil {
 		return err
 	}
-	for _, r := range v.Canned {
+	vars := complaints.CannedVars(cp, v.Ship.Consignee.Name)
+	for _, r := range canned {
+		o := cannedOption{ID: r.ID, Title: r.Title, Filled: complaints.RenderCanned(r.Body, vars)}
+		v.Canned = append(v.Canned, o)
 		if r.ID == v.CannedID && v.Reply == "" {
-			v.Reply = complaints.RenderCanned(r.Body, complaints.CannedVars(cp, v.Ship.Consignee.Name))
+			v.Reply = o.Filled
 		}
 	}
 	v.Row = rowOf(*cp, time.Now(), me.ID)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -19,6 +20,11 @@ func TestE2EConsoleAgentFlow(t *testing.T) {
 	e := newDeskEnv(t)
 	base := serveSelf(t, e.selfEnv)
 	c := e.file(complaints.Damaged, "外箱压坏，杯子碎了")
+	canned, err := e.cs.SaveCanned(context.Background(), complaints.CannedReply{Category: complaints.Damaged, Locale: "zh",
+		Title: "破损致歉", Body: "{name}您好，运单{tracking_no}破损一事我们正在核实。"}, complaints.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	row := fmt.Sprintf("#row-%d", c.ID)
 
 	step(t, tab, "log in as the agent and land on the queue",
@@ -42,6 +48,19 @@ func TestE2EConsoleAgentFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#reply-form")))
 	if got := text(t, tab, "#desk-customer"); !strings.Contains(got, "张小明") {
 		t.Errorf("customer card = %q", got)
+	}
+	step(t, tab, "pick a canned reply",
+		chromedp.SetValue(chromedp.CSS("#canned"), fmt.Sprint(canned.ID)),
+		chromedp.Click(chromedp.CSS(`#canned-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#reply")))
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	filled, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reply').value`))
+	if err == nil { // empty the box for the reply typed below
+		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('#reply').value = '') === ''`))
+	}
+	cancel()
+	if err != nil || filled != "张小明您好，运单SD300000000001破损一事我们正在核实。" {
+		t.Errorf("canned reply filled %q (%v)", filled, err)
 	}
 	step(t, tab, "reply publicly",
 		chromedp.SendKeys(chromedp.CSS("#reply"), "您好，我们已联系快递员核实，今天内给您答复。"),
