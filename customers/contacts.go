@@ -45,8 +45,8 @@ type Contact struct {
 	Direction      string
 	Summary        string
 	Outcome        string
-	IdempotencyKey string // a nonce from the form: the same key stores one contact
-	CreatedAt      time.Time
+	IdempotencyKey string    // a nonce from the form: the same key stores one contact
+	CreatedAt      time.Time // when it happened; now when zero (set by imports and the demo)
 }
 
 func oneOf(v string, list []string) bool {
@@ -114,15 +114,19 @@ func (st *Store) LogContact(ctx context.Context, c Contact) (Contact, error) {
 	if c.IdempotencyKey != "" {
 		key = &c.IdempotencyKey
 	}
+	var at *time.Time
+	if !c.CreatedAt.IsZero() {
+		at = &c.CreatedAt
+	}
 	// ON CONFLICT DO NOTHING returns no row for a repeat; the second statement then reads
 	// the first row. Both in one round trip would need a CTE that cannot see the conflict
 	// row, so two statements it is (the repeat is rare).
 	var id int64
 	err := st.pool.QueryRow(ctx, `INSERT INTO contacts (consignee_id, shipper_id, complaint_id, user_id, channel,
-		direction, summary, outcome, idempotency_key)
-		VALUES (NULLIF($1, 0), NULLIF($2, 0), NULLIF($3, 0), NULLIF($4, 0), $5, $6, $7, $8, $9)
+		direction, summary, outcome, idempotency_key, created_at)
+		VALUES (NULLIF($1, 0), NULLIF($2, 0), NULLIF($3, 0), NULLIF($4, 0), $5, $6, $7, $8, $9, COALESCE($10, now()))
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-		cons, ship, c.ComplaintID, c.UserID, c.Channel, c.Direction, c.Summary, c.Outcome, key).Scan(&id)
+		cons, ship, c.ComplaintID, c.UserID, c.Channel, c.Direction, c.Summary, c.Outcome, key, at).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = st.pool.QueryRow(ctx, `SELECT id FROM contacts WHERE idempotency_key = $1`, key).Scan(&id)
 	}

@@ -68,6 +68,11 @@ func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 	}
 	a.log.Info("demo surveys and complaints", "surveys", care.Surveys, "complaints", care.Complaints,
 		"resolved", care.Resolved, "took", time.Since(start).Round(time.Millisecond))
+	calls, err := demo.Contacts(ctx, a.pool, agents, seed, time.Now())
+	if err != nil {
+		return err
+	}
+	a.log.Info("demo contact log", "contacts", calls)
 	return nil
 }
 
