@@ -167,3 +167,61 @@ func TestChangedSince(t *testing.T) {
 		t.Fatalf("after looking: %+v, %v", got, err)
 	}
 }
+
+// The queue's SLA filter (narrowed in SQL) picks exactly the complaints SLAState puts in
+// each state, edge cases included.
+func TestQueueSLAMatchesState(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	agent := f.user("sla-agent", "agent", 0)
+	h, m := time.Hour, time.Minute
+	rows := []struct {
+		status            complaints.Status
+		created           time.Duration
+		firstDue, resDue  time.Duration
+		responded, paused *time.Duration
+	}{
+		{complaints.StatusNew, -h, -m, 24 * h, nil, nil},                                       // first response breached
+		{complaints.StatusNew, -50 * m, 10 * m, 24 * h, nil, nil},                              // 83 % of the first window
+		{complaints.StatusNew, -10 * m, 50 * m, 24 * h, nil, nil},                              // on track
+		{complaints.StatusInProgress, -9 * h, -8 * h, h, dur(-8*h - 30*m), nil},                // answered; resolution 90 % used
+		{complaints.StatusInProgress, -2 * h, -h, -m, dur(-90 * m), nil},                       // resolution breached
+		{complaints.StatusWaitingCustomer, -10 * h, -9 * h, -h, dur(-9*h - 30*m), dur(-5 * h)}, // paused at 55 %
+		{complaints.StatusResolved, -10 * h, -9 * h, -5 * h, dur(-9*h - 30*m), nil},            // resolved (at filing) on time
+		{complaints.StatusInProgress, 0, 0, 0, nil, nil},                                       // windows of no length
+		{complaints.StatusAcknowledged, -8 * h, 2 * h, 2 * h, nil, nil},                        // exactly 80 %
+	}
+	var all []int64
+	for _, r := range rows {
+		c := f.file(complaints.Delayed, customers.TierRegular)
+		f.craft(c.ID, r.status, agent.UserID, r.created, r.firstDue, r.resDue, r.responded, r.paused)
+		all = append(all, c.ID)
+	}
+	counts := map[string]int{}
+	for _, state := range []string{complaints.SLAOk, complaints.SLADueSoon, complaints.SLABreached} {
+		got, err := f.store.Queue(ctx, complaints.Filter{SLA: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := map[int64]bool{}
+		for _, c := range got {
+			in[c.ID] = true
+		}
+		for _, id := range all {
+			c := f.get(id)
+			want, _, _ := complaints.SLAState(c, f.now)
+			if (want == state) != in[id] {
+				t.Errorf("complaint %d (%s): SLAState %s, in the %s queue: %v", id, c.Status, want, state, in[id])
+			}
+			if want == state {
+				counts[state]++
+			}
+		}
+	}
+	// The crafted rows cover every state more than once.
+	for _, state := range []string{complaints.SLAOk, complaints.SLADueSoon, complaints.SLABreached} {
+		if counts[state] < 2 {
+			t.Errorf("only %d complaints %s: the data does not test the filter", counts[state], state)
+		}
+	}
+}

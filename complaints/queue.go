@@ -53,6 +53,13 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(string(f.Category)))
 	}
+	now := s.now()
+	switch f.SLA { // narrow in SQL; SLAState below has the last word
+	case SLABreached:
+		where = append(where, worstShare(arg(now))+" >= 0.999999")
+	case SLADueSoon:
+		where = append(where, "c.status NOT IN ('resolved', 'closed') AND "+worstShare(arg(now))+fmt.Sprintf(" >= %f", DueSoonShare-0.000001))
+	}
 	sql := selectComplaint + "WHERE " + strings.Join(where, " AND ") + " ORDER BY " + nextDeadline + " NULLS LAST, c.id"
 	if f.SLA == "" {
 		sql += " LIMIT " + arg(f.Limit)
@@ -62,7 +69,6 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 		return nil, fmt.Errorf("complaints: queue: %w", err)
 	}
 	defer rows.Close()
-	now := s.now()
 	var out []Complaint
 	for rows.Next() && len(out) < f.Limit {
 		c, err := scanComplaint(rows)
@@ -80,6 +86,19 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 		return nil, fmt.Errorf("complaints: queue: %w", err)
 	}
 	return out, nil
+}
+
+// worstShare is SLAState's worst share used, in SQL at the time now (a placeholder): the
+// resolution window's, or the first response's while unanswered and open. A window of no
+// length counts as fully used, so the SQL never drops a complaint SLAState would keep.
+func worstShare(now string) string {
+	first := `COALESCE(EXTRACT(EPOCH FROM COALESCE(c.first_responded_at, ` + now + `) - c.created_at) /
+		NULLIF(EXTRACT(EPOCH FROM c.first_response_due - c.created_at), 0), 1e9)`
+	resEnd := `CASE WHEN c.status IN ('resolved', 'closed') AND c.resolved_at IS NOT NULL THEN c.resolved_at
+		WHEN c.paused_since IS NOT NULL THEN c.paused_since ELSE ` + now + `::timestamptz END`
+	res := `COALESCE(EXTRACT(EPOCH FROM (` + resEnd + `) - c.clock_start) /
+		NULLIF(EXTRACT(EPOCH FROM c.resolution_due - c.clock_start), 0), 1e9)`
+	return `GREATEST(` + res + `, CASE WHEN c.first_responded_at IS NULL AND c.status NOT IN ('resolved', 'closed') THEN ` + first + ` END)`
 }
 
 func statusStrings(ss []Status) []string {
