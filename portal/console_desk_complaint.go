@@ -103,7 +103,7 @@ func (s *Server) deskComplaint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := detailView{Done: doneKey(c), ReplyPublic: true}
+	v := detailView{Done: doneKey(c)}
 	if id, err := strconv.ParseInt(c.Query("canned"), 10, 64); err == nil {
 		v.CannedID = id
 	}
@@ -217,7 +217,7 @@ func (s *Server) deskClaim(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.deps.Complaints.Claim(c.UserContext(), cp.ID, s.actor(c)); err != nil {
-		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+		return s.actionFailed(c, cp, err, detailView{})
 	}
 	if c.FormValue("back") == "queue" {
 		return c.Redirect("/console/queue?done=claimed", fiber.StatusSeeOther)
@@ -233,7 +233,7 @@ func (s *Server) deskStatus(c *fiber.Ctx) error {
 	}
 	to := complaints.Status(c.FormValue("to"))
 	if err := s.deps.Complaints.Transition(c.UserContext(), cp.ID, to, s.actor(c)); err != nil {
-		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+		return s.actionFailed(c, cp, err, detailView{})
 	}
 	return backTo(c, cp.ID, "status")
 }
@@ -284,11 +284,11 @@ func (s *Server) deskResolve(c *fiber.Ctx) error {
 	if !ok {
 		ve := &customers.ValidationError{}
 		ve.Add("compensation", "is not an amount")
-		return s.actionFailed(c, cp, ve, detailView{Resolve: f, ReplyPublic: true})
+		return s.actionFailed(c, cp, ve, detailView{Resolve: f})
 	}
 	r := complaints.Resolution{RootCause: f.RootCause, Department: f.Department, Code: f.Code, Note: f.Note, CompensationFen: fen}
 	if err := s.deps.Complaints.Resolve(c.UserContext(), cp.ID, s.actor(c), r); err != nil {
-		return s.actionFailed(c, cp, err, detailView{Resolve: f, ReplyPublic: true})
+		return s.actionFailed(c, cp, err, detailView{Resolve: f})
 	}
 	return backTo(c, cp.ID, "resolved")
 }
@@ -300,7 +300,7 @@ func (s *Server) deskPriority(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.deps.Complaints.SetPriority(c.UserContext(), cp.ID, complaints.Priority(c.FormValue("priority")), s.actor(c)); err != nil {
-		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+		return s.actionFailed(c, cp, err, detailView{})
 	}
 	return backTo(c, cp.ID, "priority")
 }
@@ -315,10 +315,10 @@ func (s *Server) deskAssign(c *fiber.Ctx) error {
 	if err != nil || to < 0 {
 		ve := &customers.ValidationError{}
 		ve.Add("assignee", "choose a staff member")
-		return s.actionFailed(c, cp, ve, detailView{ReplyPublic: true})
+		return s.actionFailed(c, cp, ve, detailView{})
 	}
 	if err := s.deps.Complaints.Assign(c.UserContext(), []int64{cp.ID}, to, s.actor(c)); err != nil {
-		return s.actionFailed(c, cp, err, detailView{ReplyPublic: true})
+		return s.actionFailed(c, cp, err, detailView{})
 	}
 	return backTo(c, cp.ID, "assigned")
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"lcrm/accounts"
 	"lcrm/complaints"
@@ -402,16 +401,24 @@ func TestDeskHome(t *testing.T) {
 func TestDeskWallboardPage(t *testing.T) {
 	e := newDeskEnv(t)
 	e.file(complaints.Lost, "没收到")
-	e.file(complaints.Delayed, "慢")
+	answered := e.file(complaints.Delayed, "慢")
+	if _, err := e.cs.Reply(context.Background(), answered.ID, complaints.Actor{UserID: e.users["agent"].ID, Name: "Agent Wang"}, "已在查", true); err != nil {
+		t.Fatal(err)
+	}
 	code, body, hdr := e.as("agent").do("GET", "/console/wallboard?lang=en", nil)
 	if code != 200 || hdr.Get("Refresh") != "30" || !strings.Contains(body, `http-equiv="refresh"`) {
 		t.Fatalf("wallboard: %d refresh=%q", code, hdr.Get("Refresh"))
 	}
-	// Two open, both waiting; the agent's own session counts as active.
-	for _, want := range []string{`id="wb-open">2<`, `id="wb-waiting">2<`, `id="wb-breached">0<`, `id="wb-agents">1<`} {
+	// Two open, one waiting (for minutes at most); one first response today; the agent's
+	// own session counts as active.
+	for _, want := range []string{`id="wb-open">2<`, `id="wb-waiting">1<`, "oldest waiting 0h 0m", `id="wb-breached">0<`,
+		`id="wb-agents">1<`, `id="wb-median">0h 0m<`, "1 first responses today"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("wallboard lacks %s", want)
 		}
 	}
-	_ = time.Now
+	_, body, _ = e.as("agent").do("GET", "/console/wallboard?lang=zh", nil)
+	if !strings.Contains(body, "0 小时 0 分") {
+		t.Error("durations not translated")
+	}
 }

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,19 +76,18 @@ func (s *Server) deskRead(c *fiber.Ctx) error {
 // wallView is the wallboard's data.
 type wallView struct {
 	complaints.Wallboard
-	OldestAge string // how long the oldest waiting complaint has waited ("3h 05m")
-	Median    string
+	OldestAge *span // how long the oldest complaint awaiting a first response has waited
+	Median    *span // today's median first response (nil when none yet)
 	At        time.Time
 }
 
-// span writes a duration as days, hours and minutes ("1d 3h", "2h 05m").
-func span(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	if h >= 24 {
-		return fmt.Sprintf("%dd %dh", h/24, h%24)
-	}
-	return fmt.Sprintf("%dh %02dm", h, m)
+// span is a duration in days, hours and minutes, for translated display.
+type span struct{ Days, Hours, Minutes int }
+
+// spanOf splits d, rounded to the minute.
+func spanOf(d time.Duration) *span {
+	m := int(d.Round(time.Minute) / time.Minute)
+	return &span{Days: m / (24 * 60), Hours: m / 60 % 24, Minutes: m % 60}
 }
 
 // deskWallboard is GET /console/wallboard; the page reloads itself every 30 seconds (a
@@ -102,10 +100,10 @@ func (s *Server) deskWallboard(c *fiber.Ctx) error {
 	}
 	v := wallView{Wallboard: w, At: now}
 	if w.Oldest != nil {
-		v.OldestAge = span(now.Sub(*w.Oldest))
+		v.OldestAge = spanOf(now.Sub(*w.Oldest))
 	}
 	if w.FirstResponses > 0 {
-		v.Median = span(w.FirstResponseMedian)
+		v.Median = spanOf(w.FirstResponseMedian)
 	}
 	c.Set("Refresh", "30")
 	c.Set(fiber.HeaderCacheControl, "no-store")
