@@ -232,6 +232,11 @@ func (s *Server) deskStatus(c *fiber.Ctx) error {
 		return err
 	}
 	to := complaints.Status(c.FormValue("to"))
+	if !to.Valid() {
+		ve := &customers.ValidationError{}
+		ve.Add("to", "is not a status")
+		return s.actionFailed(c, cp, ve, detailView{})
+	}
 	if err := s.deps.Complaints.Transition(c.UserContext(), cp.ID, to, s.actor(c)); err != nil {
 		return s.actionFailed(c, cp, err, detailView{})
 	}

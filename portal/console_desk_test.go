@@ -287,7 +287,7 @@ func TestDeskComplaintActions(t *testing.T) {
 		{"to in progress", agent, "status", url.Values{"to": {"in_progress"}}, 303, ""},
 		{"illegal move back", agent, "status", url.Values{"to": {"acknowledged"}}, 409, "状态为「处理中」的投诉不能改为「已受理」"},
 		{"resolving by status", agent, "status", url.Values{"to": {"resolved"}}, 409, "解决投诉请使用下方的解决表单"},
-		{"unknown status", agent, "status", url.Values{"to": {"nonsense"}}, 409, ""},
+		{"unknown status", agent, "status", url.Values{"to": {"nonsense"}}, 422, "请选择要改成的状态"},
 		{"other agent public reply", other, "reply", url.Values{"text": {"我来回复"}, "public": {"1"}}, 403, ""},
 		{"other agent status", other, "status", url.Values{"to": {"waiting_customer"}}, 403, ""},
 		{"other agent resolve", other, "resolve", url.Values{"root_cause": {"courier"}, "department": {"x"}, "code": {"refunded"}}, 403, ""},
