@@ -13,7 +13,7 @@ var ErrBadMerge = errors.New("customers: these consignees cannot be merged")
 
 // consigneeRefs are the tables whose consignee_id follows a merge to the survivor. Add a
 // table here when it gains a consignee_id column.
-var consigneeRefs = []string{"shipments", "complaints"}
+var consigneeRefs = []string{"shipments", "complaints", "contacts"}
 
 // MergeResult tells what a merge moved.
 type MergeResult struct {

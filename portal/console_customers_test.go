@@ -205,4 +205,21 @@ func TestC360ContactLog(t *testing.T) {
 	if code, body, _ := agent.do("GET", "/console/customers/shipper/"+itoa(e.acmeID), nil); code != 200 || !strings.Contains(body, "重点客户") {
 		t.Errorf("shipper page: %d", code)
 	}
+	// After a merge, the merged record and its phone lead to the survivor, and the merged
+	// record's contacts are the survivor's.
+	if _, err := e.cus.LogContact(ctx, customers.Contact{Kind: customers.KindConsignee, CustomerID: e.otherCustID,
+		Channel: "sms", Direction: "inbound", Outcome: "resolved", Summary: "王芳来短信"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cus.Merge(ctx, e.zhangID, e.otherCustID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := agent.do("GET", page, nil); !strings.Contains(body, "王芳来短信") {
+		t.Errorf("the merged record's contact is not on the survivor's page")
+	}
+	for _, path := range []string{"/console/customers/consignee/" + itoa(e.otherCustID), "/console/customers?q=" + url.QueryEscape("139 0013 9000")} {
+		if code, _, hdr := agent.do("GET", path, nil); code != 303 || hdr.Get("Location") != page {
+			t.Errorf("%s after a merge: %d %s, want %s", path, code, hdr.Get("Location"), page)
+		}
+	}
 }
