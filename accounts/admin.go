@@ -174,7 +174,9 @@ func (st *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, by *Us
 			return err
 		}
 		if before.Role == RoleShipper {
-			ch.Role = RoleShipper // a shipper user stays one: the role is tied to their shipper
+			// A shipper user stays one (the role is tied to their shipper) and is on no
+			// staff escalation ladder.
+			ch.Role, ch.ManagerID = RoleShipper, 0
 		} else if !ch.Role.AtLeast(RoleAgent) {
 			return ErrNotStaffRole
 		}

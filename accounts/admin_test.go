@@ -8,6 +8,7 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/audit"
+	"lcrm/customers"
 	"lcrm/internal/testdb"
 )
 
@@ -51,6 +52,21 @@ func TestAdminUserChanges(t *testing.T) {
 		if err := st.UpdateUser(ctx, tt.id, tt.ch, admin); !errors.Is(err, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
+	}
+	// A shipper user can be deactivated but stays a shipper user without a manager.
+	sh, err := customers.NewStore(pool).CreateShipper(ctx, &customers.Shipper{Code: "ACME", Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipUser, err := st.CreateUser(ctx, accounts.NewUser{Email: "ops@acme.test", Password: "shipper password", Role: accounts.RoleShipper, ShipperID: sh.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateUser(ctx, shipUser.ID, accounts.UserChange{Role: accounts.RoleAdmin, ManagerID: mgr.ID, Active: false}, admin); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := st.UserByID(ctx, shipUser.ID); u.Role != accounts.RoleShipper || u.ManagerID != 0 || u.Active {
+		t.Errorf("shipper user after an edit: %+v", u)
 	}
 	got, _ := st.UserByID(ctx, agent.ID)
 	if got.Role != accounts.RoleSupervisor || got.ManagerID != mgr.ID {
