@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -377,6 +378,21 @@ func TestDeskHome(t *testing.T) {
 	_, body, _ = agent.do("GET", "/console/desk", nil) // a reload keeps them
 	if !strings.Contains(body, `id="mark-seen"`) {
 		t.Error("reload hid the changes")
+	}
+	// "Seen" covers what the page showed: a message arriving after it was drawn stays new.
+	at := regexp.MustCompile(`name="at" value="([^"]+)"`).FindStringSubmatch(body)
+	if at == nil {
+		t.Fatal("no seen time on the page")
+	}
+	if err := e.cs.AddCustomerMessage(ctx, c.ID, "还在等"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := agent.do("POST", "/console/desk/seen", url.Values{"at": {at[1]}}); code != 303 {
+		t.Fatalf("seen = %d", code)
+	}
+	_, body, _ = agent.do("GET", "/console/desk", nil)
+	if !strings.Contains(body, `id="mark-seen"`) || !strings.Contains(body, "<td>1</td>") {
+		t.Fatal("a change made after the page was drawn was marked seen")
 	}
 	if code, _, _ := agent.do("POST", "/console/desk/seen", url.Values{}); code != 303 {
 		t.Fatalf("seen = %d", code)
