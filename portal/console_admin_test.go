@@ -162,6 +162,14 @@ func TestAdminUsers(t *testing.T) {
 	if before["active"] != true || after["active"] != false {
 		t.Errorf("deactivate audit: %v -> %v", before, after)
 	}
+	// A shipper user can be deactivated from the same page.
+	shipUser := e.users[accounts.RoleShipper]
+	if code, _, _ := admin.do("POST", "/console/admin/users/"+itoa(shipUser.ID), url.Values{"role": {"shipper"}}); code != 303 {
+		t.Errorf("deactivate a shipper user: %d", code)
+	}
+	if u, _ := e.acc.UserByID(ctx, shipUser.ID); u.Active || u.Role != accounts.RoleShipper {
+		t.Errorf("shipper user after deactivation: %+v", u)
+	}
 	// The audit page lists it, filtered by entity and actor.
 	code, body, _ = admin.do("GET", "/console/admin/audit?entity=user&actor="+itoa(adminUser.ID), nil)
 	if code != 200 || !strings.Contains(body, "user.password_reset") || !strings.Contains(body, "user.update") {
