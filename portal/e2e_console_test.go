@@ -52,9 +52,16 @@ func TestE2EConsoleAgentFlow(t *testing.T) {
 	step(t, tab, "pick a canned reply",
 		chromedp.SetValue(chromedp.CSS("#canned"), fmt.Sprint(canned.ID)),
 		chromedp.Click(chromedp.CSS(`#canned-form button[type="submit"]`)),
+		chromedp.Sleep(300*time.Millisecond), // a page load, if one was started, has begun by now
 		chromedp.WaitVisible(chromedp.CSS("#reply")))
 	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
 	filled, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#reply').value`))
+	if err == nil { // desk.js filled the box in place: no page load with ?canned=
+		var search string
+		if search, err = chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`)); err == nil && strings.Contains(search, "canned") {
+			t.Errorf("the canned reply took a page load (%s): desk.js did not run", search)
+		}
+	}
 	if err == nil { // empty the box for the reply typed below
 		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('#reply').value = '') === ''`))
 	}
