@@ -137,9 +137,13 @@ func (f queueForm) filter(me int64) complaints.Filter {
 	case complaints.SLAOk, complaints.SLADueSoon, complaints.SLABreached:
 		out.SLA = f.SLA
 	}
-	out.Limit = 200
+	out.Limit = queueLimit
 	return out
 }
+
+// queueLimit is how many rows the queue page shows; past it the page asks for a narrower
+// filter rather than drawing thousands of rows.
+const queueLimit = 200
 
 // queueView is the queue page's data.
 type queueView struct {
@@ -150,6 +154,7 @@ type queueView struct {
 	Priorities []complaints.Priority
 	Categories []complaints.Category
 	CanAssign  bool
+	Full       bool // queueLimit rows: there may be more
 	Done       string
 }
 
@@ -196,6 +201,7 @@ func (s *Server) deskQueue(c *fiber.Ctx) error {
 	for _, cp := range list {
 		v.Rows = append(v.Rows, rowOf(cp, now, me.ID))
 	}
+	v.Full = len(v.Rows) >= queueLimit
 	if v.Staff, err = s.staffList(c); err != nil {
 		return err
 	}
