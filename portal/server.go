@@ -20,6 +20,7 @@ import (
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
+	"lcrm/notify"
 	"lcrm/reports"
 	"lcrm/shipments"
 )
@@ -33,7 +34,9 @@ type Deps struct {
 	Complaints *complaints.Store
 	// Reports computes the KPIs and writes the workbook.
 	Reports *reports.Store
-	Log     *slog.Logger
+	// Notify is the SMS outbox: delivery receipts and replies arrive at /webhooks/twilio.
+	Notify *notify.Outbox
+	Log    *slog.Logger
 	// Limiter keeps rate-limit counters shared by all instances.
 	Limiter *ratelimit.Limiter
 	// Ready reports whether the database is reachable and its schema current (/readyz).
@@ -56,6 +59,9 @@ type Config struct {
 	// Secret signs links and tokens (survey links); random per process when empty, so set
 	// it (LCRM_SESSION_KEY) when several instances serve one site.
 	Secret []byte
+	// TwilioAuthToken checks the X-Twilio-Signature of webhooks; without it every webhook
+	// is refused (403).
+	TwilioAuthToken string
 }
 
 // Server is the HTTP application with its dependencies.
