@@ -171,3 +171,17 @@ func (l LogDriver) Send(ctx context.Context, m Outgoing) (string, error) {
 func (l LogDriver) Find(ctx context.Context, to, body string, since time.Time) (string, bool, error) {
 	return "", false, nil
 }
+
+// NewDriver picks the driver: Twilio when the account, token and a sender (From or a
+// messaging service) are all set, otherwise the log driver (logged once as a warning, so a
+// missing setting is visible rather than silently sending nothing).
+func NewDriver(cfg TwilioConfig, log *slog.Logger) Driver {
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.AccountSID != "" && cfg.AuthToken != "" && (cfg.From != "" || cfg.MessagingServiceSID != "") {
+		return NewTwilio(cfg)
+	}
+	log.Warn("sms: Twilio not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID); messages go to the log driver")
+	return LogDriver{Log: log}
+}

@@ -38,13 +38,17 @@ func cmdServe(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	sms := smsOutbox(a)
+	stopSMS := startSMS(ctx, a, sms)
+	defer stopSMS()
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
 		Limiter:    ratelimit.New(a.pool),
 		Complaints: complaints.NewStore(a.pool),
 		Reports:    reports.NewStore(a.pool),
-	}, portal.Config{PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey),
+		Notify:     sms,
+	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey),
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies})
 
 	errc := make(chan error, 1)

@@ -35,6 +35,13 @@ type Config struct {
 	TwilioMessagingSID string // TWILIO_MESSAGING_SERVICE_SID: alternative to TWILIO_FROM
 	TwilioAPIBase      string // TWILIO_API_BASE: override Twilio's API host (tests, proxies)
 	SMSSignature       string // LCRM_SMS_SIGNATURE, default 【顺达物流】
+	// SMS outbox (package notify).
+	SMSQuietStart, SMSQuietEnd int     // LCRM_SMS_QUIET "21:00-08:00" (recipient's local time), minutes after midnight; "off": none
+	SMSNoQuiet                 bool    // LCRM_SMS_QUIET=off
+	SMSDailyCap                int     // LCRM_SMS_DAILY_CAP: care messages per phone per day, default 3 (0: no cap)
+	SMSRate                    float64 // LCRM_SMS_RATE: messages per second over the instance, default 10 (0: no limit)
+	SMSMaxSegments             int     // LCRM_SMS_MAX_SEGMENTS, default 3
+	SMSDispatch                bool    // LCRM_SMS_DISPATCH, default true: run the SMS dispatcher in this instance
 }
 
 // Load reads the environment.
@@ -80,6 +87,9 @@ func Load() (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: LCRM_JOBS must be true or false")
 	}
+	if err := c.loadSMS(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -97,4 +107,38 @@ func (c *Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// loadSMS reads the SMS outbox settings.
+func (c *Config) loadSMS() error {
+	var err error
+	if q := env("LCRM_SMS_QUIET", "21:00-08:00"); q == "off" {
+		c.SMSNoQuiet = true
+	} else {
+		from, to, ok := strings.Cut(q, "-")
+		var f, t time.Time
+		if ok {
+			f, err = time.Parse("15:04", strings.TrimSpace(from))
+			if err == nil {
+				t, err = time.Parse("15:04", strings.TrimSpace(to))
+			}
+		}
+		if !ok || err != nil || f.Equal(t) {
+			return fmt.Errorf("config: LCRM_SMS_QUIET must look like 21:00-08:00 or be off")
+		}
+		c.SMSQuietStart, c.SMSQuietEnd = f.Hour()*60+f.Minute(), t.Hour()*60+t.Minute()
+	}
+	if c.SMSDailyCap, err = strconv.Atoi(env("LCRM_SMS_DAILY_CAP", "3")); err != nil || c.SMSDailyCap < 0 {
+		return fmt.Errorf("config: LCRM_SMS_DAILY_CAP must be a number, 0 for no cap")
+	}
+	if c.SMSRate, err = strconv.ParseFloat(env("LCRM_SMS_RATE", "10"), 64); err != nil || c.SMSRate < 0 {
+		return fmt.Errorf("config: LCRM_SMS_RATE must be messages per second, 0 for no limit")
+	}
+	if c.SMSMaxSegments, err = strconv.Atoi(env("LCRM_SMS_MAX_SEGMENTS", "3")); err != nil || c.SMSMaxSegments < 1 {
+		return fmt.Errorf("config: LCRM_SMS_MAX_SEGMENTS must be a positive number")
+	}
+	if c.SMSDispatch, err = strconv.ParseBool(env("LCRM_SMS_DISPATCH", "true")); err != nil {
+		return fmt.Errorf("config: LCRM_SMS_DISPATCH must be true or false")
+	}
+	return nil
 }

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"lcrm/notify"
+)
+
+// smsOutbox builds the SMS outbox from the settings.
+func smsOutbox(a *app) *notify.Outbox {
+	dailyCap := a.cfg.SMSDailyCap
+	if dailyCap == 0 {
+		dailyCap = -1 // LCRM_SMS_DAILY_CAP=0 means no cap
+	}
+	return notify.New(a.pool, notify.Config{Signature: a.cfg.SMSSignature, Zone: a.cfg.Zone,
+		QuietStart: a.cfg.SMSQuietStart, QuietEnd: a.cfg.SMSQuietEnd, NoQuiet: a.cfg.SMSNoQuiet,
+		DailyCap: dailyCap, MaxSegments: a.cfg.SMSMaxSegments})
+}
+
+// startSMS runs the dispatcher until the returned stop is called (it waits for the
+// messages in hand to be recorded). With LCRM_SMS_DISPATCH=false it runs nothing.
+func startSMS(ctx context.Context, a *app, out *notify.Outbox) (stop func()) {
+	if !a.cfg.SMSDispatch {
+		a.log.Info("sms dispatcher off in this instance (LCRM_SMS_DISPATCH=false)")
+		return func() {}
+	}
+	drv := notify.NewDriver(notify.TwilioConfig{AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken,
+		From: a.cfg.TwilioFrom, MessagingServiceSID: a.cfg.TwilioMessagingSID, APIBase: a.cfg.TwilioAPIBase}, a.log)
+	d := out.Dispatcher(drv, notify.DispatchConfig{Rate: a.cfg.SMSRate, Log: a.log,
+		StatusCallback: a.cfg.PublicURL + "/webhooks/twilio/status"})
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.Run(dctx)
+	}()
+	a.log.Info("sms dispatcher running", "driver", drv.Name())
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
