@@ -99,7 +99,7 @@ func (st *Store) Complaints(ctx context.Context, p Period, f Filter) (*Complaint
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	cond, args := filterSQL(f, []any{p.From, p.To})
+	cond, args := complaintFilterSQL(f, []any{p.From, p.To})
 	q := fmt.Sprintf(complaintsCTE, cond) + `
 SELECT GROUPING(category), COALESCE(category, ''), ` + figuresSQL + `
 FROM c GROUP BY GROUPING SETS ((), (category))

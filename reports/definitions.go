@@ -51,6 +51,11 @@ type Filter struct {
 	Tier         string // key, regular, small
 	ServiceLevel string // standard, express, same_day
 	DestProvince string
+	// Team, when non-zero, narrows the complaint figures (complaints, agents, root
+	// causes, escalations, per-shipper complaint counts) to complaints assigned to this
+	// user or to staff whose manager chain leads to them: a supervisor's view of their
+	// team. Shipment and survey figures are not narrowed.
+	Team int64
 }
 
 // Definition is the written meaning of one KPI.

@@ -48,7 +48,7 @@ GROUP BY c.shipper_id, sh.code, sh.name, sh.tier`
 // addShipperComplaints adds the complaint counts of p and its previous period to the
 // shipper groups, adding shippers that had complaints but no shipments.
 func (st *Store) addShipperComplaints(ctx context.Context, p Period, f Filter, groups map[string]*Group) error {
-	cond, args := filterSQL(f, []any{p.Previous().From, p.From, p.To})
+	cond, args := complaintFilterSQL(f, []any{p.Previous().From, p.From, p.To})
 	type row struct {
 		g         Group
 		cur, prev int64

@@ -90,6 +90,23 @@ func filterSQL(f Filter, args []any) (string, []any) {
 	return b.String(), args
 }
 
+// teamSQL lists the user $? and everyone whose manager chain leads to them; UNION (not
+// UNION ALL) stops at a cycle.
+const teamSQL = `c.assignee_id IN (WITH RECURSIVE team(id) AS (
+    SELECT $?::bigint UNION SELECT u.id FROM users u JOIN team t ON u.manager_id = t.id)
+  SELECT id FROM team)`
+
+// complaintFilterSQL is filterSQL plus the Team condition on complaints aliased c: the
+// conditions of the complaint queries.
+func complaintFilterSQL(f Filter, args []any) (string, []any) {
+	cond, args := filterSQL(f, args)
+	if f.Team != 0 {
+		args = append(args, f.Team)
+		cond += " AND " + strings.ReplaceAll(teamSQL, "$?", "$"+strconv.Itoa(len(args)))
+	}
+	return cond, args
+}
+
 // zoneName is the IANA name PostgreSQL understands for the period's zone.
 func (p Period) zoneName() string { return p.zone().String() }
 

@@ -50,6 +50,9 @@ func (f Filter) String() string {
 	if f.DestProvince != "" {
 		parts = append(parts, "to "+f.DestProvince)
 	}
+	if f.Team != 0 {
+		parts = append(parts, fmt.Sprintf("complaints of the team of user #%d", f.Team))
+	}
 	if len(parts) == 0 {
 		return "all shipments"
 	}
