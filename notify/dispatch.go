@@ -203,6 +203,11 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 		d.release(ctx, c)
 		return err
 	}
+	if d.o.now().After(c.claim.Add(d.cfg.Lease)) {
+		// The lease ran out while waiting (rate limit, a pause): another dispatcher may
+		// own the row now, so leave it to them.
+		return nil
+	}
 	sid, err := d.drv.Send(ctx, Outgoing{ID: c.id, To: c.to, Body: c.body, StatusCallback: d.cfg.StatusCallback})
 	now = d.o.now()
 	if err == nil {

@@ -31,7 +31,7 @@ func newRig(t *testing.T, cfg notify.Config) *rig {
 	fake := faketwilio.New(t, acct, token)
 	drv := notify.NewTwilio(notify.TwilioConfig{AccountSID: acct, AuthToken: token,
 		From: "+15005550006", APIBase: fake.URL, Timeout: 5 * time.Second})
-	if !cfg.NoQuiet && cfg.QuietStart == 0 {
+	if cfg.Zone == nil { // tests of quiet hours give a zone
 		cfg.NoQuiet = true
 	}
 	return &rig{pool: pool, o: notify.New(pool, cfg), fake: fake, drv: drv}
