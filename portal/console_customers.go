@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/customers"
+	"lcrm/notify"
 )
 
 // recentContact is how far back the "last contacted by X" banner looks.
@@ -70,8 +71,8 @@ type lastContactView struct {
 	Channel string
 }
 
-// customerPage shows one customer with shipments, complaints, contacts, surveys and
-// messages, loaded in one batch.
+// customerPage shows one customer with shipments, complaints, contacts and surveys
+// (loaded in one batch) and their SMS history (two more queries, when SMS is configured).
 func (s *Server) customerPage(c *fiber.Ctx) error {
 	return s.showCustomer(c, fiber.StatusOK, "", nil)
 }
@@ -118,6 +119,23 @@ func (s *Server) showCustomer(c *fiber.Ctx, status int, formErr string, form *cu
 		}
 	}
 	data["Open"] = open
+	if s.deps.Notify != nil {
+		// The SMS section: what was sent to this customer and (consignees) what they answered.
+		f := notify.Filter{ConsigneeID: id}
+		if kind == customers.KindShipper {
+			f = notify.Filter{ShipperID: id}
+		}
+		sent, err := s.deps.Notify.History(c.UserContext(), f, 20)
+		if err != nil {
+			return err
+		}
+		data["SMS"], data["SMSOn"] = sent, true
+		if kind == customers.KindConsignee {
+			if data["Inbound"], err = s.deps.Notify.InboundHistory(c.UserContext(), f, 20); err != nil {
+				return err
+			}
+		}
+	}
 	c.Status(status)
 	return s.render(c, "c360_customer", data)
 }

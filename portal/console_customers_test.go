@@ -13,6 +13,7 @@ import (
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/testdb"
+	"lcrm/notify"
 	"lcrm/portal"
 	"lcrm/shipments"
 )
@@ -25,6 +26,7 @@ type c360Env struct {
 	cus         *customers.Store
 	acc         *accounts.Store
 	com         *complaints.Store
+	sms         *notify.Outbox
 	zhangID     int64
 	acmeID      int64
 	complaint   *complaints.Complaint
@@ -41,7 +43,8 @@ func newC360Env(t *testing.T) *c360Env {
 	e := &c360Env{pool: pool, cus: customers.NewStore(pool), acc: accounts.NewStore(pool), com: complaints.NewStore(pool),
 		users: map[accounts.Role]*accounts.User{}}
 	shp := shipments.NewStore(pool)
-	e.srv = portal.New(portal.Deps{Shipments: shp, Customers: e.cus, Accounts: e.acc, Complaints: e.com},
+	e.sms = notify.New(pool, notify.Config{NoQuiet: true})
+	e.srv = portal.New(portal.Deps{Shipments: shp, Customers: e.cus, Accounts: e.acc, Complaints: e.com, Notify: e.sms},
 		portal.Config{PublicURL: "http://lcrm.test"})
 	if _, err := shp.CreateShipments(ctx, []shipments.NewShipment{
 		{TrackingNo: "SD500000000001", Shipper: customers.Shipper{Code: "ACME", Name: "Acme 物流", ContactName: "李雷", Tier: customers.TierKey},
@@ -221,5 +224,35 @@ func TestC360ContactLog(t *testing.T) {
 		if code, _, hdr := agent.do("GET", path, nil); code != 303 || hdr.Get("Location") != page {
 			t.Errorf("%s after a merge: %d %s, want %s", path, code, hdr.Get("Location"), page)
 		}
+	}
+}
+
+// The customer page's messages section lists the SMS sent to the customer and their replies.
+func TestC360Messages(t *testing.T) {
+	e := newC360Env(t)
+	ctx := context.Background()
+	if _, _, err := e.sms.Enqueue(ctx, e.pool, notify.Message{Key: "c360-test", Kind: notify.KindComplaintReply, To: "+8613800138000",
+		Vars: map[string]string{"ref": e.complaint.Ref, "text": "我们已联系网点"}, ConsigneeID: e.zhangID, ComplaintID: e.complaint.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sms.HandleInbound(ctx, notify.Inbound{SID: "SM-c360", From: "+8613800138000", To: "+10000000000", Body: "好的谢谢"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.login(t, accounts.RoleAgent)
+	_, body, _ := b.do("GET", "/console/customers/consignee/"+itoa(e.zhangID), nil)
+	i, j := strings.Index(body, `id="sms-sent"`), strings.Index(body, `id="sms-inbound"`)
+	if i < 0 || j < i {
+		t.Fatalf("no messages section")
+	}
+	if sent := body[i:j]; !strings.Contains(sent, "我们已联系网点") || !strings.Contains(sent, "投诉回复") || !strings.Contains(sent, "排队中") {
+		t.Errorf("sent SMS not listed")
+	}
+	if !strings.Contains(body[j:], "好的谢谢") {
+		t.Errorf("reply not listed")
+	}
+	// Another customer's page shows none of it.
+	_, body, _ = b.do("GET", "/console/customers/consignee/"+itoa(e.otherCustID), nil)
+	if strings.Contains(body, "我们已联系网点") || strings.Contains(body, "好的谢谢") || !strings.Contains(body, "没有发过短信") {
+		t.Errorf("messages shown on the wrong customer")
 	}
 }
