@@ -20,6 +20,7 @@ import (
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
+	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/reports"
 	"lcrm/shipments"
@@ -41,6 +42,10 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// Ready reports whether the database is reachable and its schema current (/readyz).
 	Ready func(ctx context.Context) error
+	// Jobs is the scheduler: job list, run history, run now (/console/jobs).
+	Jobs *jobs.Scheduler
+	// Watch reads the slow sign-off watch list and the staff tasks (/console/watch).
+	Watch *jobs.Watch
 }
 
 // Config holds the portal's settings.

@@ -23,6 +23,9 @@ Usage:
   lcrm user add --email E --role ROLE [--name N] [--shipper CODE] [--manager EMAIL] [--password P]
                                             create a login (password generated and printed when not given)
 
+  lcrm jobs list                            scheduled jobs with their last run
+  lcrm jobs run NAME                        run one job now (recorded with trigger "cli")
+
 Without DATABASE_URL, lcrm runs a private PostgreSQL in LCRM_DATA_DIR (./lcrm-data).
 `
 
@@ -34,6 +37,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"import":  cmdImport,
 	"apikey":  cmdAPIKey,
 	"user":    cmdUser,
+	"jobs":    cmdJobs,
 }
 
 func main() {

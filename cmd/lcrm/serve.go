@@ -9,6 +9,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
+	"lcrm/jobs"
 	"lcrm/portal"
 	"lcrm/reports"
 )
@@ -41,14 +42,32 @@ func cmdServe(ctx context.Context, args []string) error {
 	sms := smsOutbox(a)
 	stopSMS := startSMS(ctx, a, sms)
 	defer stopSMS()
+	// The scheduler exists in every instance (the console's run-now and history use it);
+	// it runs jobs on their schedules only where LCRM_JOBS is not false.
+	sched, err := a.scheduler(sms)
+	if err != nil {
+		return err
+	}
+	if a.cfg.Jobs {
+		sched.Start()
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			sched.Stop(stopCtx)
+		}()
+	} else {
+		a.log.Info("scheduler off in this instance (LCRM_JOBS=false)")
+	}
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
 		Limiter:    ratelimit.New(a.pool),
 		Complaints: complaints.NewStore(a.pool),
 		Reports:    reports.NewStore(a.pool),
+		Jobs:       sched,
+		Watch:      jobs.NewWatch(a.pool),
 		Notify:     sms,
-	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: []byte(a.cfg.SessionKey),
+	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: a.secret(),
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies})
 
 	errc := make(chan error, 1)

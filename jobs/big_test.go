@@ -1,0 +1,97 @@
+package jobs_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"lcrm/jobs"
+)
+
+// TestBigSlowSignoffs measures the slow sign-off detector at 1,000,000 shipments
+// (LCRM_BIG_SHIPMENTS to change) of which 0.5% are at risk: 95% delivered, 4.5% on the
+// road and on time, 0.5% late (out for delivery 6 hours, at the station 30 hours, or 2 hours
+// past the promise). It times the first run (flags and apologies for every late parcel)
+// and the second (nothing new), and logs the scan's plan. Run:
+//
+//	LCRM_BIG=1 go test ./jobs -run TestBigSlowSignoffs -v -timeout 30m
+func TestBigSlowSignoffs(t *testing.T) {
+	if os.Getenv("LCRM_BIG") != "1" {
+		t.Skip("set LCRM_BIG=1 to build 1,000,000 shipments (about a minute)")
+	}
+	n := 1_000_000
+	if s := os.Getenv("LCRM_BIG_SHIPMENTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	f := newFixture(t)
+	ctx := context.Background()
+	start := time.Now()
+	f.exec(`INSERT INTO shippers (code, name, tier, phone)
+		SELECT 'S' || i, '商户' || i, CASE WHEN i % 10 = 0 THEN 'key' WHEN i % 3 = 0 THEN 'small' ELSE 'regular' END,
+		       '+8613900' || lpad(i::text, 5, '0')
+		FROM generate_series(1, 200) i`)
+	f.exec(`INSERT INTO consignees (name, phone) SELECT '客户' || i, '+86138' || lpad(i::text, 8, '0') FROM generate_series(1, 100000) i`)
+	// k = i % 1000 picks the parcel's fate: < 950 delivered, < 995 on the road and on
+	// time, 995-996 out for delivery 6 h, 997 at the station 30 h, 998-999 past the promise.
+	f.exec(`INSERT INTO shipments (tracking_no, shipper_id, consignee_id, service_level, origin_city, dest_city, weight_g,
+		promised_at, status, created_at, arrived_at_station_at, out_for_delivery_at, delivered_at, signed_at)
+		SELECT 'SD' || lpad(i::text, 12, '0'), 1 + i % 200, 1 + i % 100000,
+		       CASE WHEN k >= 995 THEN 'standard' WHEN i % 3 = 0 THEN 'express' WHEN i % 3 = 1 THEN 'standard' ELSE 'same_day' END,
+		       '杭州', '北京', 1000,
+		       CASE WHEN k < 950 THEN c + interval '3 days' WHEN k >= 998 THEN $1::timestamptz - interval '2 hours' ELSE $1::timestamptz + interval '1 day' END,
+		       CASE WHEN k < 950 THEN 'delivered' WHEN k < 970 OR k IN (995, 996) THEN 'out_for_delivery'
+		            WHEN k = 997 THEN 'arrived_at_station' ELSE 'in_transit' END,
+		       c,
+		       CASE WHEN k < 950 THEN c + interval '20 hours' WHEN k < 970 THEN $1::timestamptz - interval '5 hours'
+		            WHEN k IN (995, 996) THEN $1::timestamptz - interval '8 hours' WHEN k = 997 THEN $1::timestamptz - interval '30 hours' END,
+		       CASE WHEN k < 950 THEN c + interval '22 hours' WHEN k < 970 THEN $1::timestamptz - interval '30 minutes'
+		            WHEN k IN (995, 996) THEN $1::timestamptz - interval '6 hours' END,
+		       CASE WHEN k < 950 THEN c + interval '24 hours' END,
+		       CASE WHEN k < 950 THEN c + interval '24 hours' END
+		FROM (SELECT i, i % 1000 AS k,
+		             CASE WHEN i % 1000 < 950 THEN $1::timestamptz - (1 + i % 90) * interval '1 day' - (i % 1440) * interval '1 minute'
+		                  ELSE $1::timestamptz - interval '40 hours' END AS c
+		      FROM generate_series(1, $2::int) i) g`, now, n)
+	f.exec(`ANALYZE`)
+	t.Logf("built %d shipments in %v", n, time.Since(start).Round(time.Millisecond))
+
+	var plan []string
+	rows, err := f.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) `+jobs.CandidatesSQL, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		rows.Scan(&line)
+		plan = append(plan, line)
+	}
+	t.Logf("candidate scan before the first run:\n%s", strings.Join(plan, "\n"))
+	for run := 1; run <= 2; run++ {
+		start := time.Now()
+		res, err := jobs.FlagSlowSignoffs(ctx, f.deps, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("run %d: %v, %+v", run, time.Since(start).Round(time.Millisecond), res)
+		if run == 1 && res.Flagged != n/1000*5 {
+			t.Errorf("flagged %d, want %d", res.Flagged, n/1000*5)
+		}
+		if run == 2 && res != (jobs.SignoffResult{}) {
+			t.Errorf("second run did something: %+v", res)
+		}
+	}
+	rows, err = f.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) `+jobs.CandidatesSQL, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan = plan[:0]
+	for rows.Next() {
+		var line string
+		rows.Scan(&line)
+		plan = append(plan, line)
+	}
+	t.Logf("candidate scan after the runs:\n%s", strings.Join(plan, "\n"))
+}

@@ -1,0 +1,282 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"lcrm/notify"
+)
+
+// Reasons a parcel is flagged slow (slow_signoffs.reason).
+const (
+	ReasonOutForDelivery = "out_for_delivery" // out for delivery longer than its window
+	ReasonAtStation      = "at_station"       // at the destination station longer than its window
+	ReasonPastPromise    = "past_promise"     // past its promised time, not delivered
+)
+
+// SignoffResult counts what one run of the slow sign-off detector did.
+type SignoffResult struct {
+	Flagged   int // new flags
+	Apologies int // apology SMS handed to the outbox (one per parcel, ever)
+	Notices   int // notices to key shippers
+	Alerted   int // flags that reached twice their window: one supervisor task each
+	Cleared   int // flags of parcels since delivered or returned
+}
+
+// Items is the run's total for the run history.
+func (r SignoffResult) Items() int { return r.Flagged + r.Alerted + r.Cleared }
+
+// candidate is a parcel over one of its windows and not yet flagged for that reason.
+type candidate struct {
+	shipmentID, consigneeID, shipperID int64
+	reason                             string
+	since                              time.Time
+	window                             time.Duration
+	level, tier, trackingNo            string
+	consigneeName, consigneePhone      string
+	shipperName, shipperPhone          string
+	shipperLocale                      string
+}
+
+// candidatesSQL finds parcels over a window that have no flag for that reason yet. Each
+// branch reads one partial index over parcels still on the road, from the oldest clock up to
+// now minus the shortest window of any level and tier, so a run reads the parcels at risk,
+// not every parcel (BENCHMARKS.md, "Slow sign-off detector").
+const candidatesSQL = `
+WITH c AS (
+	SELECT s.id, 'out_for_delivery' AS reason, s.out_for_delivery_at AS since, w.out_for_delivery AS win,
+	       s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
+	FROM shipments s
+	JOIN shippers p ON p.id = s.shipper_id
+	JOIN signoff_windows w ON w.service_level = s.service_level AND w.tier = p.tier
+	WHERE s.out_for_delivery_at IS NOT NULL AND s.status NOT IN ('delivered', 'returned')
+	  AND s.out_for_delivery_at < $1::timestamptz - (SELECT min(out_for_delivery) FROM signoff_windows)
+	  AND s.out_for_delivery_at < $1::timestamptz - w.out_for_delivery
+	UNION ALL
+	SELECT s.id, 'at_station', s.arrived_at_station_at, w.at_station,
+	       s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
+	FROM shipments s
+	JOIN shippers p ON p.id = s.shipper_id
+	JOIN signoff_windows w ON w.service_level = s.service_level AND w.tier = p.tier
+	WHERE s.arrived_at_station_at IS NOT NULL AND s.out_for_delivery_at IS NULL
+	  AND s.status NOT IN ('delivered', 'returned')
+	  AND s.arrived_at_station_at < $1::timestamptz - (SELECT min(at_station) FROM signoff_windows)
+	  AND s.arrived_at_station_at < $1::timestamptz - w.at_station
+	UNION ALL
+	SELECT s.id, 'past_promise', s.promised_at, interval '0',
+	       s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
+	FROM shipments s
+	JOIN shippers p ON p.id = s.shipper_id
+	WHERE s.status IN ('created', 'picked_up', 'in_transit', 'arrived_at_station', 'out_for_delivery',
+	                   'delivery_failed', 'exception')
+	  AND s.promised_at < $1::timestamptz
+)
+SELECT c.id, c.reason, c.since, c.win, c.service_level, c.tier, c.tracking_no,
+       c.consignee_id, k.name, k.phone, c.shipper_id, c.name, c.phone, c.locale
+FROM c
+-- OFFSET 0 keeps this a lookup per candidate: a join lets the planner walk all consignees.
+CROSS JOIN LATERAL (SELECT name, phone FROM consignees WHERE id = c.consignee_id OFFSET 0) k
+WHERE NOT EXISTS (SELECT 1 FROM slow_signoffs f WHERE f.shipment_id = c.id AND f.reason = c.reason)
+ORDER BY c.id, c.reason`
+
+// FlagSlowSignoffs runs the slow sign-off detector as of now:
+//
+//   - flags, once per parcel and reason, a parcel out for delivery longer than its window,
+//     at its destination station (not yet out for delivery) longer than its window, or past
+//     its promised time, none of them delivered; the window depends on the service level
+//     and the shipper's tier (signoff_windows);
+//   - with a parcel's first flag, hands the outbox an apology SMS with the tracking link for
+//     the consignee (one per parcel, whatever the reasons) and, for a key shipper, a notice
+//     to the shipper, in the same transaction as the flag;
+//   - at twice the window (past the promise: past_promise_alert) sets alerted_at and opens
+//     a supervisor task, once;
+//   - clears the open flags of parcels since delivered or returned.
+func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult, error) {
+	d = d.withDefaults()
+	var res SignoffResult
+	cleared, err := clearSignoffs(ctx, d, now)
+	if err != nil {
+		return res, err
+	}
+	res.Cleared = cleared
+	rows, err := d.Pool.Query(ctx, candidatesSQL, now)
+	if err != nil {
+		return res, fmt.Errorf("jobs: slow sign-offs: %w", err)
+	}
+	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (candidate, error) {
+		var c candidate
+		err := r.Scan(&c.shipmentID, &c.reason, &c.since, &c.window, &c.level, &c.tier, &c.trackingNo,
+			&c.consigneeID, &c.consigneeName, &c.consigneePhone, &c.shipperID, &c.shipperName, &c.shipperPhone, &c.shipperLocale)
+		return c, err
+	})
+	if err != nil {
+		return res, fmt.Errorf("jobs: slow sign-offs: %w", err)
+	}
+	// One transaction per batch of parcels; a batch that fails is retried parcel by parcel,
+	// so one message the outbox refuses does not hold back the others.
+	var errs []error
+	for start := 0; start < len(cands); {
+		end := start + 1
+		for end < len(cands) && (end-start < 200 || cands[end].shipmentID == cands[end-1].shipmentID) {
+			end++
+		}
+		batch := cands[start:end]
+		start = end
+		r, err := flagBatch(ctx, d, now, batch)
+		if err == nil {
+			res.add(r)
+			continue
+		}
+		if ctx.Err() != nil {
+			return res, err
+		}
+		for i := 0; i < len(batch); {
+			j := i + 1
+			for j < len(batch) && batch[j].shipmentID == batch[i].shipmentID {
+				j++
+			}
+			r, err := flagBatch(ctx, d, now, batch[i:j])
+			if err != nil {
+				errs = append(errs, fmt.Errorf("shipment %d: %w", batch[i].shipmentID, err))
+			}
+			res.add(r)
+			i = j
+		}
+	}
+	alerted, err := alertSignoffs(ctx, d, now)
+	res.Alerted = alerted
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		if len(errs) > 5 {
+			errs = append(errs[:5], fmt.Errorf("and %d more", len(errs)-5))
+		}
+		return res, fmt.Errorf("jobs: slow sign-offs: %w", errors.Join(errs...))
+	}
+	return res, nil
+}
+
+func (r *SignoffResult) add(o SignoffResult) {
+	r.Flagged += o.Flagged
+	r.Apologies += o.Apologies
+	r.Notices += o.Notices
+}
+
+// flagBatch stores the flags of a batch (all reasons of a parcel are in one batch) and the
+// messages of the parcels flagged for the first time, in one transaction.
+func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate) (SignoffResult, error) {
+	var res SignoffResult
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		res = SignoffResult{}
+		for i, c := range batch {
+			tag, err := tx.Exec(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, flagged_at, lag, window_allowed, service_level, shipper_tier)
+				VALUES ($1, $2, $3, $4, $4::timestamptz - $3::timestamptz, $5, $6, $7) ON CONFLICT (shipment_id, reason) DO NOTHING`,
+				c.shipmentID, c.reason, c.since, now, c.window, c.level, c.tier)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				continue
+			}
+			res.Flagged++
+			if i > 0 && batch[i-1].shipmentID == c.shipmentID {
+				continue // the parcel's messages went with its first reason
+			}
+			if err := apologise(ctx, d, tx, c, now, &res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// apologise enqueues the consignee's apology and, for a key shipper, the shipper's notice.
+// Their keys are per parcel: a parcel flagged again later for another reason (or by a
+// second run) gets nothing new.
+func apologise(ctx context.Context, d Deps, tx pgx.Tx, c candidate, now time.Time, res *SignoffResult) error {
+	id := strconv.FormatInt(c.shipmentID, 10)
+	link := d.PublicURL + "/track/" + c.trackingNo
+	_, created, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
+		Key: "delay-apology:" + id, Kind: notify.KindDelayApology, To: c.consigneePhone, Locale: "zh",
+		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": link, "name": c.consigneeName},
+		ShipmentID: c.shipmentID, ConsigneeID: c.consigneeID, ShipperID: c.shipperID, NotBefore: now,
+	})
+	if err != nil {
+		return fmt.Errorf("apology: %w", err)
+	}
+	if created {
+		res.Apologies++
+	}
+	if c.tier != "key" || c.shipperPhone == "" {
+		return nil
+	}
+	_, created, err = d.Outbox.Enqueue(ctx, tx, notify.Message{
+		Key: "shipper-notice:" + id, Kind: notify.KindShipperNotice, To: c.shipperPhone, Locale: smsLocale(c.shipperLocale),
+		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": link, "name": c.shipperName, "reason": c.reason},
+		ShipmentID: c.shipmentID, ShipperID: c.shipperID, NotBefore: now,
+	})
+	if err != nil {
+		return fmt.Errorf("shipper notice: %w", err)
+	}
+	if created {
+		res.Notices++
+	}
+	return nil
+}
+
+// clearSignoffs closes the open flags of parcels delivered or returned since, and the
+// supervisor tasks about them; a flag is cleared at the delivery time when there is one.
+func clearSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
+	var n int
+	err := d.Pool.QueryRow(ctx, `
+		WITH cleared AS (
+			UPDATE slow_signoffs f SET cleared_at = COALESCE(s.delivered_at, $1)
+			FROM shipments s
+			WHERE f.cleared_at IS NULL AND s.id = f.shipment_id AND s.status IN ('delivered', 'returned')
+			RETURNING f.shipment_id),
+		done AS (
+			UPDATE staff_tasks SET done_at = $1
+			WHERE kind = 'slow_signoff' AND done_at IS NULL AND shipment_id IN (SELECT shipment_id FROM cleared))
+		SELECT count(*) FROM cleared`, now).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: clear slow sign-offs: %w", err)
+	}
+	return n, nil
+}
+
+// alertSignoffs marks the open flags that reached their alert point (twice the window;
+// past_promise_alert past the promise) and opens one supervisor task per flag, in one
+// statement: a flag is alerted once.
+func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
+	var n int
+	err := d.Pool.QueryRow(ctx, `
+		WITH due AS (
+			SELECT f.id, f.shipment_id, f.reason, s.shipper_id, s.tracking_no
+			FROM slow_signoffs f
+			JOIN shipments s ON s.id = f.shipment_id
+			JOIN signoff_windows w ON w.service_level = f.service_level AND w.tier = f.shipper_tier
+			WHERE f.cleared_at IS NULL AND f.alerted_at IS NULL
+			  AND s.status NOT IN ('delivered', 'returned')
+			  AND $1::timestamptz - f.since >= CASE WHEN f.reason = 'past_promise' THEN w.past_promise_alert
+			                                        ELSE 2 * f.window_allowed END
+			FOR UPDATE OF f SKIP LOCKED),
+		marked AS (
+			UPDATE slow_signoffs f SET alerted_at = $1 FROM due WHERE f.id = due.id
+			RETURNING due.*),
+		tasks AS (
+			INSERT INTO staff_tasks (key, kind, shipper_id, shipment_id, text, created_at)
+			SELECT 'slow-signoff:' || id, 'slow_signoff', shipper_id, shipment_id, tracking_no || ' ' || reason, $1
+			FROM marked ON CONFLICT (key) DO NOTHING)
+		SELECT count(*) FROM marked`, now).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: slow sign-off alerts: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,127 @@
+package jobs_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"lcrm/jobs"
+)
+
+func TestFlagSlowSignoffs(t *testing.T) {
+	f := newFixture(t)
+	key := f.shipper("KEY", "key", "+8613900000001")
+	reg := f.shipper("REG", "regular", "+8613900000002")
+	h := time.Hour
+	tests := []struct {
+		p       parcel
+		reasons []string // flags after the run
+		notice  bool     // key shipper notice
+		tasks   int      // supervisor tasks (alert points reached)
+	}{
+		{parcel{no: "SD0000000001", level: "standard", status: "out_for_delivery", shipper: reg, promised: 5 * h, station: 20 * h, ofd: 5 * h}, []string{"out_for_delivery"}, false, 0},
+		{parcel{no: "SD0000000002", level: "standard", status: "out_for_delivery", shipper: reg, promised: 5 * h, station: 20 * h, ofd: 3 * h}, nil, false, 0},
+		{parcel{no: "SD0000000003", level: "express", status: "out_for_delivery", shipper: key, promised: 5 * h, station: 5 * h, ofd: 150 * time.Minute}, []string{"out_for_delivery"}, true, 0},
+		{parcel{no: "SD0000000004", level: "same_day", status: "arrived_at_station", shipper: reg, promised: 5 * h, station: 7 * h}, []string{"at_station"}, false, 0},
+		{parcel{no: "SD0000000005", level: "standard", status: "arrived_at_station", shipper: reg, promised: 5 * h, station: 23 * h}, nil, false, 0},
+		{parcel{no: "SD0000000006", level: "standard", status: "in_transit", shipper: reg, promised: -1 * h}, []string{"past_promise"}, false, 0},
+		{parcel{no: "SD0000000007", level: "standard", status: "delivered", shipper: reg, promised: -30 * h, station: 40 * h, ofd: 30 * h, delivered: 1 * h}, nil, false, 0},
+		// Twice the window out for delivery and 30 hours past the promise: two flags, one
+		// apology, both at their alert point.
+		{parcel{no: "SD0000000008", level: "standard", status: "delivery_failed", shipper: reg, promised: -30 * h, station: 40 * h, ofd: 9 * h}, []string{"out_for_delivery", "past_promise"}, false, 2},
+		{parcel{no: "SD0000000009", level: "standard", status: "returned", shipper: key, promised: -30 * h, station: 40 * h}, nil, false, 0},
+	}
+	ids := map[string]int64{}
+	for _, tt := range tests {
+		ids[tt.p.no] = f.shipment(tt.p)
+	}
+	res, err := jobs.FlagSlowSignoffs(f.ctx, f.deps, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFlags, wantApologies, wantNotices, wantTasks := 0, 0, 0, 0
+	for _, tt := range tests {
+		id := ids[tt.p.no]
+		rows, _ := f.pool.Query(f.ctx, `SELECT reason FROM slow_signoffs WHERE shipment_id = $1 ORDER BY reason`, id)
+		var got []string
+		for rows.Next() {
+			var r string
+			rows.Scan(&r)
+			got = append(got, r)
+		}
+		sort.Strings(tt.reasons)
+		if strings.Join(got, ",") != strings.Join(tt.reasons, ",") {
+			t.Errorf("%s: flags %v, want %v", tt.p.no, got, tt.reasons)
+		}
+		apologies := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE key = 'delay-apology:' || $1::bigint`, id)
+		notices := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE key = 'shipper-notice:' || $1::bigint`, id)
+		tasks := f.count(`SELECT count(*) FROM staff_tasks WHERE kind = 'slow_signoff' AND shipment_id = $1`, id)
+		if (apologies == 1) != (len(tt.reasons) > 0) || apologies > 1 || (notices == 1) != tt.notice || tasks != tt.tasks {
+			t.Errorf("%s: %d apologies, %d notices, %d tasks; want notice %v, %d tasks", tt.p.no, apologies, notices, tasks, tt.notice, tt.tasks)
+		}
+		wantFlags += len(tt.reasons)
+		wantApologies += min(1, len(tt.reasons))
+		if tt.notice {
+			wantNotices++
+		}
+		wantTasks += tt.tasks
+	}
+	if res != (jobs.SignoffResult{Flagged: wantFlags, Apologies: wantApologies, Notices: wantNotices, Alerted: wantTasks}) {
+		t.Errorf("result %+v", res)
+	}
+	// The lag and window are recorded; the apology carries the tracking link.
+	var lag, window time.Duration
+	if err := f.pool.QueryRow(f.ctx, `SELECT lag, window_allowed FROM slow_signoffs WHERE shipment_id = $1`, ids["SD0000000001"]).Scan(&lag, &window); err != nil || lag != 5*h || window != 4*h {
+		t.Errorf("lag %v window %v (%v), want 5h 4h", lag, window, err)
+	}
+	if n := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE key = 'delay-apology:' || $1::bigint AND body LIKE '%https://lcrm.test/track/SD0000000001%'`, ids["SD0000000001"]); n != 1 {
+		t.Errorf("apology without the tracking link")
+	}
+
+	// A second run at the same time changes nothing.
+	again, err := jobs.FlagSlowSignoffs(f.ctx, f.deps, now)
+	if err != nil || again != (jobs.SignoffResult{}) {
+		t.Errorf("second run: %+v, %v", again, err)
+	}
+	if n := f.outbox(""); n != wantApologies+wantNotices {
+		t.Errorf("outbox %d after two runs, want %d", n, wantApologies+wantNotices)
+	}
+	// Later: parcel 1 delivered (its flag clears), parcel 3 now at twice its window
+	// (alerted once), parcel 4 goes out for delivery (no new apology for a new reason).
+	f.exec(`UPDATE shipments SET status = 'delivered', delivered_at = $2 WHERE id = $1`, ids["SD0000000001"], now.Add(30*time.Minute))
+	f.exec(`UPDATE shipments SET status = 'out_for_delivery', out_for_delivery_at = $2 WHERE id = $1`, ids["SD0000000004"], now)
+	later := now.Add(3 * h)
+	res, err = jobs.FlagSlowSignoffs(f.ctx, f.deps, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At +3h: parcel 3 (express key, window 2h, out 5.5h) is past 2x; parcel 4 (same_day,
+	// out 3h > 2h) is flagged out_for_delivery; parcel 2 (out 6h > 4h) is flagged; parcel
+	// 6 past promise 4h (alert at 24h: no); parcel 5 at station 26h > 24h.
+	if res.Cleared != 1 || res.Flagged != 3 || res.Apologies != 2 || res.Alerted != 1 {
+		t.Errorf("later run: %+v", res)
+	}
+	if n := f.count(`SELECT count(*) FROM slow_signoffs WHERE cleared_at = $1`, now.Add(30*time.Minute)); n != 1 {
+		t.Errorf("cleared at delivery: %d", n)
+	}
+	if n := f.outbox("delay-apology:"); n != wantApologies+2 {
+		t.Errorf("apologies %d, want %d", n, wantApologies+2)
+	}
+	// The watch list: open flags, oldest clock first, critical ones marked.
+	flags, err := jobs.NewWatch(f.pool).Flags(f.ctx, later, 0)
+	if err != nil || len(flags) != wantFlags-1+3 {
+		t.Fatalf("watch list %d flags, %v", len(flags), err)
+	}
+	for i, fl := range flags {
+		if i > 0 && fl.Since.Before(flags[i-1].Since) {
+			t.Errorf("watch list not oldest first at %d", i)
+		}
+		if fl.TrackingNo == "SD0000000003" && (!fl.Critical() || fl.AlertedAt == nil) {
+			t.Errorf("parcel 3 at 2x not critical: %+v", fl)
+		}
+		if fl.TrackingNo == "SD0000000006" && fl.Critical() {
+			t.Errorf("parcel 6 critical at 4h past promise")
+		}
+	}
+}
