@@ -203,6 +203,9 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate) (S
 func apologise(ctx context.Context, d Deps, tx pgx.Tx, c candidate, now time.Time, res *SignoffResult) error {
 	id := strconv.FormatInt(c.shipmentID, 10)
 	link := d.PublicURL + "/track/" + c.trackingNo
+	if c.consigneePhone == "" {
+		return nil // nobody to text; the flag still stands
+	}
 	_, created, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
 		Key: "delay-apology:" + id, Kind: notify.KindDelayApology, To: c.consigneePhone, Locale: "zh",
 		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": link, "name": c.consigneeName},
@@ -252,13 +255,27 @@ func clearSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 }
 
 // alertSignoffs marks the open flags that reached their alert point (twice the window;
-// past_promise_alert past the promise) and opens one supervisor task per flag, in one
-// statement: a flag is alerted once.
+// past_promise_alert past the promise) and, in the same transaction, opens one supervisor
+// task per flag, leaves an in-app notification for every active supervisor and hands the
+// outbox a staff alert SMS for each of them with a phone (key
+// "signoff-alert:<flag id>:<user id>"). alerted_at is set by the same statement that
+// selects the due flags, so a flag is alerted once.
 func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
+	type due struct {
+		id         int64
+		reason     string
+		trackingNo string
+		lag        time.Duration
+	}
+	type supervisor struct {
+		id    int64
+		phone string
+	}
 	var n int
-	err := d.Pool.QueryRow(ctx, `
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
 		WITH due AS (
-			SELECT f.id, f.shipment_id, f.reason, s.shipper_id, s.tracking_no
+			SELECT f.id, f.shipment_id, f.reason, f.since, s.shipper_id, s.tracking_no
 			FROM slow_signoffs f
 			JOIN shipments s ON s.id = f.shipment_id
 			JOIN signoff_windows w ON w.service_level = f.service_level AND w.tier = f.shipper_tier
@@ -273,8 +290,50 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 		tasks AS (
 			INSERT INTO staff_tasks (key, kind, shipper_id, shipment_id, text, created_at)
 			SELECT 'slow-signoff:' || id, 'slow_signoff', shipper_id, shipment_id, tracking_no || ' ' || reason, $1
-			FROM marked ON CONFLICT (key) DO NOTHING)
-		SELECT count(*) FROM marked`, now).Scan(&n)
+			FROM marked ON CONFLICT (key) DO NOTHING),
+		notes AS (
+			INSERT INTO notifications (user_id, kind, text, created_at)
+			SELECT u.id, 'slow_signoff', m.tracking_no || ' ' || m.reason || ' ' || to_char($1::timestamptz - m.since, 'FMHH24"h"MI"m"'), $1
+			FROM marked m CROSS JOIN users u WHERE u.role = 'supervisor' AND u.active)
+		SELECT id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now)
+		if err != nil {
+			return err
+		}
+		flags, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (due, error) {
+			var x due
+			return x, r.Scan(&x.id, &x.reason, &x.trackingNo, &x.lag)
+		})
+		if err != nil || len(flags) == 0 {
+			n = len(flags)
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT id, phone FROM users WHERE role = 'supervisor' AND active AND phone <> '' ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		sups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (supervisor, error) {
+			var x supervisor
+			return x, r.Scan(&x.id, &x.phone)
+		})
+		if err != nil {
+			return err
+		}
+		for _, f := range flags {
+			text := fmt.Sprintf("包裹%s签收超时（%s）已%d小时%d分", f.trackingNo, f.reason, int(f.lag.Hours()), int(f.lag.Minutes())%60)
+			for _, u := range sups {
+				_, _, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
+					Key:  "signoff-alert:" + strconv.FormatInt(f.id, 10) + ":" + strconv.FormatInt(u.id, 10),
+					Kind: notify.KindStaffAlert, To: u.phone, Locale: "zh",
+					Vars: map[string]string{"text": text, "link": d.PublicURL + "/console/watch"}, NotBefore: now,
+				})
+				if err != nil {
+					return fmt.Errorf("alert flag %d to user %d: %w", f.id, u.id, err)
+				}
+			}
+		}
+		n = len(flags)
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("jobs: slow sign-off alerts: %w", err)
 	}

@@ -32,6 +32,13 @@ func TestFlagSlowSignoffs(t *testing.T) {
 		{parcel{no: "SD0000000008", level: "standard", status: "delivery_failed", shipper: reg, promised: -30 * h, station: 40 * h, ofd: 9 * h}, []string{"out_for_delivery", "past_promise"}, false, 2},
 		{parcel{no: "SD0000000009", level: "standard", status: "returned", shipper: key, promised: -30 * h, station: 40 * h}, nil, false, 0},
 	}
+	// Supervisors: alerted by SMS when they have a phone, in the app when active.
+	f.exec(`INSERT INTO users (email, password_hash, role, phone, active) VALUES
+		('sup1@x.test', 'x', 'supervisor', '+8613600000001', true),
+		('sup2@x.test', 'x', 'supervisor', '', true),
+		('sup3@x.test', 'x', 'supervisor', '+8613600000003', false),
+		('agent@x.test', 'x', 'agent', '+8613600000004', true)`)
+	sup1 := f.id(`SELECT id FROM users WHERE email = 'sup1@x.test'`)
 	ids := map[string]int64{}
 	for _, tt := range tests {
 		ids[tt.p.no] = f.shipment(tt.p)
@@ -84,8 +91,17 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	if err != nil || again != (jobs.SignoffResult{}) {
 		t.Errorf("second run: %+v, %v", again, err)
 	}
-	if n := f.outbox(""); n != wantApologies+wantNotices {
-		t.Errorf("outbox %d after two runs, want %d", n, wantApologies+wantNotices)
+	if n := f.outbox(""); n != wantApologies+wantNotices+wantTasks {
+		t.Errorf("outbox %d after two runs, want %d", n, wantApologies+wantNotices+wantTasks)
+	}
+	// Each alert: one SMS to the supervisor with a phone, keyed by flag and user, and an
+	// in-app notification to each active supervisor.
+	if n := f.count(`SELECT count(*) FROM `+outboxTable+` o JOIN slow_signoffs f ON o.key = 'signoff-alert:' || f.id || ':' || $1::bigint
+		WHERE f.alerted_at IS NOT NULL AND o.to_phone = '+8613600000001' AND o.kind = 'staff_alert'`, sup1); n != wantTasks {
+		t.Errorf("%d supervisor alert SMS, want %d", n, wantTasks)
+	}
+	if n := f.count(`SELECT count(*) FROM notifications WHERE kind = 'slow_signoff'`); n != 2*wantTasks {
+		t.Errorf("%d notifications, want %d", n, 2*wantTasks)
 	}
 	// Later: parcel 1 delivered (its flag clears), parcel 3 now at twice its window
 	// (alerted once), parcel 4 goes out for delivery (no new apology for a new reason).
@@ -107,6 +123,16 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	}
 	if n := f.outbox("delay-apology:"); n != wantApologies+2 {
 		t.Errorf("apologies %d, want %d", n, wantApologies+2)
+	}
+	if n := f.outbox("signoff-alert:"); n != wantTasks+1 {
+		t.Errorf("supervisor alerts %d after the later run, want %d", n, wantTasks+1)
+	}
+	// The same later time again: every flag alerted once, nothing new.
+	if res, err := jobs.FlagSlowSignoffs(f.ctx, f.deps, later); err != nil || res != (jobs.SignoffResult{}) {
+		t.Errorf("later run again: %+v, %v", res, err)
+	}
+	if n := f.count(`SELECT count(*) FROM notifications WHERE kind = 'slow_signoff'`); n != 2*(wantTasks+1) {
+		t.Errorf("%d notifications after the later runs, want %d", n, 2*(wantTasks+1))
 	}
 	// The watch list: open flags, oldest clock first, critical ones marked.
 	flags, err := jobs.NewWatch(f.pool).Flags(f.ctx, later, 0)

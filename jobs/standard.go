@@ -59,7 +59,7 @@ func (d Deps) withDefaults() Deps {
 func Standard(d Deps) []Job {
 	d = d.withDefaults()
 	return []Job{
-		{Name: "slow-signoffs", Spec: "*/5 * * * *", Description: "flag parcels slow to be signed for; apologise, alert at twice the window",
+		{Name: "slow-signoff", Spec: "*/5 * * * *", Description: "flag parcels slow to be signed for; apologise, alert at twice the window",
 			Run: func(ctx context.Context, now time.Time) (int, error) {
 				r, err := FlagSlowSignoffs(ctx, d, now)
 				return r.Items(), err
@@ -68,7 +68,7 @@ func Standard(d Deps) []Job {
 			Run: func(ctx context.Context, now time.Time) (int, error) { return SendSurveys(ctx, d, now) }},
 		{Name: "complaint-followup", Spec: "*/10 * * * *", Description: "ask the customer to rate a resolved complaint",
 			Run: func(ctx context.Context, now time.Time) (int, error) { return ComplaintFollowups(ctx, d, now) }},
-		{Name: "winback", Spec: "30 8 * * *", Description: "win-back tasks for key shippers gone quiet",
+		{Name: "winback", Spec: "0 8 * * *", Description: "win-back tasks for key shippers gone quiet",
 			Run: func(ctx context.Context, now time.Time) (int, error) { return WinBackTasks(ctx, d, now) }},
 		{Name: "holiday-greetings", Spec: "0 9 * * *", Description: "greetings to key shippers on the configured days",
 			Run: func(ctx context.Context, now time.Time) (int, error) { return HolidayGreetings(ctx, d, now) }},

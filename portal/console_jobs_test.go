@@ -63,7 +63,7 @@ func TestConsoleJobsAndWatch(t *testing.T) {
 	}{
 		{"agent", agent, "GET", "/console/jobs", 403},
 		{"agent", agent, "GET", "/console/watch", 403},
-		{"agent", agent, "POST", "/console/jobs/slow-signoffs/run", 403},
+		{"agent", agent, "POST", "/console/jobs/slow-signoff/run", 403},
 		{"agent", agent, "POST", "/console/watch/tasks/1/done", 403},
 		{"supervisor", sup, "GET", "/console/jobs", 200},
 		{"supervisor", sup, "GET", "/console/watch", 200},
@@ -87,25 +87,25 @@ func TestConsoleJobsAndWatch(t *testing.T) {
 	}
 
 	_, body, _ := sup.do("GET", "/console/jobs", nil)
-	for _, w := range []string{"slow-signoffs", "complaint-escalations", "立即运行", `name="_csrf"`, "还没有运行记录"} {
+	for _, w := range []string{"slow-signoff", "complaint-escalations", "立即运行", `name="_csrf"`, "还没有运行记录"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("jobs page lacks %q", w)
 		}
 	}
 	// Without the CSRF token the button does nothing.
-	if code, _, _ := sup.do("POST", "/console/jobs/slow-signoffs/run", url.Values{"_csrf": {"forged"}}); code != 403 {
+	if code, _, _ := sup.do("POST", "/console/jobs/slow-signoff/run", url.Values{"_csrf": {"forged"}}); code != 403 {
 		t.Errorf("forged run now: %d", code)
 	}
-	code, _, hdr := sup.do("POST", "/console/jobs/slow-signoffs/run", url.Values{})
-	if code != 303 || hdr.Get("Location") != "/console/jobs?ran=slow-signoffs&outcome=ok" {
+	code, _, hdr := sup.do("POST", "/console/jobs/slow-signoff/run", url.Values{})
+	if code != 303 || hdr.Get("Location") != "/console/jobs?ran=slow-signoff&outcome=ok" {
 		t.Fatalf("run now: %d %s", code, hdr.Get("Location"))
 	}
-	h, err := sched.History(ctx, "slow-signoffs", 10)
+	h, err := sched.History(ctx, "slow-signoff", 10)
 	if err != nil || len(h) != 1 || h[0].Trigger != jobs.TriggerManual || h[0].Status != jobs.StatusOK || h[0].Items != 2 {
 		t.Fatalf("history after run now: %+v, %v", h, err) // one flag, one alert
 	}
 	_, body, _ = sup.do("GET", hdr.Get("Location"), nil)
-	if !strings.Contains(body, "任务 slow-signoffs 已运行") || !strings.Contains(body, "手动（控制台）") {
+	if !strings.Contains(body, "任务 slow-signoff 已运行") || !strings.Contains(body, "手动（控制台）") {
 		t.Errorf("jobs page after the run lacks the outcome or the history row")
 	}
 
