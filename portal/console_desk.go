@@ -159,7 +159,7 @@ type queueView struct {
 }
 
 // deskDone are the confirmations a redirect may ask a page to show (?done=).
-var deskDone = map[string]bool{"claimed": true, "assigned": true, "status": true, "reply": true,
+var deskDone = map[string]bool{"claimed": true, "assigned": true, "status": true, "reply": true, "reply_sms": true,
 	"resolved": true, "priority": true, "seen": true, "read": true}
 
 // doneKey returns the message key of ?done=, or "".

@@ -12,6 +12,7 @@ import (
 	"lcrm/accounts"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/notify"
 	"lcrm/shipments"
 )
 
@@ -22,6 +23,8 @@ type detailView struct {
 	Entries      []complaints.Entry
 	Photos       []complaints.Photo
 	Contacts     []customers.Contact // the contact log about this complaint
+	SMS          []notify.Record     // the SMS about this complaint (with Deps.Notify)
+	CanSMS       bool                // a public reply may also go by SMS (Deps.Notify set)
 	Canned       []cannedOption
 	CannedID     int64
 	Reply        string // the reply box: what was typed, or a canned reply filled in
@@ -129,6 +132,10 @@ func (s *Server) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status in
 			return err
 		}
 	}
+	if v.SMS, err = s.smsHistory(c, cp.ID); err != nil {
+		return err
+	}
+	v.CanSMS = s.deps.Notify != nil
 	canned, err := s.deps.Complaints.Canned(ctx, cp.Category, s.lang(c))
 	if err != nil {
 		return err
@@ -255,11 +262,16 @@ func (s *Server) deskReply(c *fiber.Ctx) error {
 		return &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "error.desk_not_yours"}
 	}
 	text := c.FormValue("text")
-	if _, err := s.deps.Complaints.Reply(c.UserContext(), cp.ID, s.actor(c), text, public); err != nil {
+	e, err := s.deps.Complaints.Reply(c.UserContext(), cp.ID, s.actor(c), text, public)
+	if err != nil {
 		return s.actionFailed(c, cp, err, detailView{Reply: text, ReplyPublic: public})
 	}
-	// SMS copy of a public reply: the notify outbox is not wired into portal.Deps yet; when
-	// it is, enqueue here (notify.KindComplaintReply, idempotent on the entry's id).
+	if public && c.FormValue("sms") == "1" && s.deps.Notify != nil {
+		if err := s.smsReply(c, cp, e); err != nil {
+			return err
+		}
+		return backTo(c, cp.ID, "reply_sms")
+	}
 	return backTo(c, cp.ID, "reply")
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/complaints"
+	"lcrm/notify"
+	"lcrm/portal"
 )
 
 // deskEnv is a portal with complaints and one staff user per role (plus a second agent and
@@ -21,9 +23,14 @@ type deskEnv struct {
 	users map[string]*accounts.User // "agent", "agent2", "supervisor", "manager", "admin", "shipper"
 }
 
-func newDeskEnv(t *testing.T) *deskEnv {
+// newDeskEnv builds the env; opts may set more dependencies (e.g. Notify).
+func newDeskEnv(t *testing.T, opts ...func(*portal.Deps)) *deskEnv {
 	t.Helper()
-	se, cs := newComplaintEnv(t)
+	var cs *complaints.Store
+	se := newSelfEnv(t, append([]func(*portal.Deps){func(d *portal.Deps) {
+		cs = complaints.NewStore(d.Shipments.Pool())
+		d.Complaints, d.Accounts = cs, accounts.NewStore(d.Shipments.Pool())
+	}}, opts...)...)
 	e := &deskEnv{selfEnv: se, cs: cs, users: map[string]*accounts.User{}}
 	ctx := context.Background()
 	sh, err := se.cus.ShipperByCode(ctx, "ACME")
@@ -436,5 +443,52 @@ func TestDeskWallboardPage(t *testing.T) {
 	_, body, _ = e.as("agent").do("GET", "/console/wallboard?lang=zh", nil)
 	if !strings.Contains(body, "0 小时 0 分") {
 		t.Error("durations not translated")
+	}
+}
+
+// A public reply can also go by SMS: one outbox message per reply, even when the form is
+// sent twice, listed on the complaint page; without the outbox there is no such box.
+func TestDeskReplyBySMS(t *testing.T) {
+	var out *notify.Outbox
+	e := newDeskEnv(t, func(d *portal.Deps) { out = notify.New(d.Shipments.Pool(), notify.Config{NoQuiet: true}); d.Notify = out })
+	ctx := context.Background()
+	c := e.file(complaints.Delayed, "三天没到")
+	agent := e.as("agent")
+	agent.do("POST", path(c.ID, "claim"), url.Values{})
+	_, body, _ := agent.do("GET", path(c.ID, ""), nil)
+	if !strings.Contains(body, `id="reply-sms"`) || !strings.Contains(body, "暂无关于此投诉的短信") {
+		t.Fatal("no SMS box or history on the page")
+	}
+	form := url.Values{"text": {"包裹今天下午派送"}, "public": {"1"}, "sms": {"1"}}
+	for i := 0; i < 2; i++ {
+		code, _, hdr := agent.do("POST", path(c.ID, "reply"), form)
+		if code != 303 || !strings.Contains(hdr.Get("Location"), "done=reply_sms") {
+			t.Fatalf("reply %d: %d %s", i, code, hdr.Get("Location"))
+		}
+	}
+	// An internal note never goes by SMS, whatever the form says.
+	agent.do("POST", path(c.ID, "reply"), url.Values{"text": {"内部备注"}, "public": {"0"}, "sms": {"1"}})
+	sent, err := out.History(ctx, notify.Filter{ComplaintID: c.ID}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 1 || sent[0].Kind != notify.KindComplaintReply || sent[0].To != "+8613800138000" ||
+		!strings.Contains(sent[0].Body, "包裹今天下午派送") || !strings.Contains(sent[0].Body, c.Ref) {
+		t.Fatalf("outbox = %+v", sent)
+	}
+	_, body, _ = agent.do("GET", path(c.ID, ""), nil)
+	if !strings.Contains(body, `id="desk-sms"`) || !strings.Contains(body, "排队中") {
+		t.Error("the SMS is not listed on the complaint page")
+	}
+	// Without an outbox: no box, and a forged sms=1 sends nothing (nowhere to send).
+	plain := newDeskEnv(t)
+	pc := plain.file(complaints.Delayed, "慢")
+	pa := plain.as("agent")
+	pa.do("POST", path(pc.ID, "claim"), url.Values{})
+	if _, body, _ := pa.do("GET", path(pc.ID, ""), nil); strings.Contains(body, `id="reply-sms"`) {
+		t.Error("SMS box without an outbox")
+	}
+	if code, _, hdr := pa.do("POST", path(pc.ID, "reply"), form); code != 303 || !strings.HasSuffix(hdr.Get("Location"), "done=reply") {
+		t.Errorf("reply without outbox: %d", code)
 	}
 }
