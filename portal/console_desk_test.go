@@ -450,7 +450,10 @@ func TestDeskWallboardPage(t *testing.T) {
 // sent twice, listed on the complaint page; without the outbox there is no such box.
 func TestDeskReplyBySMS(t *testing.T) {
 	var out *notify.Outbox
-	e := newDeskEnv(t, func(d *portal.Deps) { out = notify.New(d.Shipments.Pool(), notify.Config{NoQuiet: true}); d.Notify = out })
+	e := newDeskEnv(t, func(d *portal.Deps) {
+		out = notify.New(d.Shipments.Pool(), notify.Config{NoQuiet: true})
+		d.Notify = out
+	})
 	ctx := context.Background()
 	c := e.file(complaints.Delayed, "三天没到")
 	agent := e.as("agent")
