@@ -144,7 +144,8 @@ func classify(err error) error {
 	if !errors.As(err, &te) {
 		return err
 	}
-	perm := te.Status != http.StatusTooManyRequests && te.Status < 500
+	// 401 is our configuration, not the message: retried, so fixing the token heals it.
+	perm := te.Status != http.StatusTooManyRequests && te.Status != http.StatusUnauthorized && te.Status < 500
 	return &SendError{Status: te.Status, Code: te.Code, Message: te.Message, Permanent: perm}
 }
 
