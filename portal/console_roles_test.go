@@ -3,11 +3,18 @@ package portal_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"lcrm/complaints"
+	"lcrm/jobs"
+	"lcrm/notify"
+	"lcrm/portal"
+	"lcrm/reports"
 )
 
 // roles are the viewers of the role matrix, lowest first ("" = anonymous).
@@ -23,7 +30,19 @@ var rank = map[string]int{"": 0, "shipper": 1, "agent": 2, "supervisor": 3, "man
 // The minimum roles of the other areas are read from their route files: customers agent+,
 // admin admin, kpi manager+ (supervisors see their team), jobs and watch supervisor+.
 func TestConsoleRoleMatrix(t *testing.T) {
-	e := newDeskEnv(t)
+	// Every area's dependencies, so every area's routes answer for real.
+	e := newDeskEnv(t, func(d *portal.Deps) {
+		pool := d.Shipments.Pool()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		out := notify.New(pool, notify.Config{NoQuiet: true})
+		sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(jobs.Deps{Pool: pool, Outbox: out,
+			Complaints: complaints.NewStore(pool), PublicURL: "http://lcrm.test", Secret: []byte("test secret 0123456789abcdef0123"),
+			Zone: time.UTC, Log: log}), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Notify, d.Jobs, d.Watch, d.Reports = out, sched, jobs.NewWatch(pool), reports.NewStore(pool)
+	})
 	ctx := context.Background()
 	d, err := e.shp.Get(ctx, "SD300000000001")
 	if err != nil {
@@ -110,11 +129,15 @@ func TestConsoleRoleMatrix(t *testing.T) {
 		{"POST", "/console/admin/sla/policy", nil, url.Values{}, "admin", 0, false},
 		{"POST", "/console/admin/sla/hours", nil, url.Values{}, "admin", 0, false},
 		{"POST", "/console/admin/sla/holiday", nil, url.Values{}, "admin", 0, false},
-		// KPIs (manager+, supervisors their team), jobs and the watch list (supervisor+):
-		// their areas are being built; the rows count as soon as the routes exist.
+		// Jobs and the watch list (console_jobs.go): supervisor+.
+		{"GET", "/console/jobs", nil, nil, "supervisor", 200, false},
+		{"POST", "/console/jobs/no-such-job/run", nil, url.Values{}, "supervisor", 404, false},
+		{"GET", "/console/watch", nil, nil, "supervisor", 200, false},
+		{"POST", "/console/watch/tasks/999999/done", nil, url.Values{}, "supervisor", 0, false},
+		// KPIs (console_kpi.go): manager+, supervisors see their team. The area is being
+		// built; its rows count as soon as its routes exist.
 		{"GET", "/console/kpi", nil, nil, "supervisor", 200, true},
-		{"GET", "/console/jobs", nil, nil, "supervisor", 200, true},
-		{"GET", "/console/watch", nil, nil, "supervisor", 200, true},
+		{"GET", "/console/kpi/workbook.xlsx", nil, nil, "supervisor", 200, true},
 	}
 	for _, r := range matrix {
 		if r.pending {
