@@ -23,13 +23,13 @@ var roles = []string{"", "shipper", "agent", "supervisor", "manager", "admin"}
 // rank orders the roles for "this role or above".
 var rank = map[string]int{"": 0, "shipper": 1, "agent": 2, "supervisor": 3, "manager": 4, "admin": 5}
 
-// TestConsoleRoleMatrix sends every console route and action as every role. Below the
+// TestConsoleRoles sends every console route and action as every role. Below the
 // route's minimum role the answer is a redirect to the login page (anonymous) or 403;
 // at or above it, the route's own answer: exactly `ok` when given, else anything but a
 // refusal or a server error (other areas' forms, whose validation is theirs to test).
 // The minimum roles of the other areas are read from their route files: customers agent+,
 // admin admin, kpi manager+ (supervisors see their team), jobs and watch supervisor+.
-func TestConsoleRoleMatrix(t *testing.T) {
+func TestConsoleRoles(t *testing.T) {
 	// Every area's dependencies, so every area's routes answer for real.
 	e := newDeskEnv(t, func(d *portal.Deps) {
 		pool := d.Shipments.Pool()
