@@ -70,6 +70,7 @@ func eachInTx[T any](ctx context.Context, d Deps, items []T, fn func(tx pgx.Tx, 
 type delivered struct {
 	id, consigneeID, shipperID int64
 	trackingNo, name, phone    string
+	at                         time.Time
 }
 
 // SendSurveys texts a thank-you with the survey link to the consignee of every parcel
@@ -82,9 +83,9 @@ func SendSurveys(ctx context.Context, d Deps, now time.Time) (int, error) {
 		return 0, errors.New("jobs: survey SMS: no secret to sign survey links")
 	}
 	rows, err := d.Pool.Query(ctx, `
-		SELECT s.id, s.consignee_id, s.shipper_id, s.tracking_no, k.name, k.phone
+		SELECT s.id, s.consignee_id, s.shipper_id, s.tracking_no, k.name, k.phone, s.delivered_at
 		FROM shipments s JOIN consignees k ON k.id = s.consignee_id
-		WHERE s.delivered_at >= $1 AND s.delivered_at <= $2 AND s.status = 'delivered'
+		WHERE k.phone <> '' AND s.delivered_at >= $1 AND s.delivered_at <= $2 AND s.status = 'delivered'
 		  AND NOT EXISTS (SELECT 1 FROM care_sent c WHERE c.kind = 'survey' AND c.subject_id = s.id)
 		  AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.shipment_id = s.id)
 		ORDER BY s.delivered_at, s.id`, now.Add(-d.SurveyWithin), now)
@@ -93,14 +94,14 @@ func SendSurveys(ctx context.Context, d Deps, now time.Time) (int, error) {
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (delivered, error) {
 		var x delivered
-		return x, r.Scan(&x.id, &x.consigneeID, &x.shipperID, &x.trackingNo, &x.name, &x.phone)
+		return x, r.Scan(&x.id, &x.consigneeID, &x.shipperID, &x.trackingNo, &x.name, &x.phone, &x.at)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("jobs: survey SMS: %w", err)
 	}
 	n, err := eachInTx(ctx, d, items, func(tx pgx.Tx, x delivered) (bool, error) {
-		link := customers.SurveyLink(d.PublicURL, d.Secret, x.id, now.Add(d.SurveyValid))
-		return sendCare(ctx, tx, d, now, "survey", x.id, notify.Message{
+		link := customers.SurveyLink(d.PublicURL, d.Secret, x.id, x.at.Add(d.SurveyValid))
+		return sendCare(ctx, tx, d, now, "survey", x.id, 0, notify.Message{
 			Key: "survey:" + strconv.FormatInt(x.id, 10), Kind: notify.KindSurvey, To: x.phone, Locale: "zh",
 			Vars:       map[string]string{"tracking_no": x.trackingNo, "link": link, "name": x.name},
 			ShipmentID: x.id, ConsigneeID: x.consigneeID, ShipperID: x.shipperID, NotBefore: now,
@@ -112,15 +113,16 @@ func SendSurveys(ctx context.Context, d Deps, now time.Time) (int, error) {
 	return n, nil
 }
 
-// sendCare enqueues m and writes its care_sent flag in tx; it reports whether the flag is
-// new (the outbox stores nothing new for a key it has, so a repeat is harmless).
-func sendCare(ctx context.Context, tx pgx.Tx, d Deps, now time.Time, kind string, subject int64, m notify.Message) (bool, error) {
+// sendCare enqueues m and writes its care_sent flag (kind, subject, round) in tx; it
+// reports whether the flag is new (the outbox stores nothing new for a key it has, so a
+// repeat is harmless).
+func sendCare(ctx context.Context, tx pgx.Tx, d Deps, now time.Time, kind string, subject int64, round int, m notify.Message) (bool, error) {
 	id, _, err := d.Outbox.Enqueue(ctx, tx, m)
 	if err != nil {
 		return false, fmt.Errorf("%s %d: %w", kind, subject, err)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO care_sent (kind, subject_id, message_id, at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, kind, subject, id, now)
+	tag, err := tx.Exec(ctx, `INSERT INTO care_sent (kind, subject_id, round, message_id, at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT DO NOTHING`, kind, subject, round, id, now)
 	if err != nil {
 		return false, fmt.Errorf("%s %d: %w", kind, subject, err)
 	}
@@ -131,32 +133,36 @@ func sendCare(ctx context.Context, tx pgx.Tx, d Deps, now time.Time, kind string
 type resolved struct {
 	id, shipmentID, consigneeID, shipperID int64
 	ref, phone, name                       string
+	round                                  int
 }
 
 // ComplaintFollowups asks the customer of every complaint resolved in the last
 // FollowupWithin, and not yet rated, to rate the handling, with a link to the complaint's
-// page; once per complaint (a complaint reopened and resolved again is not asked again).
+// page; once per complaint and resolution: the key "complaint-followup:<id>:<reopen_count>"
+// asks again when a reopened complaint is resolved again (and still not rated).
 func ComplaintFollowups(ctx context.Context, d Deps, now time.Time) (int, error) {
 	d = d.withDefaults()
 	rows, err := d.Pool.Query(ctx, `
-		SELECT c.id, c.shipment_id, c.consignee_id, c.shipper_id, c.ref, c.contact_phone, k.name
+		SELECT c.id, c.shipment_id, c.consignee_id, c.shipper_id, c.ref, c.contact_phone, k.name, c.reopen_count
 		FROM complaints c JOIN consignees k ON k.id = c.consignee_id
 		WHERE c.status = 'resolved' AND c.resolved_at >= $1 AND c.resolved_at <= $2 AND c.rating = 0
-		  AND NOT EXISTS (SELECT 1 FROM care_sent s WHERE s.kind = 'complaint_followup' AND s.subject_id = c.id)
+		  AND c.contact_phone <> ''
+		  AND NOT EXISTS (SELECT 1 FROM care_sent s WHERE s.kind = 'complaint_followup' AND s.subject_id = c.id
+		                  AND s.round = c.reopen_count)
 		ORDER BY c.resolved_at, c.id`, now.Add(-d.FollowupWithin), now)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: complaint follow-up: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (resolved, error) {
 		var x resolved
-		return x, r.Scan(&x.id, &x.shipmentID, &x.consigneeID, &x.shipperID, &x.ref, &x.phone, &x.name)
+		return x, r.Scan(&x.id, &x.shipmentID, &x.consigneeID, &x.shipperID, &x.ref, &x.phone, &x.name, &x.round)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("jobs: complaint follow-up: %w", err)
 	}
 	n, err := eachInTx(ctx, d, items, func(tx pgx.Tx, x resolved) (bool, error) {
-		return sendCare(ctx, tx, d, now, "complaint_followup", x.id, notify.Message{
-			Key: "complaint-followup:" + strconv.FormatInt(x.id, 10), Kind: notify.KindComplaintFollowup, To: x.phone, Locale: "zh",
+		return sendCare(ctx, tx, d, now, "complaint_followup", x.id, x.round, notify.Message{
+			Key: "complaint-followup:" + strconv.FormatInt(x.id, 10) + ":" + strconv.Itoa(x.round), Kind: notify.KindComplaintFollowup, To: x.phone, Locale: "zh",
 			Vars:       map[string]string{"ref": x.ref, "link": d.PublicURL + "/complaint/" + x.ref, "name": x.name},
 			ShipmentID: x.shipmentID, ConsigneeID: x.consigneeID, ShipperID: x.shipperID, ComplaintID: x.id, NotBefore: now,
 		})

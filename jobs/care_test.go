@@ -23,10 +23,10 @@ func TestSendSurveys(t *testing.T) {
 		want     bool
 	}{
 		{parcel{no: "SD0000000001", level: "standard", status: "delivered", shipper: sh, delivered: 1 * h}, false, true},
-		{parcel{no: "SD0000000002", level: "standard", status: "delivered", shipper: sh, delivered: 72 * h, created: 100 * h}, false, false}, // before the window
+		{parcel{no: "SD0000000002", level: "standard", status: "delivered", shipper: sh, delivered: 73 * h, created: 100 * h}, false, false}, // before the window
 		{parcel{no: "SD0000000003", level: "standard", status: "delivered", shipper: sh, delivered: 2 * h}, true, false},                     // already answered
 		{parcel{no: "SD0000000004", level: "standard", status: "out_for_delivery", shipper: sh, ofd: 2 * h}, false, false},
-		{parcel{no: "SD0000000005", level: "express", status: "delivered", shipper: sh, delivered: 47 * h}, false, true},
+		{parcel{no: "SD0000000005", level: "express", status: "delivered", shipper: sh, delivered: 71 * h, created: 100 * h}, false, true},
 	}
 	want := 0
 	ids := map[string]int64{}
@@ -63,8 +63,12 @@ func TestSendSurveys(t *testing.T) {
 	if len(link) <= len(prefix) || link[:len(prefix)] != prefix {
 		t.Fatalf("link %q", link)
 	}
-	if id, err := customers.VerifySurveyToken(f.deps.Secret, link[len(prefix):], now.Add(24*h)); err != nil || id != ids["SD0000000001"] {
+	// It works until 30 days after delivery (delivered 1 hour before now), not after.
+	if id, err := customers.VerifySurveyToken(f.deps.Secret, link[len(prefix):], now.Add(30*24*h-2*h)); err != nil || id != ids["SD0000000001"] {
 		t.Errorf("survey token: %d, %v", id, err)
+	}
+	if _, err := customers.VerifySurveyToken(f.deps.Secret, link[len(prefix):], now.Add(30*24*h)); err == nil {
+		t.Errorf("survey token still valid 30 days after delivery")
 	}
 }
 
@@ -80,7 +84,7 @@ func TestComplaintFollowups(t *testing.T) {
 	}{
 		{"C2611-000001", "resolved", 1 * h, 0, true},
 		{"C2611-000002", "resolved", 1 * h, 4, false}, // already rated
-		{"C2611-000003", "resolved", 100 * h, 0, false},
+		{"C2611-000003", "resolved", 73 * h, 0, false},
 		{"C2611-000004", "in_progress", 0, 0, false},
 		{"C2611-000005", "resolved", 70 * h, 0, true},
 	}
@@ -103,7 +107,7 @@ func TestComplaintFollowups(t *testing.T) {
 		}
 	}
 	for _, tt := range tests {
-		got := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE key = 'complaint-followup:' || $1::bigint AND strpos(body, $2) > 0`,
+		got := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE key = 'complaint-followup:' || $1::bigint || ':0' AND strpos(body, $2) > 0`,
 			ids[tt.ref], "https://lcrm.test/complaint/"+tt.ref) == 1
 		if got != tt.want {
 			t.Errorf("%s: follow-up %v, want %v", tt.ref, got, tt.want)
@@ -111,6 +115,16 @@ func TestComplaintFollowups(t *testing.T) {
 	}
 	if n := f.outbox("complaint-followup:"); n != want {
 		t.Errorf("%d follow-ups, want %d", n, want)
+	}
+	// C2611-000001 is reopened and resolved again: asked once more, under its new round.
+	f.exec(`UPDATE complaints SET reopen_count = 1, resolved_at = $2 WHERE id = $1`, ids["C2611-000001"], now.Add(-time.Minute))
+	for run := 1; run <= 2; run++ {
+		if n, err := jobs.ComplaintFollowups(f.ctx, f.deps, now); err != nil || n != 2-run {
+			t.Errorf("after reopen, run %d: %d, %v", run, n, err)
+		}
+	}
+	if n := f.outbox("complaint-followup:" + itoa(ids["C2611-000001"]) + ":1"); n != 1 {
+		t.Errorf("follow-up of the second resolution: %d", n)
 	}
 }
 

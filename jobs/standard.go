@@ -24,10 +24,10 @@ type Deps struct {
 	// Zone is the calendar of greetings and the "today" of daily jobs.
 	Zone *time.Location
 	Log  *slog.Logger
-	// SurveyWithin bounds the survey job to parcels delivered this recently (default 48
-	// hours), so the first run after an upgrade does not text every customer ever served.
+	// SurveyWithin bounds the survey job to parcels delivered this recently (default 3
+	// days), so the first run after an upgrade does not text every customer ever served.
 	SurveyWithin time.Duration
-	// SurveyValid is how long a survey link works (default 7 days).
+	// SurveyValid is how long after delivery a survey link works (default 30 days).
 	SurveyValid time.Duration
 	// FollowupWithin bounds the complaint follow-up to complaints resolved this recently
 	// (default 72 hours).
@@ -42,10 +42,10 @@ func (d Deps) withDefaults() Deps {
 		d.Log = slog.Default()
 	}
 	if d.SurveyWithin <= 0 {
-		d.SurveyWithin = 48 * time.Hour
+		d.SurveyWithin = 72 * time.Hour
 	}
 	if d.SurveyValid <= 0 {
-		d.SurveyValid = 7 * 24 * time.Hour
+		d.SurveyValid = 30 * 24 * time.Hour
 	}
 	if d.FollowupWithin <= 0 {
 		d.FollowupWithin = 72 * time.Hour

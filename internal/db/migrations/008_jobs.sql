@@ -88,14 +88,16 @@ CREATE TABLE staff_tasks (
 );
 CREATE INDEX staff_tasks_open_idx ON staff_tasks (created_at) WHERE done_at IS NULL;
 
--- Care messages already handed to the outbox (kind, shipment or complaint id): the flag a
--- care job writes in the same transaction as the message, so each is sent once.
+-- Care messages already handed to the outbox (kind, shipment or complaint id, round: the
+-- complaint's reopen_count, 0 for surveys): the flag a care job writes in the same
+-- transaction as the message, so each is sent once.
 CREATE TABLE care_sent (
     kind        text NOT NULL CHECK (kind IN ('survey', 'complaint_followup')),
     subject_id  bigint NOT NULL,
+    round       integer NOT NULL DEFAULT 0,
     message_id  bigint NOT NULL,
     at          timestamptz NOT NULL,
-    PRIMARY KEY (kind, subject_id)
+    PRIMARY KEY (kind, subject_id, round)
 );
 
 -- Days key shippers get a greeting (date in LCRM_TIMEZONE).
