@@ -1,12 +1,17 @@
 package jobs_test
 
 import (
+	"errors"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"lcrm/jobs"
+	"lcrm/notify"
 )
 
 func TestFlagSlowSignoffs(t *testing.T) {
@@ -149,5 +154,53 @@ func TestFlagSlowSignoffs(t *testing.T) {
 		if fl.TrackingNo == "SD0000000006" && fl.Critical() {
 			t.Errorf("parcel 6 critical at 4h past promise")
 		}
+	}
+}
+
+// Two instances (two schedulers, two pools) press "run now" on the detector at once: the
+// second finds the lock taken (recorded skipped) or, if the first already finished, nothing
+// left to do; the flags and apologies exist once.
+func TestSlowSignoffsTwoInstances(t *testing.T) {
+	f := newFixture(t)
+	reg := f.shipper("REG", "regular", "")
+	for i := range 30 {
+		f.shipment(parcel{no: "SD00000001" + pad(i)[5:], level: "standard", status: "out_for_delivery", shipper: reg,
+			promised: time.Hour, station: 20 * time.Hour, ofd: 5 * time.Hour})
+	}
+	other, err := pgxpool.New(f.ctx, f.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	d2 := f.deps
+	d2.Pool, d2.Outbox = other, notify.New(other, notify.Config{})
+	a := newScheduler(t, f.pool, jobs.Standard(f.deps)...)
+	b := newScheduler(t, other, jobs.Standard(d2)...)
+	a.Now = func() time.Time { return now }
+	b.Now = a.Now
+	var wg sync.WaitGroup
+	for _, s := range []*jobs.Scheduler{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.RunNow(f.ctx, "slow-signoff", jobs.TriggerManual); err != nil && !errors.Is(err, jobs.ErrBusy) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ok := f.count(`SELECT count(*) FROM job_runs WHERE job = 'slow-signoff' AND status = 'ok'`)
+	skipped := f.count(`SELECT count(*) FROM job_runs WHERE job = 'slow-signoff' AND status = 'skipped'`)
+	items := f.count(`SELECT COALESCE(sum(items), 0) FROM job_runs WHERE job = 'slow-signoff'`)
+	// Both may also run one after the other (the first finished before the second
+	// asked): then the second finds nothing to do. Either way the effects exist once.
+	if ok+skipped != 2 || ok < 1 || items != 30 {
+		t.Errorf("runs: %d ok, %d skipped, %d items in all", ok, skipped, items)
+	}
+	if n := f.count(`SELECT count(*) FROM slow_signoffs`); n != 30 {
+		t.Errorf("%d flags, want 30", n)
+	}
+	if n := f.outbox("delay-apology:"); n != 30 {
+		t.Errorf("%d apologies, want 30", n)
 	}
 }
