@@ -1,6 +1,181 @@
 package portal
 
-import "github.com/gofiber/fiber/v2"
+// The managers' KPI dashboard (manager and up; a supervisor sees it too, with the
+// complaint and agent figures narrowed to their team: agents whose manager chain leads
+// to them):
+//
+//	GET /console/kpi                 tiles vs the previous period, trend and Pareto charts,
+//	                                 tables by shipper (with churn risk), province, agent
+//	GET /console/kpi/workbook.xlsx   the same period and filters as an Excel workbook
+//
+// Both take the same GET parameters: period (day, week, month, custom), date (the day
+// the period contains, default today), from and to (custom: first and last local day),
+// shipper (id), tier, service, province. Days are local days of the configured zone.
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/accounts"
+	"lcrm/customers"
+	"lcrm/reports"
+	"lcrm/shipments"
+)
 
 // kpiRoutes registers the KPI dashboard and workbook downloads.
-func (s *Server) kpiRoutes(g fiber.Router) {}
+func (s *Server) kpiRoutes(g fiber.Router) {
+	sup := s.requireRole(accounts.RoleSupervisor)
+	g.Get("/kpi", sup, s.kpiDashboard)
+	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
+}
+
+// kpiMaxDays bounds a custom period, so one request cannot scan years of rows.
+const kpiMaxDays = 366
+
+// kpiForm is the dashboard's GET form as typed, kept to redraw it and to build the
+// workbook link.
+type kpiForm struct {
+	Period, Date, From, To           string
+	Shipper, Tier, Service, Province string
+}
+
+// kpiBad is a 400 page with the message key.
+func kpiBad(key string) error { return errorf(fiber.StatusBadRequest, "bad_request", key) }
+
+// readKPIForm reads the form from the query string.
+func readKPIForm(c *fiber.Ctx) kpiForm {
+	q := func(k string) string { return strings.TrimSpace(c.Query(k)) }
+	f := kpiForm{Period: q("period"), Date: q("date"), From: q("from"), To: q("to"),
+		Shipper: q("shipper"), Tier: q("tier"), Service: q("service"), Province: q("province")}
+	if f.Period == "" {
+		f.Period = "month"
+	}
+	return f
+}
+
+// parse turns the form into a period in zone (now: the present) and a filter, or a 400
+// error naming what is wrong.
+func (f kpiForm) parse(now time.Time, zone *time.Location) (reports.Period, reports.Filter, error) {
+	var p reports.Period
+	var flt reports.Filter
+	date := func(v string) (time.Time, error) {
+		t, err := time.ParseInLocation(time.DateOnly, v, zone)
+		if err != nil {
+			return t, kpiBad("error.kpi_bad_date")
+		}
+		return t, nil
+	}
+	l := now.In(zone)
+	anchor := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, zone)
+	if f.Date != "" && f.Period != "custom" {
+		t, err := date(f.Date)
+		if err != nil {
+			return p, flt, err
+		}
+		anchor = t
+	}
+	switch f.Period {
+	case "day":
+		p = reports.Period{From: anchor, To: anchor.AddDate(0, 0, 1)}
+	case "week":
+		from := anchor.AddDate(0, 0, -((int(anchor.Weekday()) + 6) % 7)) // Monday
+		p = reports.Period{From: from, To: from.AddDate(0, 0, 7)}
+	case "month":
+		from := time.Date(anchor.Year(), anchor.Month(), 1, 0, 0, 0, 0, zone)
+		p = reports.Period{From: from, To: from.AddDate(0, 1, 0)}
+	case "custom":
+		if f.From == "" || f.To == "" {
+			return p, flt, kpiBad("error.kpi_custom_needs_dates")
+		}
+		from, err := date(f.From)
+		if err != nil {
+			return p, flt, err
+		}
+		to, err := date(f.To)
+		if err != nil {
+			return p, flt, err
+		}
+		if to.Before(from) {
+			return p, flt, kpiBad("error.kpi_from_after_to")
+		}
+		if to.Sub(from) >= kpiMaxDays*24*time.Hour {
+			return p, flt, kpiBad("error.kpi_too_long")
+		}
+		p = reports.Period{From: from, To: to.AddDate(0, 0, 1)}
+	default:
+		return p, flt, kpiBad("error.kpi_bad_period")
+	}
+	p.Zone = zone
+	if f.Shipper != "" {
+		id, err := strconv.ParseInt(f.Shipper, 10, 64)
+		if err != nil || id <= 0 {
+			return p, flt, kpiBad("error.kpi_bad_shipper")
+		}
+		flt.ShipperID = id
+	}
+	if f.Tier != "" {
+		if !customers.Tier(f.Tier).Valid() {
+			return p, flt, kpiBad("error.kpi_bad_tier")
+		}
+		flt.Tier = f.Tier
+	}
+	if f.Service != "" {
+		if !shipments.ServiceLevel(f.Service).Valid() {
+			return p, flt, kpiBad("error.kpi_bad_service")
+		}
+		flt.ServiceLevel = f.Service
+	}
+	if len(f.Province) > 60 {
+		return p, flt, kpiBad("error.kpi_bad_province")
+	}
+	flt.DestProvince = f.Province
+	return p, flt, nil
+}
+
+// query is the form as a query string (for the workbook link), empty fields left out.
+func (f kpiForm) query() string {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"period", f.Period}, {"date", f.Date}, {"from", f.From}, {"to", f.To},
+		{"shipper", f.Shipper}, {"tier", f.Tier}, {"service", f.Service}, {"province", f.Province}} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	return v.Encode()
+}
+
+// kpiRequest reads the period and filter of a KPI request; a supervisor's complaint
+// figures are narrowed to their team.
+func (s *Server) kpiRequest(c *fiber.Ctx) (kpiForm, reports.Period, reports.Filter, error) {
+	form := readKPIForm(c)
+	p, f, err := form.parse(time.Now(), s.cfg.Zone)
+	if err != nil {
+		return form, p, f, err
+	}
+	if u := s.currentUser(c); u != nil && !u.Role.AtLeast(accounts.RoleManager) {
+		f.Team = u.ID
+	}
+	return form, p, f, nil
+}
+
+// kpiWorkbook streams the workbook of the requested period and filters. WriteWorkbook
+// runs every query before writing anything, so an error still becomes an error page.
+func (s *Server) kpiWorkbook(c *fiber.Ctx) error {
+	_, p, f, err := s.kpiRequest(c)
+	if err != nil {
+		return err
+	}
+	// Headers are set after success, so a failure is answered with an error page.
+	if err := reports.WriteWorkbook(c.UserContext(), c.Response().BodyWriter(), s.deps.Reports, p, f); err != nil {
+		c.Response().ResetBody()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+reports.FileName(p)+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return nil
+}
