@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"lcrm/complaints"
 	"lcrm/jobs"
 	"lcrm/notify"
 )
@@ -35,7 +34,7 @@ func (a *app) secret() []byte {
 // (the workbook exports are appended here).
 func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	list := jobs.Standard(jobs.Deps{
-		Pool: a.pool, Outbox: sms, Complaints: complaints.NewStore(a.pool),
+		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
 		PublicURL: a.cfg.PublicURL, Secret: a.secret(), Zone: a.cfg.Zone, Log: a.log,
 	})
 	// Other packages' jobs: append them here, e.g. list = append(list, jobs.WorkbookJobs(...)...).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"lcrm/complaints"
 	"lcrm/notify"
 )
 
@@ -41,4 +42,19 @@ func startSMS(ctx context.Context, a *app, out *notify.Outbox) (stop func()) {
 		cancel()
 		wg.Wait()
 	}
+}
+
+// alertingComplaints is a complaints store whose escalation alerts also go by SMS to the
+// staff member's phone (users without a phone get the in-app notification only).
+func alertingComplaints(a *app, sms *notify.Outbox) *complaints.Store {
+	cs := complaints.NewStore(a.pool)
+	cs.Alerter = notify.StaffAlerter{Outbox: sms, Link: a.cfg.PublicURL + "/console",
+		PhoneOf: func(ctx context.Context, id int64) (string, error) {
+			u, err := a.accounts.UserByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return u.Phone, nil
+		}}
+	return cs
 }
