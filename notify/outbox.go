@@ -16,7 +16,13 @@
 // (To = recipient, DateSentAfter = claim time) whether a message with this body went out,
 // and adopts its SID instead of sending again. Only when Twilio has no such message is it
 // sent again. (Twilio's list has one-second resolution and may lag a moment behind a create;
-// the lease of tens of seconds is far longer than that lag.)
+// the lease of tens of seconds is far longer than that lag.) A dispatcher that was only
+// paused past its lease cannot overwrite the new owner's outcome: every update is fenced on
+// the claim time.
+//
+// Delivery receipts (ApplyReceipt) only move a message forward, so repeated and reordered
+// receipts are harmless; a receipt for a SID not stored yet (it would have to beat our own
+// commit of the SID by Twilio's whole delivery round trip) changes nothing.
 package notify
 
 import (
