@@ -95,6 +95,15 @@ func newKPIEnv(t *testing.T) *kpiEnv {
 			}
 		}
 	}
+	// The late parcel was flagged as a slow sign-off; the first complaint has a root cause.
+	if _, err := e.pool.Exec(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, lag, window_allowed, service_level, shipper_tier)
+		SELECT id, 'past_promise', promised_at, interval '1 hour', interval '1 hour', 'standard', 'key' FROM shipments WHERE tracking_no = 'SD400000000003'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE complaints SET root_cause = 'courier', department = '派送部'
+		WHERE shipment_id = (SELECT id FROM shipments WHERE tracking_no = 'SD400000000001')`); err != nil {
+		t.Fatal(err)
+	}
 	return k
 }
 
@@ -139,7 +148,8 @@ func TestKPIDashboard(t *testing.T) {
 		teamNote          bool
 	}{
 		{"manager", map[string]string{"created": "4", "delivered": "3", "on_time_rate": "66.7 %", "complaints": "3",
-			"complaints_per_1_000_delivered": "1000.0", "sign_off_lag_median": "2h00m"},
+			"complaints_per_1_000_delivered": "1000.0", "sign_off_lag_median": "2h00m",
+			"slow_sign_offs": "1", "slow_sign_off_rate": "33.3 %"},
 			map[string]string{"delivered": "+2", "on_time_rate": "-33.3 pp", "created": "+3"},
 			[]string{"Agent Wang", "Agent Li"}, nil, false},
 		{"admin", map[string]string{"delivered": "3", "complaints": "3"}, nil, []string{"Agent Wang", "Agent Li"}, nil, false},
@@ -153,8 +163,8 @@ func TestKPIDashboard(t *testing.T) {
 				t.Fatalf("status %d: %.300s", code, body)
 			}
 			val, diff := tiles(body)
-			if len(val) != 20 {
-				t.Errorf("tiles = %d, want 20", len(val))
+			if len(val) != 22 {
+				t.Errorf("tiles = %d, want 22", len(val))
 			}
 			for k, w := range c.want {
 				if val[k] != w {
@@ -193,7 +203,7 @@ func TestKPIDashboard(t *testing.T) {
 			} else if got, want := mustQuery(t, html.UnescapeString(link[1])), mustQuery(t, e.query); got.Encode() != want.Encode() {
 				t.Errorf("workbook link has %s, want %s", got.Encode(), want.Encode())
 			}
-			for _, must := range []string{`<svg id="kpi-trend"`, "广东省", "KPIK"} {
+			for _, must := range []string{`<svg id="kpi-trend"`, `<svg id="kpi-pareto"`, "<title>快递员 · 派送部: 1</title>", "广东省", "KPIK"} {
 				if !strings.Contains(body, must) {
 					t.Errorf("page lacks %s", must)
 				}

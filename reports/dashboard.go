@@ -80,6 +80,20 @@ func (st *Store) dashboard(ctx context.Context, p Period, f Filter, withPrevious
 		}
 	}
 	for _, l := range levels {
+		if l == byTotal {
+			cur, err := st.slowSignoffCount(ctx, p, f)
+			if err != nil {
+				return nil, err
+			}
+			d.Summary.Current.SlowSignoffs = cur
+			if withPrevious {
+				prev, err := st.slowSignoffCount(ctx, p.Previous(), f)
+				if err != nil {
+					return nil, err
+				}
+				d.Summary.Previous.SlowSignoffs = prev
+			}
+		}
 		if l == byShipper {
 			if err := st.addShipperComplaints(ctx, p, f, shippers); err != nil {
 				return nil, err

@@ -74,6 +74,8 @@ var Definitions = []Definition{
 	{"Delivered", "count", "Shipments whose delivered_at (time of the final delivered event) falls in the period. Returned and undelivered shipments are not delivered."},
 	{"On-time rate", "%", "Delivered shipments with delivered_at ≤ promised_at, divided by Delivered. The period is by delivery time. Empty when nothing was delivered."},
 	{"Sign-off lag median / p90", "duration", "For shipments delivered in the period that went out for delivery: delivered_at − out_for_delivery_at (the first out-for-delivery event), median and 90th percentile (continuous percentile, PostgreSQL percentile_cont)."},
+	{"Slow sign-offs", "count", "Distinct shipments delivered in the period that the slow sign-off detector flagged (at least one row in slow_signoffs, for any reason: out for delivery, at the station or past the promised time)."},
+	{"Slow sign-off rate", "%", "Slow sign-offs divided by Delivered."},
 	{"Surveys", "count", "Survey answers for shipments delivered in the period (surveys follow their shipment's delivery time, so a late answer still counts for the period its parcel arrived in)."},
 	{"Survey response rate", "%", "Surveys divided by Delivered."},
 	{"CSAT (4–5 share)", "%", "Share of surveys with a CSAT answer of 4 or 5 (on the 1–5 scale)."},

@@ -15,7 +15,12 @@ type Tiles struct {
 	// Surveys and satisfied answers of shipments delivered on time and late.
 	SurveysOnTime, SatisfiedOnTime int64
 	SurveysLate, SatisfiedLate     int64
+	// SlowSignoffs are the delivered shipments the slow sign-off detector had flagged.
+	SlowSignoffs int64
 }
+
+// SlowSignoffRate is SlowSignoffs / Delivered, nil when nothing was delivered.
+func (t Tiles) SlowSignoffRate() *float64 { return ratio(t.SlowSignoffs, t.Delivered) }
 
 // NPS is % promoters − % detractors (−100..100), nil without surveys.
 func (t Tiles) NPS() *float64 {
@@ -77,6 +82,8 @@ func (s *Summary) Tiles() []Tile {
 		tile("On-time rate", "%", c.OnTimeRate(), p.OnTimeRate()),
 		tile("Sign-off lag median", "duration", dur(c.LagMedian), dur(p.LagMedian)),
 		tile("Sign-off lag p90", "duration", dur(c.LagP90), dur(p.LagP90)),
+		tile("Slow sign-offs", "count", num(c.SlowSignoffs), num(p.SlowSignoffs)),
+		tile("Slow sign-off rate", "%", c.SlowSignoffRate(), p.SlowSignoffRate()),
 		tile("Surveys", "count", num(c.Surveys), num(p.Surveys)),
 		tile("Survey response rate", "%", c.ResponseRate(), p.ResponseRate()),
 		tile("CSAT (4–5 share)", "%", c.CSATShare(), p.CSATShare()),

@@ -136,6 +136,25 @@ func (b *book) commentsSheet(ctx context.Context, st *Store, p Period, f Filter)
 	return err
 }
 
+// slowSheet lists the delivered shipments of the period that were flagged as slow
+// sign-offs (streamed: rows go to the temporary file as they arrive).
+func (b *book) slowSheet(ctx context.Context, st *Store, p Period, f Filter) error {
+	cols := []col{{"Delivered at", 17, b.stamp}, {"Tracking no", 16, b.text}, {"Shipper", 28, b.text},
+		{"Service level", 12, b.text}, {"Province", 14, b.text}, {"Reason", 18, b.text},
+		{"Flagged at", 17, b.stamp}, {"Lag", 10, b.dur}, {"Flags", 6, b.count}, {"On time", 8, b.text}}
+	_, err := b.streamTable(SheetSlow, cols, func(row func(...any) error) error {
+		return st.SlowSignoffs(ctx, p, f, func(r SlowSignoff) error {
+			onTime := "no"
+			if r.OnTime {
+				onTime = "yes"
+			}
+			return row(r.DeliveredAt, r.TrackingNo, r.ShipperName, r.ServiceLevel, r.DestProvince, r.Reason,
+				r.FlaggedAt, r.Lag.Hours()/24, r.Flags, onTime)
+		})
+	})
+	return err
+}
+
 func (b *book) definitionsSheet() error {
 	cols := []col{{"KPI", 28, b.wrap}, {"Unit", 9, b.wrap}, {"Definition", 110, b.wrap}}
 	_, err := b.streamTable(SheetDefinitions, cols, func(row func(...any) error) error {

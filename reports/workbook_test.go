@@ -85,7 +85,7 @@ func TestWorkbook(t *testing.T) {
 	}
 	defer f.Close()
 	wantSheets := []string{"Summary", "Daily", "By shipper", "By province", "Complaints", "Root causes",
-		"Agents", "Churn risk", "Survey comments", "Definitions"}
+		"Agents", "Churn risk", "Survey comments", "Slow sign-offs", "Definitions"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(wantSheets, "|") {
 		t.Fatalf("sheets = %v, want %v", got, wantSheets)
 	}
@@ -96,7 +96,7 @@ func TestWorkbook(t *testing.T) {
 		{"By province", "A1", "Province"}, {"Churn risk", "D1", "Last 30 days"},
 		{"Complaints", "A2", "All complaints"}, {"Complaints", "C1", "Per 1,000 delivered"},
 		{"Root causes", "E1", "Cumulative share"}, {"Agents", "A1", "Agent"}, {"Agents", "J1", "CSAT after resolution"},
-		{"Survey comments", "G1", "Comment"}, {"Definitions", "C1", "Definition"},
+		{"Survey comments", "G1", "Comment"}, {"Slow sign-offs", "F1", "Reason"}, {"Definitions", "C1", "Definition"},
 		{"Definitions", "A2", reports.Definitions[0].Name},
 	}
 	for _, h := range headers {
