@@ -181,3 +181,26 @@ func TestLeaseExpiry(t *testing.T) {
 		})
 	}
 }
+
+func TestOptOutAfterEnqueue(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, notify.Config{})
+	care := r.enqueue(t, "care", "+8613900000031")
+	alert, _, err := r.o.Enqueue(ctx, r.pool, notify.Message{Key: "alert", Kind: notify.KindStaffAlert,
+		To: "+8613900000031", Vars: map[string]string{"text": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// STOP arrives between enqueue and send.
+	if _, err := r.o.HandleInbound(ctx, notify.Inbound{SID: "SMx", From: "+8613900000031", Body: "退订"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.o.Dispatcher(r.drv, notify.DispatchConfig{}).RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]string{care: "suppressed", alert: "sent"} {
+		if s := r.state(t, id); s.Status != want {
+			t.Errorf("message %d: %s, want %s", id, s.Status, want)
+		}
+	}
+}
