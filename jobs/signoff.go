@@ -104,15 +104,25 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 		return res, err
 	}
 	res.Cleared = cleared
-	rows, err := d.Pool.Query(ctx, candidatesSQL, now)
-	if err != nil {
-		return res, fmt.Errorf("jobs: slow sign-offs: %w", err)
-	}
-	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (candidate, error) {
-		var c candidate
-		err := r.Scan(&c.shipmentID, &c.reason, &c.since, &c.window, &c.level, &c.tier, &c.trackingNo,
-			&c.consigneeID, &c.consigneeName, &c.consigneePhone, &c.shipperID, &c.shipperName, &c.shipperPhone, &c.shipperLocale)
-		return c, err
+	var cands []candidate
+	err = pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		// On a big table the planner's estimates put the scan over jit_above_cost, and LLVM
+		// then spends about 110 ms compiling a scan that runs in tens of milliseconds
+		// (BENCHMARKS.md, "Slow sign-off detector").
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, candidatesSQL, now)
+		if err != nil {
+			return err
+		}
+		cands, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (candidate, error) {
+			var c candidate
+			err := r.Scan(&c.shipmentID, &c.reason, &c.since, &c.window, &c.level, &c.tier, &c.trackingNo,
+				&c.consigneeID, &c.consigneeName, &c.consigneePhone, &c.shipperID, &c.shipperName, &c.shipperPhone, &c.shipperLocale)
+			return c, err
+		})
+		return err
 	})
 	if err != nil {
 		return res, fmt.Errorf("jobs: slow sign-offs: %w", err)
