@@ -10,6 +10,7 @@ import (
 
 	"lcrm/jobs"
 	"lcrm/notify"
+	"lcrm/reports"
 )
 
 // linkKey is the process's link-signing key once secret has chosen it.
@@ -37,7 +38,8 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
 		PublicURL: a.cfg.PublicURL, Secret: a.secret(), Zone: a.cfg.Zone, Log: a.log,
 	})
-	// Other packages' jobs: append them here, e.g. list = append(list, jobs.WorkbookJobs(...)...).
+	// Other packages' jobs: append them here.
+	list = append(list, jobs.WorkbookJobs(reports.NewStore(a.pool), a.cfg.Zone)...)
 	return jobs.NewScheduler(a.pool, a.cfg.Zone, list, a.log)
 }
 
