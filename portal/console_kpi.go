@@ -7,12 +7,15 @@ package portal
 //	GET /console/kpi                 tiles vs the previous period, trend and Pareto charts,
 //	                                 tables by shipper (with churn risk), province, agent
 //	GET /console/kpi/workbook.xlsx   the same period and filters as an Excel workbook
+//	GET /console/kpi/files           workbooks kept by the weekly and monthly jobs (manager+:
+//	GET /console/kpi/files/:id       they are unfiltered, so they hold every team's figures)
 //
 // Both take the same GET parameters: period (day, week, month, custom), date (the day
 // the period contains, default today), from and to (custom: first and last local day),
 // shipper (id), tier, service, province. Days are local days of the configured zone.
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,6 +34,9 @@ func (s *Server) kpiRoutes(g fiber.Router) {
 	sup := s.requireRole(accounts.RoleSupervisor)
 	g.Get("/kpi", sup, s.kpiDashboard)
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
+	mgr := s.requireRole(accounts.RoleManager)
+	g.Get("/kpi/files", mgr, s.kpiFiles)
+	g.Get("/kpi/files/:id", mgr, s.kpiFile)
 }
 
 // kpiMaxDays bounds a custom period, so one request cannot scan years of rows.
@@ -160,6 +166,47 @@ func (s *Server) kpiRequest(c *fiber.Ctx) (kpiForm, reports.Period, reports.Filt
 		f.Team = u.ID
 	}
 	return form, p, f, nil
+}
+
+// kpiFileLimit is how many stored workbooks the files page lists.
+const kpiFileLimit = 200
+
+// kpiFiles lists the stored workbooks, newest period first.
+func (s *Server) kpiFiles(c *fiber.Ctx) error {
+	list, err := s.deps.Reports.ListWorkbooks(c.UserContext(), kpiFileLimit)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		reports.StoredWorkbook
+		From, To, Size string
+	}
+	rows := make([]row, len(list))
+	for i, w := range list {
+		z := s.cfg.Zone
+		rows[i] = row{StoredWorkbook: w, From: w.Period.From.In(z).Format(time.DateOnly),
+			To: w.Period.To.Add(-time.Nanosecond).In(z).Format(time.DateOnly), Size: fmtCount(int64((w.Size+1023)/1024)) + " KB"}
+	}
+	return s.render(c, "kpi_files", fiber.Map{"Files": rows})
+}
+
+// kpiFile sends one stored workbook.
+func (s *Server) kpiFile(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errorf(fiber.StatusNotFound, "not_found", "Not found.")
+	}
+	w, content, err := s.deps.Reports.OpenWorkbook(c.UserContext(), id)
+	if errors.Is(err, reports.ErrNoFile) {
+		return errorf(fiber.StatusNotFound, "not_found", "Not found.")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+w.FileName+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(content)
 }
 
 // kpiWorkbook streams the workbook of the requested period and filters. WriteWorkbook

@@ -323,3 +323,59 @@ func TestKPIWorkbookDownload(t *testing.T) {
 		})
 	}
 }
+
+func TestKPIFiles(t *testing.T) {
+	e := newKPIEnv(t)
+	ctx := context.Background()
+	st := reports.NewStore(e.pool)
+	if code, body, _ := e.as("manager").do("GET", "/console/kpi/files", nil); code != 200 || !strings.Contains(body, `id="kpi-no-files"`) {
+		t.Fatalf("empty list: %d", code)
+	}
+	w, err := st.SaveWorkbook(ctx, reports.KindWeekly, reports.Week(time.Now(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		role, path string
+		code       int
+		text       string
+	}{
+		{"manager", "/console/kpi/files", 200, `href="/console/kpi/files/` + fmt.Sprint(w.ID) + `">` + w.FileName},
+		{"admin", "/console/kpi/files", 200, w.FileName},
+		{"supervisor", "/console/kpi/files", 403, ""},
+		{"agent", "/console/kpi/files", 403, ""},
+		{"", "/console/kpi/files", 303, ""},
+		{"supervisor", "/console/kpi/files/" + fmt.Sprint(w.ID), 403, ""},
+		{"manager", "/console/kpi/files/999999", 404, ""},
+		{"manager", "/console/kpi/files/abc", 404, ""},
+		{"manager", "/console/kpi/files/" + fmt.Sprint(w.ID), 200, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.role+" "+c.path, func(t *testing.T) {
+			code, body, hdr := e.as(c.role).do("GET", c.path, nil)
+			if code != c.code {
+				t.Fatalf("status %d, want %d", code, c.code)
+			}
+			if !strings.Contains(body, c.text) {
+				t.Errorf("body lacks %q", c.text)
+			}
+			download := code == 200 && strings.HasPrefix(c.path, "/console/kpi/files/")
+			if download != strings.HasPrefix(hdr.Get("Content-Type"), "application/vnd.openxml") {
+				t.Errorf("Content-Type %q", hdr.Get("Content-Type"))
+			}
+			if download {
+				if cd := hdr.Get("Content-Disposition"); !strings.Contains(cd, w.FileName) {
+					t.Errorf("Content-Disposition %q", cd)
+				}
+				f, err := excelize.OpenReader(strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if v, _ := f.GetCellValue(reports.SheetSummary, "A5"); v != "KPI" {
+					t.Errorf("Summary!A5 = %q", v)
+				}
+			}
+		})
+	}
+}

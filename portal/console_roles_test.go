@@ -137,6 +137,9 @@ func TestConsoleRoles(t *testing.T) {
 		// KPIs (console_kpi.go): manager+, supervisors see their team.
 		{"GET", "/console/kpi", nil, nil, "supervisor", 200, false},
 		{"GET", "/console/kpi/workbook.xlsx", nil, nil, "supervisor", 200, false},
+		{"GET", "/console/kpi?period=custom&from=2026-11-10&to=2026-11-01", nil, nil, "supervisor", 400, false},
+		{"GET", "/console/kpi/files", nil, nil, "manager", 200, false},
+		{"GET", "/console/kpi/files/999999", nil, nil, "manager", 404, false},
 	}
 	for _, r := range matrix {
 		if r.pending {
