@@ -1,4 +1,4 @@
--- 004_notify_jobs.sql: package notify's SMS outbox, opt-outs and inbound replies.
+-- 011_notify.sql: the SMS outbox, opt-outs and inbound replies (package notify).
 
 -- One row per SMS lcrm ever meant to send. The unique key makes enqueuing idempotent; the
 -- body is rendered at enqueue time, so what staff see is exactly what goes out.

@@ -1,4 +1,4 @@
--- 006_console.sql: the staff console's contact log (who talked to which customer, how,
+-- 012_console.sql: the staff console's contact log (who talked to which customer, how,
 -- with what outcome) and indexes for looking a caller up by name.
 
 -- pg_trgm is a trusted contrib extension (PostgreSQL 13+): the database owner may create
