@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,29 +78,36 @@ func (s *Server) kpiDashboard(c *fiber.Ctx) error {
 // kpiData runs the reports and formats them for lang.
 func (s *Server) kpiData(ctx context.Context, lang string, p reports.Period, f reports.Filter) (*kpiView, error) {
 	st := s.deps.Reports
-	d, err := st.Dashboard(ctx, p, f)
-	if err != nil {
-		return nil, err
+	// The six reads are independent: run them at once, so the page takes as long as the
+	// slowest (the dashboard statement) rather than their sum.
+	var (
+		d         *reports.Dashboard
+		cur, prev *reports.ComplaintStats
+		causes    []reports.RootCause
+		agents    []reports.Agent
+		churn     []reports.ChurnShipper
+		wg        sync.WaitGroup
+		errs      [6]error
+	)
+	for i, read := range []func() error{
+		func() (err error) { d, err = st.Dashboard(ctx, p, f); return },
+		func() (err error) { cur, err = st.Complaints(ctx, p, f); return },
+		func() (err error) { prev, err = st.Complaints(ctx, p.Previous(), f); return },
+		func() (err error) { causes, err = st.RootCauses(ctx, p, f); return },
+		func() (err error) { agents, err = st.Agents(ctx, p, f); return },
+		func() (err error) { churn, err = st.ChurnRisk(ctx, p, f); return },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = read()
+		}()
 	}
-	cur, err := st.Complaints(ctx, p, f)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := st.Complaints(ctx, p.Previous(), f)
-	if err != nil {
-		return nil, err
-	}
-	causes, err := st.RootCauses(ctx, p, f)
-	if err != nil {
-		return nil, err
-	}
-	agents, err := st.Agents(ctx, p, f)
-	if err != nil {
-		return nil, err
-	}
-	churn, err := st.ChurnRisk(ctx, p, f)
-	if err != nil {
-		return nil, err
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	z := s.cfg.Zone
 	day := func(t time.Time) string { return t.In(z).Format(time.DateOnly) }
