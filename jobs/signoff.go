@@ -264,6 +264,13 @@ func clearSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 	return n, nil
 }
 
+// reasonZH words a reason in the supervisors' alert SMS.
+var reasonZH = map[string]string{
+	ReasonOutForDelivery: "派送中超时",
+	ReasonAtStation:      "到站未派送超时",
+	ReasonPastPromise:    "超过承诺时间",
+}
+
 // alertSignoffs marks the open flags that reached their alert point (twice the window;
 // past_promise_alert past the promise) and, in the same transaction, opens one supervisor
 // task per flag, leaves an in-app notification for every active supervisor and hands the
@@ -303,7 +310,10 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			FROM marked ON CONFLICT (key) DO NOTHING),
 		notes AS (
 			INSERT INTO notifications (user_id, kind, text, created_at)
-			SELECT u.id, 'slow_signoff', m.tracking_no || ' ' || m.reason || ' ' || to_char($1::timestamptz - m.since, 'FMHH24"h"MI"m"'), $1
+			SELECT u.id, 'slow_signoff', '包裹' || m.tracking_no || CASE m.reason WHEN 'out_for_delivery' THEN '派送中超时'
+			       WHEN 'at_station' THEN '到站未派送超时' ELSE '超过承诺时间' END || '已' || floor(extract(epoch FROM $1::timestamptz - m.since) / 3600)::int
+			       || '小时 / ' || m.tracking_no || ' ' || replace(m.reason, '_', ' ') || ' for '
+			       || floor(extract(epoch FROM $1::timestamptz - m.since) / 3600)::int || ' h', $1
 			FROM marked m CROSS JOIN users u WHERE u.role = 'supervisor' AND u.active)
 		SELECT id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now)
 		if err != nil {
@@ -329,7 +339,7 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			return err
 		}
 		for _, f := range flags {
-			text := fmt.Sprintf("包裹%s签收超时（%s）已%d小时%d分", f.trackingNo, f.reason, int(f.lag.Hours()), int(f.lag.Minutes())%60)
+			text := fmt.Sprintf("包裹%s%s已%d小时%d分", f.trackingNo, reasonZH[f.reason], int(f.lag.Hours()), int(f.lag.Minutes())%60)
 			for _, u := range sups {
 				_, _, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
 					Key:  "signoff-alert:" + strconv.FormatInt(f.id, 10) + ":" + strconv.FormatInt(u.id, 10),

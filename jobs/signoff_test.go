@@ -108,6 +108,12 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM notifications WHERE kind = 'slow_signoff'`); n != 2*wantTasks {
 		t.Errorf("%d notifications, want %d", n, 2*wantTasks)
 	}
+	if n := f.count(`SELECT count(*) FROM notifications WHERE text = '包裹SD0000000008派送中超时已9小时 / SD0000000008 out for delivery for 9 h'`); n != 2 {
+		t.Errorf("%d notifications with the expected text, want 2", n)
+	}
+	if n := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE kind = 'staff_alert' AND body LIKE '%包裹SD0000000008超过承诺时间已30小时0分%/console/watch%'`); n != 1 {
+		t.Errorf("%d past-promise alert SMS with the expected text, want 1", n)
+	}
 	// Later: parcel 1 delivered (its flag clears), parcel 3 now at twice its window
 	// (alerted once), parcel 4 goes out for delivery (no new apology for a new reason).
 	f.exec(`UPDATE shipments SET status = 'delivered', delivered_at = $2 WHERE id = $1`, ids["SD0000000001"], now.Add(30*time.Minute))
