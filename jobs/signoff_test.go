@@ -111,7 +111,7 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM notifications WHERE text = '包裹SD0000000008派送中超时已9小时 / SD0000000008 out for delivery for 9 h'`); n != 2 {
 		t.Errorf("%d notifications with the expected text, want 2", n)
 	}
-	if n := f.count(`SELECT count(*) FROM `+outboxTable+` WHERE kind = 'staff_alert' AND body LIKE '%包裹SD0000000008超过承诺时间已30小时0分%/console/watch%'`); n != 1 {
+	if n := f.count(`SELECT count(*) FROM ` + outboxTable + ` WHERE kind = 'staff_alert' AND body LIKE '%包裹SD0000000008超过承诺时间已30小时0分%/console/watch%'`); n != 1 {
 		t.Errorf("%d past-promise alert SMS with the expected text, want 1", n)
 	}
 	// Later: parcel 1 delivered (its flag clears), parcel 3 now at twice its window
