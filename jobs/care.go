@@ -73,6 +73,22 @@ type delivered struct {
 	at                         time.Time
 }
 
+// surveysSQL finds the parcels delivered between $1 and $2 not yet asked nor answered. The
+// care_sent and surveys checks are LATERAL ... LIMIT 1 probes of their unique indexes per
+// parcel in the window: as NOT EXISTS the planner hashed the whole of both tables (a row per
+// parcel ever asked or answered) every run, a cost that grows with history (BENCHMARKS.md,
+// "Slow sign-off detector").
+const surveysSQL = `
+	SELECT s.id, s.consignee_id, s.shipper_id, s.tracking_no, k.name, k.phone, s.delivered_at
+	FROM shipments s
+	JOIN consignees k ON k.id = s.consignee_id
+	LEFT JOIN LATERAL (SELECT true AS sent FROM care_sent c
+	                   WHERE c.kind = 'survey' AND c.subject_id = s.id AND c.round = 0 LIMIT 1) cs ON true
+	LEFT JOIN LATERAL (SELECT true AS answered FROM surveys v WHERE v.shipment_id = s.id LIMIT 1) sv ON true
+	WHERE k.phone <> '' AND s.delivered_at >= $1 AND s.delivered_at <= $2 AND s.status = 'delivered'
+	  AND cs.sent IS NULL AND sv.answered IS NULL
+	ORDER BY s.delivered_at, s.id`
+
 // SendSurveys texts a thank-you with the survey link to the consignee of every parcel
 // delivered in the last SurveyWithin and not yet asked (nor already answered), once per
 // parcel: the care_sent flag is written with the message. The bound keeps the first run
@@ -82,13 +98,7 @@ func SendSurveys(ctx context.Context, d Deps, now time.Time) (int, error) {
 	if len(d.Secret) == 0 {
 		return 0, errors.New("jobs: survey SMS: no secret to sign survey links")
 	}
-	rows, err := d.Pool.Query(ctx, `
-		SELECT s.id, s.consignee_id, s.shipper_id, s.tracking_no, k.name, k.phone, s.delivered_at
-		FROM shipments s JOIN consignees k ON k.id = s.consignee_id
-		WHERE k.phone <> '' AND s.delivered_at >= $1 AND s.delivered_at <= $2 AND s.status = 'delivered'
-		  AND NOT EXISTS (SELECT 1 FROM care_sent c WHERE c.kind = 'survey' AND c.subject_id = s.id)
-		  AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.shipment_id = s.id)
-		ORDER BY s.delivered_at, s.id`, now.Add(-d.SurveyWithin), now)
+	rows, err := d.Pool.Query(ctx, surveysSQL, now.Add(-d.SurveyWithin), now)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: survey SMS: %w", err)
 	}
@@ -144,11 +154,13 @@ func ComplaintFollowups(ctx context.Context, d Deps, now time.Time) (int, error)
 	d = d.withDefaults()
 	rows, err := d.Pool.Query(ctx, `
 		SELECT c.id, c.shipment_id, c.consignee_id, c.shipper_id, c.ref, c.contact_phone, k.name, c.reopen_count
-		FROM complaints c JOIN consignees k ON k.id = c.consignee_id
+		FROM complaints c
+		JOIN consignees k ON k.id = c.consignee_id
+		-- a probe per complaint, not a hash of care_sent (see surveysSQL)
+		LEFT JOIN LATERAL (SELECT true AS sent FROM care_sent s WHERE s.kind = 'complaint_followup'
+		                   AND s.subject_id = c.id AND s.round = c.reopen_count LIMIT 1) cs ON true
 		WHERE c.status = 'resolved' AND c.resolved_at >= $1 AND c.resolved_at <= $2 AND c.rating = 0
-		  AND c.contact_phone <> ''
-		  AND NOT EXISTS (SELECT 1 FROM care_sent s WHERE s.kind = 'complaint_followup' AND s.subject_id = c.id
-		                  AND s.round = c.reopen_count)
+		  AND c.contact_phone <> '' AND cs.sent IS NULL
 		ORDER BY c.resolved_at, c.id`, now.Add(-d.FollowupWithin), now)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: complaint follow-up: %w", err)

@@ -12,3 +12,6 @@ func RunScheduled(ctx context.Context, s *Scheduler, name string, slot time.Time
 
 // CandidatesSQL is the detector's scan, for EXPLAIN in the big test.
 const CandidatesSQL = candidatesSQL
+
+// SurveysSQL is the survey job's scan, for EXPLAIN in the big test.
+const SurveysSQL = surveysSQL
