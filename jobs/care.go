@@ -81,7 +81,8 @@ type delivered struct {
 const surveysSQL = `
 	SELECT s.id, s.consignee_id, s.shipper_id, s.tracking_no, k.name, k.phone, s.delivered_at
 	FROM shipments s
-	JOIN consignees k ON k.id = s.consignee_id
+	-- OFFSET 0: a lookup per parcel, not a hash of every consignee
+	CROSS JOIN LATERAL (SELECT name, phone FROM consignees WHERE id = s.consignee_id OFFSET 0) k
 	LEFT JOIN LATERAL (SELECT true AS sent FROM care_sent c
 	                   WHERE c.kind = 'survey' AND c.subject_id = s.id AND c.round = 0 LIMIT 1) cs ON true
 	LEFT JOIN LATERAL (SELECT true AS answered FROM surveys v WHERE v.shipment_id = s.id LIMIT 1) sv ON true
