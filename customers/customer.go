@@ -66,11 +66,13 @@ type FieldError struct {
 	Message string
 }
 
+// Error says which field is wrong and why.
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // ValidationError lists every invalid field of one record.
 type ValidationError struct{ Fields []FieldError }
 
+// Error lists every field problem in one line.
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {

@@ -41,6 +41,7 @@ type SendError struct {
 	Permanent bool // retrying cannot help
 }
 
+// Error describes the provider's answer.
 func (e *SendError) Error() string {
 	return fmt.Sprintf("notify: provider refused (%d, code %d): %s", e.Status, e.Code, e.Message)
 }

@@ -21,6 +21,7 @@ type Error struct {
 	Fields  []customers.FieldError `json:"fields,omitempty"`
 }
 
+// Error returns the catalogue key of the message shown to the user.
 func (e *Error) Error() string { return e.Message }
 
 // errorf builds an Error.
