@@ -178,9 +178,25 @@ func (s *Server) sign(payload string) string {
 
 // verifiedIDs returns the shipment ids this browser may see unmasked now.
 func (s *Server) verifiedIDs(c *fiber.Ctx) map[int64]time.Time {
+	return s.grants(c, cookieVerified, "")
+}
+
+// grantVerified adds a shipment to this browser's verified list (at most maxGrants kept).
+func (s *Server) grantVerified(c *fiber.Ctx, shipmentID int64) {
+	s.grant(c, cookieVerified, "", shipmentID, verifyFor)
+}
+
+// maxGrants bounds the ids one grant cookie lists, so the cookie stays small.
+const maxGrants = 20
+
+// grants reads a signed grant cookie: ids this browser may see, each with an expiry, in
+// a payload signed with the site secret (prefixed by purpose, so one cookie's signature
+// never validates another's), so every instance trusts it without shared state. Expired
+// ids and a bad signature give nothing.
+func (s *Server) grants(c *fiber.Ctx, cookie, purpose string) map[int64]time.Time {
 	out := map[int64]time.Time{}
-	payload, sig, ok := strings.Cut(c.Cookies(cookieVerified), ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+	payload, sig, ok := strings.Cut(c.Cookies(cookie), ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(purpose+payload))) {
 		return out
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(payload)
@@ -199,18 +215,18 @@ func (s *Server) verifiedIDs(c *fiber.Ctx) map[int64]time.Time {
 	return out
 }
 
-// grantVerified adds a shipment to this browser's verified list (at most 20 kept).
-func (s *Server) grantVerified(c *fiber.Ctx, shipmentID int64) {
-	ids := s.verifiedIDs(c)
-	ids[shipmentID] = time.Now().Add(verifyFor)
-	var parts []string
-	for id, exp := range ids {
-		if len(parts) < 20 {
-			parts = append(parts, strconv.FormatInt(id, 10)+":"+strconv.FormatInt(exp.Unix(), 10))
+// grant adds id to a grant cookie for ttl, keeping at most maxGrants ids, always id.
+func (s *Server) grant(c *fiber.Ctx, cookie, purpose string, id int64, ttl time.Duration) {
+	ids := s.grants(c, cookie, purpose)
+	ids[id] = time.Now().Add(ttl)
+	parts := []string{strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ids[id].Unix(), 10)}
+	for other, exp := range ids {
+		if other != id && len(parts) < maxGrants {
+			parts = append(parts, strconv.FormatInt(other, 10)+":"+strconv.FormatInt(exp.Unix(), 10))
 		}
 	}
 	payload := base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, ",")))
-	s.cookie(c, cookieVerified, payload+"."+s.sign(payload), verifyFor)
+	s.cookie(c, cookie, payload+"."+s.sign(purpose+payload), ttl)
 }
 
 // isVerified reports whether this browser may see shipment id unmasked.
