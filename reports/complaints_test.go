@@ -129,10 +129,7 @@ func TestComplaintKPIsAgainstRawRows(t *testing.T) {
 	agents := addComplaints(t, pool, 400)
 	st := reports.NewStore(pool)
 	r := readRaw(t, pool)
-	byID := map[int64]*rawShipment{}
-	for i := range r.shipments {
-		byID[r.shipments[i].id] = &r.shipments[i]
-	}
+	byID := r.byID()
 	all, escs := readComplaints(t, pool)
 	month := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
 	cases := []struct {

@@ -37,6 +37,15 @@ type raw struct {
 	shippers  map[int64]rawShipper
 }
 
+// byID indexes the shipments by id.
+func (r *raw) byID() map[int64]*rawShipment {
+	m := make(map[int64]*rawShipment, len(r.shipments))
+	for i := range r.shipments {
+		m[r.shipments[i].id] = &r.shipments[i]
+	}
+	return m
+}
+
 func readRaw(t *testing.T, pool *pgxpool.Pool) *raw {
 	t.Helper()
 	ctx := context.Background()

@@ -32,10 +32,7 @@ func TestTeamFilter(t *testing.T) {
 	}
 	st := reports.NewStore(pool)
 	r := readRaw(t, pool)
-	byID := map[int64]*rawShipment{}
-	for i := range r.shipments {
-		byID[r.shipments[i].id] = &r.shipments[i]
-	}
+	byID := r.byID()
 	all, escs := readComplaints(t, pool)
 	month := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
 	cases := []struct {
