@@ -90,38 +90,46 @@ func TestMidnightInShanghai(t *testing.T) {
 			out: local(10, 11, 23, 0), delivered: local(10, 12, 0, 1)},
 	})
 	st := reports.NewStore(pool)
-	days, err := st.Daily(ctx, reports.Period{From: day(2026, 10, 10), To: day(2026, 10, 13)}, reports.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct {
-		date               string
-		created, delivered int64
-		lag                time.Duration
-	}{
-		{"2026-10-10", 1, 0, 0},
-		{"2026-10-11", 1, 1, 119 * time.Minute},
-		{"2026-10-12", 0, 1, 61 * time.Minute},
-	}
-	if len(days) != len(want) {
-		t.Fatalf("days = %d, want %d", len(days), len(want))
-	}
-	for i, w := range want {
-		d := days[i]
-		if got := d.Date.Format(time.DateOnly); got != w.date || d.Created != w.created || d.Delivered != w.delivered {
-			t.Errorf("day %d = %s created %d delivered %d, want %s %d %d", i, got, d.Created, d.Delivered, w.date, w.created, w.delivered)
+	// Once live, once from the rollup (which must cut days at local midnight too).
+	for _, mode := range []string{"live", "rollup"} {
+		if mode == "rollup" {
+			if res := refresh(t, st); res.Days == 0 {
+				t.Fatalf("Refresh = %+v", res)
+			}
 		}
-		if w.delivered > 0 && (d.LagMedian == nil || *d.LagMedian != w.lag) {
-			t.Errorf("%s lag = %v, want %v", w.date, fmtPtr(d.LagMedian), w.lag)
+		days, err := st.Daily(ctx, reports.Period{From: day(2026, 10, 10), To: day(2026, 10, 13)}, reports.Filter{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// A one-day period (local midnight to midnight) holds only the 00:01 delivery.
-	sum, err := st.Summary(ctx, reports.Period{From: day(2026, 10, 12), To: day(2026, 10, 13)}, reports.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Current.Delivered != 1 || sum.Previous.Delivered != 1 || sum.Current.Created != 0 || sum.Previous.Created != 1 {
-		t.Errorf("one-day summary = %+v / previous %+v", sum.Current.Counts, sum.Previous.Counts)
+		want := []struct {
+			date               string
+			created, delivered int64
+			lag                time.Duration
+		}{
+			{"2026-10-10", 1, 0, 0},
+			{"2026-10-11", 1, 1, 119 * time.Minute},
+			{"2026-10-12", 0, 1, 61 * time.Minute},
+		}
+		if len(days) != len(want) {
+			t.Fatalf("days = %d, want %d", len(days), len(want))
+		}
+		for i, w := range want {
+			d := days[i]
+			if got := d.Date.Format(time.DateOnly); got != w.date || d.Created != w.created || d.Delivered != w.delivered {
+				t.Errorf("day %d = %s created %d delivered %d, want %s %d %d", i, got, d.Created, d.Delivered, w.date, w.created, w.delivered)
+			}
+			if w.delivered > 0 && (d.LagMedian == nil || *d.LagMedian != w.lag) {
+				t.Errorf("%s lag = %v, want %v", w.date, fmtPtr(d.LagMedian), w.lag)
+			}
+		}
+		// A one-day period (local midnight to midnight) holds only the 00:01 delivery.
+		sum, err := st.Summary(ctx, reports.Period{From: day(2026, 10, 12), To: day(2026, 10, 13)}, reports.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Current.Delivered != 1 || sum.Previous.Delivered != 1 || sum.Current.Created != 0 || sum.Previous.Created != 1 {
+			t.Errorf("one-day summary = %+v / previous %+v", sum.Current.Counts, sum.Previous.Counts)
+		}
 	}
 }
 

@@ -6,20 +6,22 @@ import (
 	"time"
 )
 
-// slowCountSQL counts the shipments delivered in [$1, $2) that were flagged as slow.
+// slowCountSQL counts the shipments delivered in [$1, $3) that were flagged as slow,
+// split at $2 into the period and the previous one. It starts from the flags (a small
+// share of shipments) rather than from a period's deliveries.
 const slowCountSQL = `
-SELECT count(*) FROM shipments s
-WHERE s.delivered_at >= $1 AND s.delivered_at < $2
-  AND EXISTS (SELECT 1 FROM slow_signoffs w WHERE w.shipment_id = s.id) %s`
+SELECT count(*) FILTER (WHERE s.delivered_at >= $2), count(*) FILTER (WHERE s.delivered_at < $2)
+FROM shipments s
+WHERE s.id IN (SELECT shipment_id FROM slow_signoffs)
+  AND s.delivered_at >= $1 AND s.delivered_at < $3 %s`
 
-// slowSignoffCount is the Slow sign-offs KPI of p under f.
-func (st *Store) slowSignoffCount(ctx context.Context, p Period, f Filter) (int64, error) {
-	cond, args := filterSQL(f, []any{p.From, p.To})
-	var n int64
-	if err := st.pool.QueryRow(ctx, fmt.Sprintf(slowCountSQL, cond), args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("reports: slow sign-offs: %w", err)
+// slowSignoffCounts is the Slow sign-offs KPI of p and of its previous period under f.
+func (st *Store) slowSignoffCounts(ctx context.Context, p Period, f Filter) (cur, prev int64, err error) {
+	cond, args := filterSQL(f, []any{p.Previous().From, p.From, p.To})
+	if err := st.pool.QueryRow(ctx, fmt.Sprintf(slowCountSQL, cond), args...).Scan(&cur, &prev); err != nil {
+		return 0, 0, fmt.Errorf("reports: slow sign-offs: %w", err)
 	}
-	return n, nil
+	return cur, prev, nil
 }
 
 // SlowSignoff is one delivered shipment the slow sign-off detector had flagged, with its

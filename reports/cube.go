@@ -1,0 +1,262 @@
+package reports
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The shipment KPIs are built from cells: the figures of one local day × shipper ×
+// service level × destination province, with every sign-off lag of the day's deliveries
+// so percentiles stay exact when cells are added up. Closed days come from the rollup
+// (kpi_cells, see rollup.go); any other part of a period is cut into cells live, by the
+// same SQL that fills the rollup. Go then adds the cells up into the total, the days, the
+// shippers and the provinces.
+
+// cubeSQL cuts the shipments created or delivered in [$1, $2) into cells of local days
+// in zone $3, split at $4 into cur (on or after $4) and not; %[1]s is the filter.
+const cubeSQL = `
+WITH d AS (
+    SELECT s.delivered_at >= $4 AS cur, (s.delivered_at AT TIME ZONE $3)::date AS day,
+           s.shipper_id, s.service_level, s.dest_province, s.delivered_at <= s.promised_at AS on_time,
+           EXTRACT(EPOCH FROM s.delivered_at - s.out_for_delivery_at)::float8 AS lag, v.csat, v.nps
+    FROM shipments s LEFT JOIN surveys v ON v.shipment_id = s.id
+    WHERE s.delivered_at >= $1 AND s.delivered_at < $2 %[1]s
+), dg AS (
+    SELECT cur, day, shipper_id, service_level, dest_province, count(*) AS delivered,
+           count(*) FILTER (WHERE on_time) AS on_time, count(csat) AS surveys,
+           count(*) FILTER (WHERE csat >= 4) AS satisfied, COALESCE(sum(csat), 0) AS csat_sum,
+           count(*) FILTER (WHERE nps >= 9) AS promoters, count(*) FILTER (WHERE nps <= 6) AS detractors,
+           count(csat) FILTER (WHERE on_time) AS surveys_on_time,
+           count(*) FILTER (WHERE on_time AND csat >= 4) AS satisfied_on_time,
+           count(csat) FILTER (WHERE NOT on_time) AS surveys_late,
+           count(*) FILTER (WHERE NOT on_time AND csat >= 4) AS satisfied_late,
+           string_agg(float8send(lag), ''::bytea) FILTER (WHERE lag IS NOT NULL) AS lags
+    FROM d GROUP BY cur, day, shipper_id, service_level, dest_province
+), cg AS (
+    SELECT s.created_at >= $4 AS cur, (s.created_at AT TIME ZONE $3)::date AS day,
+           s.shipper_id, s.service_level, s.dest_province, count(*) AS created
+    FROM shipments s
+    WHERE s.created_at >= $1 AND s.created_at < $2 %[1]s
+    GROUP BY 1, 2, 3, 4, 5
+)
+SELECT cur, day, shipper_id, service_level, dest_province, COALESCE(cg.created, 0) AS created,
+       COALESCE(dg.delivered, 0) AS delivered, COALESCE(dg.on_time, 0) AS on_time,
+       COALESCE(dg.surveys, 0) AS surveys, COALESCE(dg.satisfied, 0) AS satisfied,
+       COALESCE(dg.csat_sum, 0) AS csat_sum, COALESCE(dg.promoters, 0) AS promoters,
+       COALESCE(dg.detractors, 0) AS detractors, COALESCE(dg.surveys_on_time, 0) AS surveys_on_time,
+       COALESCE(dg.satisfied_on_time, 0) AS satisfied_on_time, COALESCE(dg.surveys_late, 0) AS surveys_late,
+       COALESCE(dg.satisfied_late, 0) AS satisfied_late, COALESCE(dg.lags, ''::bytea) AS lags
+FROM dg FULL JOIN cg USING (cur, day, shipper_id, service_level, dest_province)`
+
+// cellColumns are the figure columns of a cell, in cubeSQL's and kpi_cells' order.
+const cellColumns = `created, delivered, on_time, surveys, satisfied, csat_sum, promoters, detractors,
+    surveys_on_time, satisfied_on_time, surveys_late, satisfied_late, lags`
+
+// liveCellsSQL reads the cells of cubeSQL with their shipper; %[1]s is the filter.
+const liveCellsSQL = `
+SELECT x.cur, x.day, x.shipper_id, x.dest_province, ` + cellColumns + `, sh.code, sh.name, sh.tier
+FROM (` + cubeSQL + `) x JOIN shippers sh ON sh.id = x.shipper_id`
+
+// storedCellsSQL reads the rollup's cells of zone $1 on the days $2; %[1]s is the filter
+// (kpi_cells has the shipments' filter columns, so it is aliased s).
+const storedCellsSQL = `
+SELECT false, s.day, s.shipper_id, s.dest_province, ` + cellColumns + `, sh.code, sh.name, sh.tier
+FROM kpi_cells s JOIN shippers sh ON sh.id = s.shipper_id
+WHERE s.zone = $1 AND s.day = ANY($2::date[]) %[1]s`
+
+// cell is one row of cells: the figures of one day × shipper × level × province.
+type cell struct {
+	cur              bool
+	day              time.Time // the local date, as midnight UTC (how pgx reads a date)
+	shipperID        int64
+	prov             string
+	code, name, tier string
+	counts           [12]int64 // cellColumns from created to satisfied_late
+	lags             []float64
+}
+
+// readCells appends the cells q returns to out. The lags of all cells are decoded into
+// one shared backing array (*arena), since a cell holds only a handful.
+func readCells(ctx context.Context, tx pgx.Tx, q string, args []any, out []cell, arena *[]float64) ([]cell, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c cell
+		k := &c.counts
+		if err := rows.Scan(&c.cur, &c.day, &c.shipperID, &c.prov, &k[0], &k[1], &k[2], &k[3], &k[4], &k[5],
+			&k[6], &k[7], &k[8], &k[9], &k[10], &k[11], nil, &c.code, &c.name, &c.tier); err != nil {
+			return nil, err
+		}
+		packed := rows.RawValues()[16]
+		if len(packed)%8 != 0 {
+			return nil, fmt.Errorf("lags of %d bytes", len(packed))
+		}
+		start := len(*arena)
+		for i := 0; i < len(packed); i += 8 {
+			*arena = append(*arena, math.Float64frombits(binary.BigEndian.Uint64(packed[i:])))
+		}
+		c.lags = (*arena)[start:len(*arena):len(*arena)]
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// acc adds cells up into one group's tiles. Its lags are sized by a first pass
+// (reserve) so the second (add) never grows them.
+type acc struct {
+	counts [12]int64
+	nLags  int
+	lags   []float64
+}
+
+// reserve counts c's lags.
+func (a *acc) reserve(c *cell) { a.nLags += len(c.lags) }
+
+// add folds c into a.
+func (a *acc) add(c *cell) {
+	for i, v := range c.counts {
+		a.counts[i] += v
+	}
+	if a.lags == nil && a.nLags > 0 {
+		a.lags = make([]float64, 0, a.nLags)
+	}
+	a.lags = append(a.lags, c.lags...)
+}
+
+// tiles is the group's figures, with the lag p90 only when withP90.
+func (a *acc) tiles(withP90 bool) Tiles {
+	k := a.counts
+	t := Tiles{
+		Counts:    Counts{Created: k[0], Delivered: k[1], OnTime: k[2], Surveys: k[3], Satisfied: k[4]},
+		Promoters: k[6], Detractors: k[7], SurveysOnTime: k[8], SatisfiedOnTime: k[9],
+		SurveysLate: k[10], SatisfiedLate: k[11],
+	}
+	if k[3] > 0 {
+		m := float64(k[5]) / float64(k[3])
+		t.CSATMean = &m
+	}
+	if len(a.lags) > 0 {
+		t.LagMedian = percentile(a.lags, 0.5)
+		if withP90 {
+			t.LagP90 = percentile(a.lags, 0.9)
+		}
+	}
+	return t
+}
+
+// percentile is percentile_cont(q) of the non-empty vals, as PostgreSQL computes it
+// (linear interpolation between the two nearest ranks), rounded to the second. It
+// reorders vals: a selection, not a sort, as the dashboard's groups add up to several
+// times the period's deliveries.
+func percentile(vals []float64, q float64) *time.Duration {
+	pos := q * float64(len(vals)-1)
+	lo := int(pos)
+	x := selectKth(vals, lo)
+	if lo+1 < len(vals) {
+		// After the selection every value right of lo is >= x: the next rank is their minimum.
+		next := slices.Min(vals[lo+1:])
+		x += (next - x) * (pos - float64(lo))
+	}
+	return seconds(&x)
+}
+
+// selectKth reorders a so that a[k] is the value of rank k, smaller or equal values left
+// of it and greater or equal values right of it, and returns a[k] (quickselect with a
+// median-of-three pivot).
+func selectKth(a []float64, k int) float64 {
+	lo, hi := 0, len(a)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		pivot := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
+}
+
+// cells returns the cells of [from, p.To) under f, from = p.From or, withPrevious, the
+// previous period's start: the rollup's cells for the closed days it holds and has no
+// pending change for, live cells for the rest, all read in one snapshot.
+func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious bool) ([]cell, error) {
+	from := p.From
+	if withPrevious {
+		from = p.Previous().From
+	}
+	zone := p.zone()
+	var out []cell
+	var arena []float64
+	err := pgx.BeginTxFunc(ctx, st.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		// JIT compile time exceeded the live query's own at a million rows; work_mem keeps
+		// the grouping of a long live range in memory.
+		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"); err != nil {
+			return err
+		}
+		stored, live, err := coverage(ctx, tx, zone, from, p.From, p.To)
+		if err != nil {
+			return err
+		}
+		if len(stored) > 0 {
+			cond, args := filterSQL(f, []any{zone.String(), stored})
+			if out, err = readCells(ctx, tx, fmt.Sprintf(storedCellsSQL, cond), args, out, &arena); err != nil {
+				return err
+			}
+			for i := range out {
+				out[i].cur = !localMidnight(out[i].day, zone).Before(p.From)
+			}
+		}
+		for _, r := range live {
+			cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), p.From})
+			if out, err = readCells(ctx, tx, fmt.Sprintf(liveCellsSQL, cond), args, out, &arena); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reports: kpi cells: %w", err)
+	}
+	return out, nil
+}
+
+// localMidnight is the start, in zone, of the date d (as pgx reads a date column).
+func localMidnight(d time.Time, zone *time.Location) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, zone)
+}
