@@ -7,18 +7,19 @@ import (
 	"testing"
 	"time"
 
+	"lcrm/demo"
 	"lcrm/internal/testdb"
 	"lcrm/jobs"
 	"lcrm/reports"
 	"lcrm/shipments"
 )
 
-func TestWorkbookJobs(t *testing.T) {
+func TestReportJobs(t *testing.T) {
 	ctx := context.Background()
 	pool := testdb.New(t)
 	z := shipments.DefaultZone
 	st := reports.NewStore(pool)
-	list := jobs.WorkbookJobs(st, z)
+	list := jobs.ReportJobs(st, z)
 	if _, err := jobs.NewScheduler(pool, z, list, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatalf("specs: %v", err)
 	}
@@ -73,5 +74,36 @@ func TestWorkbookJobs(t *testing.T) {
 	}
 	if len(files) != 3 { // the two weekly runs made one file
 		t.Errorf("files = %d, want 3", len(files))
+	}
+}
+
+func TestRollupJob(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	z := shipments.DefaultZone
+	now := time.Date(2026, 11, 21, 15, 4, 0, 0, z)
+	if _, err := demo.Load(ctx, pool, demo.Options{Shipments: 300, Seed: 3, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	var job *jobs.Job
+	list := jobs.ReportJobs(reports.NewStore(pool), z)
+	for i := range list {
+		if list[i].Name == "kpi-rollup" {
+			job = &list[i]
+		}
+	}
+	if job == nil {
+		t.Fatal("no kpi-rollup job")
+	}
+	// The demo spans about 90 days before now; all but today are closed.
+	if n, err := job.Run(ctx, now); err != nil || n < 80 {
+		t.Fatalf("first run = %d days, %v; want the closed days", n, err)
+	}
+	if n, err := job.Run(ctx, now); err != nil || n != 0 {
+		t.Errorf("second run = %d days, %v; want nothing to do", n, err)
+	}
+	// After midnight, the day that closed is added.
+	if n, err := job.Run(ctx, now.Add(12*time.Hour)); err != nil || n != 1 {
+		t.Errorf("run after midnight = %d days, %v; want 1", n, err)
 	}
 }

@@ -32,14 +32,14 @@ func (a *app) secret() []byte {
 }
 
 // scheduler builds the scheduler with every job: the standard ones and other packages'
-// (the workbook exports are appended here).
+// (the KPI rollup and workbook exports are appended here).
 func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	list := jobs.Standard(jobs.Deps{
 		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
 		PublicURL: a.cfg.PublicURL, Secret: a.secret(), Zone: a.cfg.Zone, Log: a.log,
 	})
 	// Other packages' jobs: append them here.
-	list = append(list, jobs.WorkbookJobs(reports.NewStore(a.pool), a.cfg.Zone)...)
+	list = append(list, jobs.ReportJobs(reports.NewStore(a.pool), a.cfg.Zone)...)
 	return jobs.NewScheduler(a.pool, a.cfg.Zone, list, a.log)
 }
 
