@@ -38,6 +38,20 @@ func (s *Store) Notifications(ctx context.Context, userID int64, unreadOnly bool
 	return out, nil
 }
 
+// NotifyRole adds, in tx, one in-app notification of kind with each of texts for every
+// active user of role (a role name as stored in users.role), at at. It returns how many
+// notifications it added. Other packages' alerts (the slow sign-off detector's) go
+// through here, so the notifications table has one owner.
+func (s *Store) NotifyRole(ctx context.Context, tx pgx.Tx, role, kind string, texts []string, at time.Time) (int, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, text, created_at)
+		SELECT u.id, $2, t.text, $4 FROM users u CROSS JOIN unnest($3::text[]) WITH ORDINALITY t(text, n)
+		WHERE u.role = $1 AND u.active ORDER BY t.n, u.id`, role, kind, texts, at)
+	if err != nil {
+		return 0, fmt.Errorf("complaints: notify %s: %w", role, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // MarkRead marks a user's notifications read: the given ones, or all when none is given.
 // Notifications of other users are left alone; marking twice keeps the first time.
 func (s *Store) MarkRead(ctx context.Context, userID int64, ids ...int64) error {

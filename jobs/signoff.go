@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -264,7 +265,7 @@ func clearSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 	return n, nil
 }
 
-// reasonZH words a reason in the supervisors' alert SMS.
+// reasonZH words a reason in the supervisors' alert SMS and notifications.
 var reasonZH = map[string]string{
 	ReasonOutForDelivery: "派送中超时",
 	ReasonAtStation:      "到站未派送超时",
@@ -307,14 +308,7 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 		tasks AS (
 			INSERT INTO staff_tasks (key, kind, shipper_id, shipment_id, text, created_at)
 			SELECT 'slow-signoff:' || id, 'slow_signoff', shipper_id, shipment_id, tracking_no || ' ' || reason, $1
-			FROM marked ON CONFLICT (key) DO NOTHING),
-		notes AS (
-			INSERT INTO notifications (user_id, kind, text, created_at)
-			SELECT u.id, 'slow_signoff', '包裹' || m.tracking_no || CASE m.reason WHEN 'out_for_delivery' THEN '派送中超时'
-			       WHEN 'at_station' THEN '到站未派送超时' ELSE '超过承诺时间' END || '已' || floor(extract(epoch FROM $1::timestamptz - m.since) / 3600)::int
-			       || '小时 / ' || m.tracking_no || ' ' || replace(m.reason, '_', ' ') || ' for '
-			       || floor(extract(epoch FROM $1::timestamptz - m.since) / 3600)::int || ' h', $1
-			FROM marked m CROSS JOIN users u WHERE u.role = 'supervisor' AND u.active)
+			FROM marked ON CONFLICT (key) DO NOTHING)
 		SELECT id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now)
 		if err != nil {
 			return err
@@ -325,6 +319,16 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 		})
 		if err != nil || len(flags) == 0 {
 			n = len(flags)
+			return err
+		}
+		// In-app notifications, bilingual as the console has no per-user language for them.
+		texts := make([]string, len(flags))
+		for i, f := range flags {
+			h := int(f.lag.Hours())
+			texts[i] = fmt.Sprintf("包裹%s%s已%d小时 / %s %s for %d h", f.trackingNo, reasonZH[f.reason], h,
+				f.trackingNo, strings.ReplaceAll(f.reason, "_", " "), h)
+		}
+		if _, err := d.Complaints.NotifyRole(ctx, tx, "supervisor", "slow_signoff", texts, now); err != nil {
 			return err
 		}
 		rows, err = tx.Query(ctx, `SELECT id, phone FROM users WHERE role = 'supervisor' AND active AND phone <> '' ORDER BY id`)
