@@ -79,6 +79,10 @@ type Filter struct {
 	ObjectID int64
 	Since    time.Time
 	Until    time.Time
+	// BeforeID, with Until, makes Until a keyset cursor: entries at Until are kept when
+	// their id is below BeforeID. Paging by time alone skips entries that share the
+	// boundary instant (those recorded in one transaction share now()).
+	BeforeID int64
 	Limit    int // 100 when 0, at most 1000
 }
 
@@ -98,9 +102,10 @@ func List(ctx context.Context, q Reader, f Filter) ([]Entry, error) {
 	rows, err := q.Query(ctx, `SELECT id, COALESCE(actor_id, 0), actor, action, object, object_id, before, after, at
 		FROM audit_log
 		WHERE ($1 = 0 OR actor_id = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR object = $3)
-		  AND ($4 = 0 OR object_id = $4) AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
+		  AND ($4 = 0 OR object_id = $4) AND ($5::timestamptz IS NULL OR at >= $5)
+		  AND ($6::timestamptz IS NULL OR at < $6 OR ($8 > 0 AND at = $6 AND id < $8))
 		ORDER BY at DESC, id DESC LIMIT $7`,
-		f.ActorID, f.Action, f.Object, f.ObjectID, since, until, f.Limit)
+		f.ActorID, f.Action, f.Object, f.ObjectID, since, until, f.Limit, f.BeforeID)
 	if err != nil {
 		return nil, fmt.Errorf("audit: list: %w", err)
 	}

@@ -65,3 +65,49 @@ func TestRecordAndList(t *testing.T) {
 		t.Errorf("entry = %+v", got)
 	}
 }
+
+// TestPagingWithTies pages through entries that share one instant (as entries recorded
+// in one transaction do) with the (at, id) cursor: every entry is seen exactly once.
+func TestPagingWithTies(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		e := audit.Entry{Actor: "system", Action: "complaint.assign", Object: "complaint", ObjectID: int64(i + 1), At: at}
+		if i == 6 {
+			e.At = at.Add(-time.Second)
+		}
+		if err := audit.Record(ctx, pool, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[int64]int{}
+	f := audit.Filter{Limit: 3}
+	for pages := 0; pages < 10; pages++ {
+		list, err := audit.List(ctx, pool, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			seen[e.ObjectID]++
+		}
+		if len(list) < f.Limit {
+			break
+		}
+		last := list[len(list)-1]
+		f.Until, f.BeforeID = last.At, last.ID
+	}
+	if len(seen) != 7 {
+		t.Errorf("saw %d distinct entries, want 7: %v", len(seen), seen)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("entry %d seen %d times", id, n)
+		}
+	}
+	// Without the id, the time cursor alone skips the entries sharing the boundary.
+	list, err := audit.List(ctx, pool, audit.Filter{Until: at})
+	if err != nil || len(list) != 1 {
+		t.Errorf("time-only cursor = %d entries, %v; want only the earlier one", len(list), err)
+	}
+}

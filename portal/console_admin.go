@@ -144,8 +144,8 @@ type auditRow struct {
 }
 
 // auditPage lists audit entries newest first, filtered by actor and entity (object), a
-// page at a time: "before" is the time of the last entry shown (keyset paging, stable
-// while new entries arrive).
+// page at a time: "before" and "before_id" are the time and id of the last entry shown
+// (keyset paging, stable while new entries arrive and exact when entries share a time).
 func (s *Server) auditPage(c *fiber.Ctx) error {
 	f := audit.Filter{Object: strings.TrimSpace(c.Query("entity")), Limit: auditPageSize + 1}
 	f.ActorID, _ = strconv.ParseInt(c.Query("actor"), 10, 64)
@@ -156,6 +156,11 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 			return errorf(fiber.StatusBadRequest, "bad_request", "error.bad_request")
 		}
 		f.Until = t
+		if id := c.Query("before_id"); id != "" {
+			if f.BeforeID, err = strconv.ParseInt(id, 10, 64); err != nil || f.BeforeID <= 0 {
+				return errorf(fiber.StatusBadRequest, "bad_request", "error.bad_request")
+			}
+		}
 	}
 	entries, err := s.deps.Accounts.AuditLog(c.UserContext(), f)
 	if err != nil {
@@ -171,19 +176,18 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 			staff = append(staff, u)
 		}
 	}
-	next := ""
+	next, nextID := "", int64(0)
 	if len(entries) > auditPageSize {
 		entries = entries[:auditPageSize]
-		// Entries sharing the boundary instant would be skipped by "at < before"; audit
-		// times are microseconds apart in practice, so the page boundary stays exact.
 		next = entries[len(entries)-1].At.UTC().Format(time.RFC3339Nano)
+		nextID = entries[len(entries)-1].ID
 	}
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
 		rows[i] = auditRow{Entry: e, BeforeText: auditText(e.Before), AfterText: auditText(e.After)}
 	}
 	return s.render(c, "admin_audit", fiber.Map{"Rows": rows, "Staff": staff, "Actor": f.ActorID, "Entity": f.Object,
-		"ID": c.Query("id"), "Next": next,
+		"ID": c.Query("id"), "Next": next, "NextID": nextID,
 		"Entities": []string{"user", "sla_policy", "business_hours", "holiday", "canned_reply", "complaint"}})
 }
 
