@@ -27,6 +27,7 @@ import (
 	"html"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -229,6 +230,9 @@ type view struct {
 	User  any
 	Path  string
 	Query string
+	// SwitchURL is this page in the other language: the same path and query, lang
+	// replaced, so switching keeps a report's period and filters or a search.
+	SwitchURL string
 }
 
 // render executes a page in the request's language and sends it as HTML.
@@ -239,6 +243,7 @@ func (s *Server) render(c *fiber.Ctx, page string, data any) error {
 		return fmt.Errorf("portal: no page %q", page)
 	}
 	v := view{D: data, Lang: lang, CSRF: s.csrfToken(c), Path: c.Path(), Query: string(c.Request().URI().QueryString())}
+	v.SwitchURL = switchURL(v.Path, v.Query, lang)
 	if u := s.currentUser(c); u != nil {
 		v.User = u
 	}
@@ -248,6 +253,20 @@ func (s *Server) render(c *fiber.Ctx, page string, data any) error {
 	}
 	c.Type("html", "utf-8")
 	return c.Send(buf.Bytes())
+}
+
+// switchURL is path?query with lang set to the language other than lang.
+func switchURL(path, query, lang string) string {
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		q = url.Values{}
+	}
+	other := "en"
+	if lang == "en" {
+		other = "zh"
+	}
+	q.Set("lang", other)
+	return path + "?" + q.Encode()
 }
 
 // when is the <time> element for t: machine-readable instant, text in the site's zone.

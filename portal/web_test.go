@@ -370,3 +370,27 @@ func TestTrackPageWeight(t *testing.T) {
 	}
 	t.Logf("tracking page with assets: %d bytes", total)
 }
+
+func TestLanguageSwitchKeepsQuery(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name, path, want string
+	}{
+		{"no query", "/track/SD1", `href="/track/SD1?lang=en"`},
+		{"report filters kept", "/login?next=%2Fconsole%2Fkpi%3Fperiod%3Dmonth", `href="/login?lang=en&amp;next=%2Fconsole%2Fkpi%3Fperiod%3Dmonth"`},
+		{"lang replaced, not repeated", "/?lang=zh&q=SD1", `href="/?lang=en&amp;q=SD1"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, err := e.srv.App.Test(httptest.NewRequest("GET", c.path, nil), -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if !strings.Contains(string(b), c.want) {
+				m := regexp.MustCompile(`<a href="[^"]*" hreflang="en">`).FindString(string(b))
+				t.Errorf("switch link %s, want %s", m, c.want)
+			}
+		})
+	}
+}
