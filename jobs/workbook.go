@@ -11,12 +11,16 @@ import (
 // KPI rollup every ten minutes, which keeps the dashboard fast (never correct: it is
 // correct without). The workbook exports run every Monday at 06:00 for the previous
 // week and on the 1st of every month at 06:00 for the previous month, both unfiltered
-// and kept in report_files (the console lists them under /console/kpi/files). Periods
-// are local weeks (Monday to Monday) and months in zone. A re-run replaces the file.
+// and kept in report_files (the console lists them under /console/kpi/files) for
+// reports.Retention periods. Periods are local weeks (Monday to Monday) and months in
+// zone. A re-run replaces the file.
 func ReportJobs(st *reports.Store, zone *time.Location) []Job {
 	save := func(kind string, period func(now time.Time) reports.Period) func(context.Context, time.Time) (int, error) {
 		return func(ctx context.Context, now time.Time) (int, error) {
 			if _, err := st.SaveWorkbook(ctx, kind, period(now)); err != nil {
+				return 0, err
+			}
+			if _, err := st.PruneWorkbooks(ctx, kind, reports.Retention[kind]); err != nil {
 				return 0, err
 			}
 			return 1, nil

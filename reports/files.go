@@ -56,6 +56,23 @@ RETURNING id, created_at`, kind, p.From, p.To, p.zoneName(), w.FileName, buf.Byt
 	return w, nil
 }
 
+// Retention is how many stored workbooks of each kind PruneWorkbooks keeps: two years
+// of weeks, five years of months, the last fifty saved by hand.
+var Retention = map[string]int{KindWeekly: 104, KindMonthly: 60, KindManual: 50}
+
+// PruneWorkbooks deletes the stored workbooks of kind beyond the newest keep periods and
+// returns how many it deleted. Workbooks are a few MB each and report_files would
+// otherwise only grow.
+func (st *Store) PruneWorkbooks(ctx context.Context, kind string, keep int) (int, error) {
+	tag, err := st.pool.Exec(ctx, `
+DELETE FROM report_files WHERE kind = $1 AND id NOT IN (
+    SELECT id FROM report_files WHERE kind = $1 ORDER BY period_from DESC, id DESC LIMIT $2)`, kind, max(keep, 0))
+	if err != nil {
+		return 0, fmt.Errorf("reports: prune workbooks: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // ListWorkbooks returns the stored workbooks, newest period first, at most limit.
 func (st *Store) ListWorkbooks(ctx context.Context, limit int) ([]StoredWorkbook, error) {
 	return collect(ctx, st.pool, "list workbooks", `

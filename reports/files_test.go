@@ -82,3 +82,47 @@ func TestStoredWorkbooks(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestPruneWorkbooks(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	st := reports.NewStore(pool)
+	var weeks []reports.Period
+	for i := range 4 {
+		w := reports.Week(local(9, 7+7*i, 12, 0), nil)
+		weeks = append(weeks, w)
+		if _, err := st.SaveWorkbook(ctx, reports.KindWeekly, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.SaveWorkbook(ctx, reports.KindMonthly, reports.Month(local(9, 1, 0, 0), nil)); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		keep, deleted, left int
+	}{{5, 0, 4}, {2, 2, 2}, {2, 0, 2}}
+	for _, c := range cases {
+		n, err := st.PruneWorkbooks(ctx, reports.KindWeekly, c.keep)
+		if err != nil || n != c.deleted {
+			t.Errorf("prune keep %d = %d, %v; want %d deleted", c.keep, n, err, c.deleted)
+		}
+	}
+	files, err := st.ListWorkbooks(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var weekly []reports.StoredWorkbook
+	monthly := 0
+	for _, f := range files {
+		switch f.Kind {
+		case reports.KindWeekly:
+			weekly = append(weekly, f)
+		case reports.KindMonthly:
+			monthly++
+		}
+	}
+	// The two newest weeks stay; other kinds are untouched.
+	if len(weekly) != 2 || !weekly[0].Period.From.Equal(weeks[3].From) || !weekly[1].Period.From.Equal(weeks[2].From) || monthly != 1 {
+		t.Errorf("left %d weekly (%v), %d monthly", len(weekly), weekly, monthly)
+	}
+}
