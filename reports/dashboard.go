@@ -124,7 +124,7 @@ func (st *Store) dashboard(ctx context.Context, p Period, f Filter, withPrevious
 	if want[byDay] {
 		for _, day := range localDays(p) {
 			var t Tiles
-			if a := days[time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)]; a != nil {
+			if a := days[dateOf(day, p.zone())]; a != nil {
 				t = a.tiles(true)
 			}
 			d.Days = append(d.Days, Day{Date: day, Counts: t.Counts, LagP90: t.LagP90})
