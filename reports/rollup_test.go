@@ -26,14 +26,20 @@ func checkAgainstRaw(t *testing.T, st *reports.Store, pool *pgxpool.Pool) {
 	checkGroups(t, st, r, p, reports.Filter{})
 }
 
-// pending is the number of change marks not yet folded into the rollup.
-func pending(t *testing.T, pool *pgxpool.Pool) int {
+// count runs a count(*) query.
+func count(t *testing.T, pool *pgxpool.Pool, q string, args ...any) int64 {
 	t.Helper()
-	var n int
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM kpi_changes").Scan(&n); err != nil {
+	var n int64
+	if err := pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// pending is the number of change marks not yet folded into the rollup.
+func pending(t *testing.T, pool *pgxpool.Pool) int64 {
+	t.Helper()
+	return count(t, pool, "SELECT count(*) FROM kpi_changes")
 }
 
 func refresh(t *testing.T, st *reports.Store) reports.RefreshResult {
@@ -62,7 +68,7 @@ func TestRollupIsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	tampered, _ := st.Summary(ctx, p, reports.Filter{})
-	if tampered.Current.Delivered != before.Current.Delivered+1000*countCells(t, pool, "2026-11-10") {
+	if tampered.Current.Delivered != before.Current.Delivered+1000*count(t, pool, "SELECT count(*) FROM kpi_cells WHERE day = $1::date", "2026-11-10") {
 		t.Fatalf("delivered = %d after tampering, was %d: the rollup is not read", tampered.Current.Delivered, before.Current.Delivered)
 	}
 	// A change touching Nov 10 (UTC date Nov 10 overlaps local Nov 10 and 11) makes the
@@ -86,15 +92,6 @@ func TestRollupIsRead(t *testing.T) {
 	if res := refresh(t, st); res.Days != 0 {
 		t.Errorf("a second Refresh recomputed %d days, want 0", res.Days)
 	}
-}
-
-func countCells(t *testing.T, pool *pgxpool.Pool, day string) int64 {
-	t.Helper()
-	var n int64
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM kpi_cells WHERE day = $1::date", day).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // TestRollupFollowsChanges changes rows of closed, rolled-up days in the ways a live
