@@ -64,11 +64,13 @@ func (r *rig) state(t *testing.T, id int64) state {
 	return s
 }
 
-// makeDue moves every waiting row's next attempt into the past (instead of sleeping out backoff).
+// makeDue moves every waiting row's next attempt a second before the outbox's clock
+// (instead of sleeping out backoff). It never uses SQL now(): the outbox's clock may be
+// pinned to another hour, and due is judged by that clock.
 func (r *rig) makeDue(t *testing.T) {
 	t.Helper()
-	if _, err := r.pool.Exec(context.Background(), `UPDATE sms_outbox SET next_attempt_at = now() - interval '1 second'
-		WHERE status IN ('queued', 'sending')`); err != nil {
+	if _, err := r.pool.Exec(context.Background(), `UPDATE sms_outbox SET next_attempt_at = $1
+		WHERE status IN ('queued', 'sending')`, notify.Now(r.o).Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
 }
