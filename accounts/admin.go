@@ -183,7 +183,7 @@ func (st *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, by *Us
 		if id == by.ID && (ch.Role != RoleAdmin || !ch.Active) {
 			return ErrSelfLockout
 		}
-		after := userState{Role: ch.Role, ManagerID: ch.ManagerID, Active: ch.Active}
+		after := userState(ch)
 		if after == before {
 			return nil
 		}

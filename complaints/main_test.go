@@ -97,11 +97,3 @@ func (f *fixture) get(id int64) *complaints.Complaint {
 	}
 	return c
 }
-
-// setStatus forces a status in the database (to start a test from any point).
-func (f *fixture) setStatus(id int64, s complaints.Status) {
-	f.t.Helper()
-	if _, err := f.pool.Exec(context.Background(), `UPDATE complaints SET status = $2 WHERE id = $1`, id, s); err != nil {
-		f.t.Fatal(err)
-	}
-}

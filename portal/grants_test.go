@@ -59,12 +59,12 @@ func withCtx(s *Server, cookie, value string, fn func(*fiber.Ctx)) string {
 	defer s.App.ReleaseCtx(c)
 	fn(c)
 	out := value
-	rc.Response.Header.VisitAllCookie(func(k, v []byte) {
+	for k, v := range rc.Response.Header.Cookies() {
 		if string(k) == cookie {
 			var ck fasthttp.Cookie
 			ck.ParseBytes(v)
 			out = string(ck.Value())
 		}
-	})
+	}
 	return out
 }

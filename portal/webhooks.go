@@ -28,7 +28,9 @@ func (s *Server) twilioSigned(next fiber.Handler) fiber.Handler {
 			return c.SendStatus(fiber.StatusForbidden)
 		}
 		params := map[string]string{}
-		c.Request().PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
+		for k, v := range c.Request().PostArgs().All() {
+			params[string(k)] = string(v)
+		}
 		v := client.NewRequestValidator(s.cfg.TwilioAuthToken)
 		// Twilio signed the address it was configured with, not the one we listen on.
 		if !v.Validate(s.cfg.PublicURL+c.OriginalURL(), params, sig) {
