@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -124,10 +125,14 @@ func (s *Server) shipperExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := "shipments-" + time.Now().In(s.cfg.Zone).Format("20060102-1504") + ".xlsx"
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	return shipments.WriteXLSX(c.Response().BodyWriter(), rows, s.cfg.Zone, time.Now())
+	now := time.Now()
+	name := "shipments-" + now.In(s.cfg.Zone).Format("20060102-1504") + ".xlsx"
+	var buf bytes.Buffer
+	if err := shipments.WriteXLSX(&buf, rows, s.cfg.Zone, now); err != nil {
+		return err
+	}
+	return s.sendStamped(c, &buf, customers.Export{Name: "shipper_shipments", File: name, Rows: len(rows),
+		Filters: string(c.Request().URI().QueryString())}, now)
 }
 
 // shipperKeys lists the shipper's API keys and the form to make one.
