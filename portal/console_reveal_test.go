@@ -57,7 +57,9 @@ func (e *revealEnv) reveals(t *testing.T) []audit.Entry {
 	return list
 }
 
-func (e *revealEnv) customerPage() string { return "/console/customers/consignee/" + itoa(e.consigneeID) }
+func (e *revealEnv) customerPage() string {
+	return "/console/customers/consignee/" + itoa(e.consigneeID)
+}
 
 // An agent sees no full phone or street on the customer page, the search results or the
 // complaint page until revealing it; a reveal shows one field, to that agent only.
