@@ -117,7 +117,8 @@ func (s *Server) shipperDetail(c *fiber.Ctx) error {
 	}{d, d.Late(time.Now())})
 }
 
-// shipperExport streams the filtered list (up to 10,000 rows) as an .xlsx workbook.
+// shipperExport sends the filtered list (up to 10,000 rows) as an .xlsx workbook, stamped
+// with who downloaded it and when, and audited (sendStamped).
 func (s *Server) shipperExport(c *fiber.Ctx) error {
 	_, lf, _ := s.parseShipperFilter(c)
 	lf.Limit, lf.Offset = 10000, 0
