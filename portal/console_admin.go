@@ -147,7 +147,7 @@ type auditRow struct {
 // page at a time: "before" and "before_id" are the time and id of the last entry shown
 // (keyset paging, stable while new entries arrive and exact when entries share a time).
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	f := audit.Filter{Object: strings.TrimSpace(c.Query("entity")), Limit: auditPageSize + 1}
+	f := audit.Filter{Object: strings.TrimSpace(c.Query("entity")), Action: strings.TrimSpace(c.Query("action")), Limit: auditPageSize + 1}
 	f.ActorID, _ = strconv.ParseInt(c.Query("actor"), 10, 64)
 	f.ObjectID, _ = strconv.ParseInt(c.Query("id"), 10, 64)
 	if b := c.Query("before"); b != "" {
@@ -187,8 +187,9 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 		rows[i] = auditRow{Entry: e, BeforeText: auditText(e.Before), AfterText: auditText(e.After)}
 	}
 	return s.render(c, "admin_audit", fiber.Map{"Rows": rows, "Staff": staff, "Actor": f.ActorID, "Entity": f.Object,
-		"ID": c.Query("id"), "Next": next, "NextID": nextID,
-		"Entities": []string{"user", "sla_policy", "business_hours", "holiday", "canned_reply", "complaint"}})
+		"ID": c.Query("id"), "Next": next, "NextID": nextID, "Action": f.Action, "Actions": accessActions,
+		"Entities": []string{"user", "sla_policy", "business_hours", "holiday", "canned_reply", "complaint",
+			"consignee", "shipper", "export", "report_file"}})
 }
 
 // auditText shows an audit value (JSON as stored) as text.

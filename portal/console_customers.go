@@ -24,6 +24,7 @@ func (s *Server) customerRoutes(g fiber.Router) {
 	g.Get("/customers", s.customerSearch)
 	g.Get("/customers/:kind/:id", s.customerPage)
 	g.Post("/customers/:kind/:id/contacts", s.logContact)
+	s.revealRoutes(g)
 }
 
 // customerPath is the console address of a customer's page.
@@ -46,6 +47,9 @@ func (s *Server) customerSearch(c *fiber.Ctx) error {
 		}
 		if len(matches) == 1 {
 			return c.Redirect(customerPath(matches[0].Kind, matches[0].ID), fiber.StatusSeeOther)
+		}
+		for i := range matches { // masked in lists; the customer page reveals with a reason
+			matches[i].Phone = customers.MaskStaffPhone(matches[i].Phone)
 		}
 		data["Matches"] = matches
 		data["Searched"] = true
@@ -119,6 +123,9 @@ func (s *Server) showCustomer(c *fiber.Ctx, status int, formErr string, form *cu
 		}
 	}
 	data["Open"] = open
+	if err := s.customerPII(c, p, data); err != nil {
+		return err
+	}
 	if s.deps.Notify != nil {
 		// The SMS section: what was sent to this customer and (consignees) what they answered.
 		f := notify.Filter{ConsigneeID: id}
@@ -129,13 +136,22 @@ func (s *Server) showCustomer(c *fiber.Ctx, status int, formErr string, form *cu
 		if err != nil {
 			return err
 		}
+		for i := range sent {
+			sent[i].To = customers.MaskStaffPhone(sent[i].To)
+		}
 		data["SMS"], data["SMSOn"] = sent, true
 		if kind == customers.KindConsignee {
-			if data["Inbound"], err = s.deps.Notify.InboundHistory(c.UserContext(), f, 20); err != nil {
+			in, err := s.deps.Notify.InboundHistory(c.UserContext(), f, 20)
+			if err != nil {
 				return err
 			}
+			for i := range in {
+				in[i].From = customers.MaskStaffPhone(in[i].From)
+			}
+			data["Inbound"] = in
 		}
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(status)
 	return s.render(c, "c360_customer", data)
 }

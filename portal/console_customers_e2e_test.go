@@ -41,6 +41,13 @@ func TestE2EC360CallerLookupAndLog(t *testing.T) {
 	if h1 := text(t, tab, "h1"); !strings.Contains(h1, "张小明") {
 		t.Fatalf("landed on %q", h1)
 	}
+	if got := text(t, tab, "#cust-phone"); strings.Contains(got, "13800138000") || !strings.Contains(got, "138****8000") {
+		t.Fatalf("phone before a reveal: %q", got)
+	}
+	step(t, tab, "reveal the phone to call back: a reason, then one click",
+		chromedp.SetValue(chromedp.CSS(`#cust-phone select[name="reason"]`), "callback"),
+		chromedp.Click(chromedp.CSS(`#cust-phone button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#cust-phone a[href="tel:+8613800138000"]`)))
 	step(t, tab, "log the call: type, then one click",
 		chromedp.SendKeys(chromedp.CSS("#summary"), "客户不在家，明天再打"),
 		chromedp.Click(chromedp.CSS(`button[name="outcome"][value="no_answer"]`)),

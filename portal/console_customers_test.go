@@ -12,6 +12,7 @@ import (
 	"lcrm/accounts"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/ratelimit"
 	"lcrm/internal/testdb"
 	"lcrm/notify"
 	"lcrm/portal"
@@ -44,7 +45,8 @@ func newC360Env(t *testing.T) *c360Env {
 		users: map[accounts.Role]*accounts.User{}}
 	shp := shipments.NewStore(pool)
 	e.sms = notify.New(pool, notify.Config{NoQuiet: true})
-	e.srv = portal.New(portal.Deps{Shipments: shp, Customers: e.cus, Accounts: e.acc, Complaints: e.com, Notify: e.sms},
+	e.srv = portal.New(portal.Deps{Shipments: shp, Customers: e.cus, Accounts: e.acc, Complaints: e.com, Notify: e.sms,
+		Limiter: ratelimit.New(pool)},
 		portal.Config{PublicURL: "http://lcrm.test"})
 	if _, err := shp.CreateShipments(ctx, []shipments.NewShipment{
 		{TrackingNo: "SD500000000001", Shipper: customers.Shipper{Code: "ACME", Name: "Acme 物流", ContactName: "李雷", Tier: customers.TierKey},
@@ -148,9 +150,19 @@ func TestC360ContactLog(t *testing.T) {
 	page := "/console/customers/consignee/" + itoa(e.zhangID)
 	agent := e.login(t, accounts.RoleAgent)
 	code, body, _ := agent.do("GET", page, nil)
-	if code != 200 || !strings.Contains(body, "&#43;8613800138000") || !strings.Contains(body, e.complaint.Ref) ||
+	if code != 200 || !strings.Contains(body, "138****8000") || !strings.Contains(body, e.complaint.Ref) ||
 		!strings.Contains(body, "SD500000000001") || strings.Contains(body, `id="last-contact"`) {
 		t.Fatalf("customer page before any contact: %d", code)
+	}
+	// The phone is masked until revealed with a reason; then it is a tel: link.
+	if strings.Contains(body, "8613800138000") {
+		t.Fatalf("full phone before a reveal")
+	}
+	if code, _, _ := agent.do("POST", page+"/reveal", url.Values{"field": {"phone"}, "reason": {"callback"}}); code != 303 {
+		t.Fatalf("reveal = %d", code)
+	}
+	if _, body, _ = agent.do("GET", page, nil); !strings.Contains(body, `href="tel:&#43;8613800138000"`) {
+		t.Fatalf("customer page after the reveal lacks the phone")
 	}
 	nonce := nonceRe.FindStringSubmatch(body)[1]
 	form := func() url.Values {

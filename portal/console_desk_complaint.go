@@ -45,6 +45,8 @@ type detailView struct {
 	ClaimedBy string
 	From, To  complaints.Status
 	Fields    []customers.FieldError
+	// The customer card's personal data, masked unless this user revealed it (console_reveal.go).
+	Phone, ContactPhone, Address piiValue
 }
 
 // cannedOption is a canned reply with its placeholders filled for this complaint.
@@ -133,6 +135,9 @@ func (s *Server) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status in
 		}
 	}
 	if v.SMS, err = s.smsHistory(c, cp.ID); err != nil {
+		return err
+	}
+	if err := s.complaintPII(c, cp, v); err != nil {
 		return err
 	}
 	v.CanSMS = s.deps.Notify != nil

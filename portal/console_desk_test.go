@@ -261,15 +261,22 @@ func TestDeskComplaintActions(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Detail: customer card unmasked, shipment and complaint timelines, deadlines.
+	// Detail: customer card masked, shipment and complaint timelines, deadlines.
 	code, body, _ := agent.do("GET", path(c.ID, ""), nil)
 	if code != 200 {
 		t.Fatalf("detail = %d", code)
 	}
-	for _, want := range []string{"张小明", "8613800138000", "/console/customers?q=", "杯子碎了", "首次响应期限", "破损致歉", `id="claim"`} {
+	for _, want := range []string{"张小明", "138****8000", "/console/customers/consignee/", "杯子碎了", "首次响应期限", "破损致歉", `id="claim"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("detail lacks %q", want)
 		}
+	}
+	// The phone shows in full after a reveal with a reason.
+	if code, _, _ := agent.do("POST", path(c.ID, "reveal"), url.Values{"field": {"phone"}, "reason": {"complaint"}}); code != 303 {
+		t.Fatalf("reveal = %d", code)
+	}
+	if _, body, _ = agent.do("GET", path(c.ID, ""), nil); !strings.Contains(body, "8613800138000") {
+		t.Errorf("detail after the reveal lacks the phone")
 	}
 	// Before claiming, an agent may not act for the customer.
 	if code, _, _ := agent.do("POST", path(c.ID, "status"), url.Values{"to": {"in_progress"}}); code != 403 {

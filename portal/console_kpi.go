@@ -15,6 +15,7 @@ package portal
 // shipper (id), tier, service, province. Days are local days of the configured zone.
 
 import (
+	"bytes"
 	"errors"
 	"net/url"
 	"strconv"
@@ -203,10 +204,8 @@ func (s *Server) kpiFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+w.FileName+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(content)
+	return s.sendStamped(c, bytes.NewReader(content), customers.Export{Name: "kpi_file", File: w.FileName,
+		Object: "report_file", ObjectID: w.ID}, time.Now())
 }
 
 // kpiWorkbook streams the workbook of the requested period and filters. WriteWorkbook
@@ -217,12 +216,10 @@ func (s *Server) kpiWorkbook(c *fiber.Ctx) error {
 		return err
 	}
 	// Headers are set after success, so a failure is answered with an error page.
-	if err := reports.WriteWorkbook(c.UserContext(), c.Response().BodyWriter(), s.deps.Reports, p, f); err != nil {
-		c.Response().ResetBody()
+	var buf bytes.Buffer
+	if err := reports.WriteWorkbook(c.UserContext(), &buf, s.deps.Reports, p, f); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+reports.FileName(p)+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return nil
+	return s.sendStamped(c, &buf, customers.Export{Name: "kpi_workbook", File: reports.FileName(p),
+		Filters: string(c.Request().URI().QueryString())}, time.Now())
 }

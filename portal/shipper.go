@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -116,7 +117,8 @@ func (s *Server) shipperDetail(c *fiber.Ctx) error {
 	}{d, d.Late(time.Now())})
 }
 
-// shipperExport streams the filtered list (up to 10,000 rows) as an .xlsx workbook.
+// shipperExport sends the filtered list (up to 10,000 rows) as an .xlsx workbook, stamped
+// with who downloaded it and when, and audited (sendStamped).
 func (s *Server) shipperExport(c *fiber.Ctx) error {
 	_, lf, _ := s.parseShipperFilter(c)
 	lf.Limit, lf.Offset = 10000, 0
@@ -124,10 +126,14 @@ func (s *Server) shipperExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := "shipments-" + time.Now().In(s.cfg.Zone).Format("20060102-1504") + ".xlsx"
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	return shipments.WriteXLSX(c.Response().BodyWriter(), rows, s.cfg.Zone, time.Now())
+	now := time.Now()
+	name := "shipments-" + now.In(s.cfg.Zone).Format("20060102-1504") + ".xlsx"
+	var buf bytes.Buffer
+	if err := shipments.WriteXLSX(&buf, rows, s.cfg.Zone, now); err != nil {
+		return err
+	}
+	return s.sendStamped(c, &buf, customers.Export{Name: "shipper_shipments", File: name, Rows: len(rows),
+		Filters: string(c.Request().URI().QueryString())}, now)
 }
 
 // shipperKeys lists the shipper's API keys and the form to make one.
