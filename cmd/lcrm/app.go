@@ -23,6 +23,7 @@ type app struct {
 	shipments *shipments.Store
 	customers *customers.Store
 	accounts  *accounts.Store
+	linkKey   []byte // the link-signing key, once secret has read it
 }
 
 // open reads the settings, starts the private database when no DATABASE_URL is given,
