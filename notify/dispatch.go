@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -174,7 +175,7 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 	now := d.o.now()
 	if c.prevStatus == StatusSending && c.prevClaim != nil {
 		// The last attempt's outcome is unknown (crash or network error): ask Twilio first.
-		sid, found, err := d.drv.Find(ctx, c.to, c.body, *c.prevClaim)
+		sid, found, err := d.reconcile(ctx, c)
 		if err != nil {
 			// Still unknown: keep the old claim time so the next try asks again.
 			return d.finish(ctx, c, `status = 'sending', claimed_at = $3, next_attempt_at = $4,
@@ -244,6 +245,40 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 	// A network error may have come after Twilio took the message: keep the row 'sending'
 	// with this attempt's claim time, so the retry reconciles before sending again.
 	return d.finish(ctx, c, `next_attempt_at = $3, lease_until = $3, error_message = $4`, retry, err.Error())
+}
+
+// reconcile asks the driver whether c's last attempt reached the provider, and returns the
+// newest matching message that no other row has adopted (two rows may carry the same body
+// to the same phone).
+func (d *Dispatcher) reconcile(ctx context.Context, c claimed) (string, bool, error) {
+	sids, err := d.drv.Find(ctx, c.to, c.body, *c.prevClaim)
+	if err != nil || len(sids) == 0 {
+		return "", false, err
+	}
+	var taken []string
+	rows, err := d.pool.Query(ctx, `SELECT provider_sid FROM sms_outbox
+		WHERE provider_sid = ANY($1) AND id <> $2`, sids, c.id)
+	if err != nil {
+		return "", false, fmt.Errorf("notify: reconcile %d: %w", c.id, err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return "", false, fmt.Errorf("notify: reconcile %d: %w", c.id, err)
+		}
+		taken = append(taken, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", false, fmt.Errorf("notify: reconcile %d: %w", c.id, err)
+	}
+	for _, s := range sids {
+		if !slices.Contains(taken, s) {
+			return s, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // finish applies set to the row if this claim still owns it ($1 id, $2 claim time).

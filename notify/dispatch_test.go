@@ -139,3 +139,57 @@ func TestDispatchOutcomes(t *testing.T) {
 		t.Errorf("21610 should opt the number out: %v %v", out, err)
 	}
 }
+
+// TestReconcileSameBody covers recovery when two rows carry the same text to the same
+// phone: Twilio's only matching message belongs to the first (its SID stored), so the
+// second, whose own attempt never reached Twilio, must send rather than adopt it; and a
+// message Twilio took but still holds queued (no date_sent) is adopted, not sent again.
+func TestReconcileSameBody(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, notify.Config{DailyCap: -1})
+	r.fake.SendDelay = -1 // queued at Twilio until the test ends
+	d := r.o.Dispatcher(r.drv, notify.DispatchConfig{Workers: 1, Backoff: time.Minute})
+	to := "+8613900002001"
+	enq := func(key string) int64 {
+		id, _, err := r.o.Enqueue(ctx, r.pool, notify.Message{Key: key, Kind: notify.KindSurvey, To: to,
+			Vars: map[string]string{"tracking_no": "SD1", "link": "https://x.test/s/1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a := enq("a")
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := enq("b")
+	r.fake.FailTo(to, faketwilio.Failure{Drop: true}) // b's first attempt never reaches Twilio
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.state(t, b); s.Status != "sending" {
+		t.Fatalf("after a dropped attempt b is %+v, want sending (outcome unknown)", s)
+	}
+	r.makeDue(t)
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := enq("c")
+	r.fake.FailTo(to, faketwilio.Failure{AfterAccept: true}) // Twilio takes c, the answer is lost
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.makeDue(t)
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs := r.fake.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("Twilio holds %d messages, want 3 (a, b, c once each)", len(msgs))
+	}
+	for i, id := range []int64{a, b, c} {
+		if s := r.state(t, id); s.Status != "sent" || s.SID != msgs[i].SID || !msgs[i].Sent.IsZero() {
+			t.Errorf("row %d: %+v, want sent as %s (still queued at Twilio)", i, s, msgs[i].SID)
+		}
+	}
+}

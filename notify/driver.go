@@ -28,9 +28,10 @@ type Driver interface {
 	// Send hands m to the provider and returns its id for the message.
 	// Errors are *SendError when the provider answered.
 	Send(ctx context.Context, m Outgoing) (sid string, err error)
-	// Find looks for a message to `to` with body created at or after since, for a send whose
-	// outcome is unknown; found is false when the provider has none.
-	Find(ctx context.Context, to, body string, since time.Time) (sid string, found bool, err error)
+	// Find looks for messages to `to` with body created at or after since, for a send whose
+	// outcome is unknown, and returns their ids, newest first (none when the provider has
+	// none). It must find a message the provider has taken but not sent yet.
+	Find(ctx context.Context, to, body string, since time.Time) (sids []string, err error)
 }
 
 // SendError is a provider's refusal.
@@ -122,20 +123,42 @@ func (t *Twilio) Send(ctx context.Context, m Outgoing) (string, error) {
 	return *res.Sid, nil
 }
 
-// Find lists messages to `to` sent since `since` and returns one with the same body.
-func (t *Twilio) Find(ctx context.Context, to, body string, since time.Time) (string, bool, error) {
+// findLimit bounds how many of a recipient's latest messages Find reads (one page).
+const findLimit = 100
+
+// findSkew is how far Twilio's clock (date_created) may lag the one that set since.
+const findSkew = time.Minute
+
+// Find lists the latest messages to `to` and returns those with the same body created
+// since `since` (less findSkew), newest first. It filters on no date: Twilio leaves a
+// message's date_sent null while it is queued or accepted, so a DateSent filter misses
+// exactly the messages a crash leaves behind (taken by Twilio a moment before the crash,
+// still in its queue at recovery). date_created is set at once and is checked here.
+func (t *Twilio) Find(ctx context.Context, to, body string, since time.Time) ([]string, error) {
 	p := &api.ListMessageParams{}
-	p.SetTo(to).SetDateSentAfter(since.UTC().Truncate(time.Second)).SetLimit(100)
+	p.SetTo(to).SetLimit(findLimit)
+	if t.cfg.MessagingServiceSID == "" && t.cfg.From != "" {
+		p.SetFrom(t.cfg.From)
+	}
 	msgs, err := t.rest.Api.ListMessage(p)
 	if err != nil {
-		return "", false, classify(err)
+		return nil, classify(err)
 	}
+	after := since.Add(-findSkew)
+	var sids []string
 	for _, m := range msgs {
-		if m.Body != nil && *m.Body == body && m.Sid != nil {
-			return *m.Sid, true, nil
+		if m.Body == nil || *m.Body != body || m.Sid == nil {
+			continue
 		}
+		if m.DateCreated != nil {
+			// An unreadable date counts as recent: adopting beats sending twice.
+			if c, err := time.Parse(time.RFC1123Z, *m.DateCreated); err == nil && c.Before(after) {
+				continue
+			}
+		}
+		sids = append(sids, *m.Sid)
 	}
-	return "", false, nil
+	return sids, nil
 }
 
 // classify turns twilio-go's errors into SendError; anything else (network) is returned
@@ -170,8 +193,8 @@ func (l LogDriver) Send(ctx context.Context, m Outgoing) (string, error) {
 
 // Find never finds anything: a log send cannot have happened without being recorded
 // (Send has no side effect beyond the log line).
-func (l LogDriver) Find(ctx context.Context, to, body string, since time.Time) (string, bool, error) {
-	return "", false, nil
+func (l LogDriver) Find(ctx context.Context, to, body string, since time.Time) ([]string, error) {
+	return nil, nil
 }
 
 // NewDriver picks the driver: Twilio when the account, token and a sender (From or a

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -23,7 +25,11 @@ type app struct {
 	shipments *shipments.Store
 	customers *customers.Store
 	accounts  *accounts.Store
+	linkKey   []byte // the link-signing key, once secret has read it
 }
+
+// notices is where open tells a person about the database it chose (stderr; tests swap it).
+var notices io.Writer = os.Stderr
 
 // open reads the settings, starts the private database when no DATABASE_URL is given,
 // applies migrations and opens the pool.
@@ -41,6 +47,10 @@ func open(ctx context.Context) (*app, error) {
 			return nil, fmt.Errorf("no DATABASE_URL, and the private PostgreSQL did not start: %w", err)
 		}
 		a.log.Info("private PostgreSQL running", "data_dir", a.local.Server.DataDir, "port", a.local.Server.Port)
+		if a.local.Server.Created {
+			// Said plainly, so nobody imports into an empty database from the wrong folder.
+			fmt.Fprintf(notices, "lcrm: no database in %s: created a new, empty one (set DATABASE_URL or LCRM_DATA_DIR to use another)\n", cfg.DataDir)
+		}
 		url = a.local.URL
 	}
 	n, err := db.Migrate(ctx, url)

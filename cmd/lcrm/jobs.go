@@ -2,41 +2,46 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"text/tabwriter"
 	"time"
 
+	"lcrm/internal/db"
 	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/reports"
 )
 
-// linkKey is the process's link-signing key once secret has chosen it.
-var linkKey []byte
-
-// secret is the key that signs links (survey links): LCRM_SESSION_KEY, or a random one
-// for this process, made once so the portal and the jobs sign with the same key.
-func (a *app) secret() []byte {
-	if linkKey == nil {
-		linkKey = []byte(a.cfg.SessionKey)
-		if len(linkKey) == 0 {
-			linkKey = make([]byte, 32)
-			if _, err := rand.Read(linkKey); err != nil {
-				panic(err)
+// secret is the key that signs links (survey links) and grant cookies: LCRM_SESSION_KEY, or
+// else the one kept in the database (made by the first start), so restarts and every
+// instance agree and links already texted keep working. Read once per process, so the
+// portal and the jobs sign with the same key.
+func (a *app) secret(ctx context.Context) ([]byte, error) {
+	if a.linkKey == nil {
+		if a.cfg.SessionKey != "" {
+			a.linkKey = []byte(a.cfg.SessionKey)
+		} else {
+			k, err := db.Secret(ctx, a.pool, "link_key", 32)
+			if err != nil {
+				return nil, err
 			}
+			a.linkKey = k
 		}
 	}
-	return linkKey
+	return a.linkKey, nil
 }
 
 // scheduler builds the scheduler with every job: the standard ones and other packages'
 // (the KPI rollup and workbook exports are appended here).
 func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
+	secret, err := a.secret(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	list := jobs.Standard(jobs.Deps{
 		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
-		PublicURL: a.cfg.PublicURL, Secret: a.secret(), Zone: a.cfg.Zone, Log: a.log,
+		PublicURL: a.cfg.PublicURL, Secret: secret, Zone: a.cfg.Zone, Log: a.log,
 	})
 	// Other packages' jobs: append them here.
 	list = append(list, jobs.ReportJobs(reports.NewStore(a.pool), a.cfg.Zone)...)
@@ -56,10 +61,6 @@ func cmdJobs(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
-	if a.cfg.SessionKey == "" {
-		// A random key would sign survey links the server cannot check.
-		a.log.Warn("LCRM_SESSION_KEY is not set: survey links sent by this run will not verify on the server")
-	}
 	s, err := a.scheduler(smsOutbox(a))
 	if err != nil {
 		return err

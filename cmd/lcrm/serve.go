@@ -58,6 +58,10 @@ func cmdServe(ctx context.Context, args []string) error {
 	} else {
 		a.log.Info("scheduler off in this instance (LCRM_JOBS=false)")
 	}
+	secret, err := a.secret(ctx)
+	if err != nil {
+		return err
+	}
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
@@ -67,7 +71,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Jobs:       sched,
 		Watch:      jobs.NewWatch(a.pool),
 		Notify:     sms,
-	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: a.secret(),
+	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies})
 
 	errc := make(chan error, 1)

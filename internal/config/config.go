@@ -23,7 +23,7 @@ type Config struct {
 	LogJSON     bool           // LCRM_LOG_FORMAT=json
 	MaxConns    int32          // LCRM_DB_MAX_CONNS, default 2 per CPU (at least 4)
 	Jobs        bool           // LCRM_JOBS, default on: run the scheduler in this instance
-	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; random per start when empty
+	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; empty: one kept in the database
 	Lookups     int            // LCRM_LOOKUPS_PER_MINUTE: public lookups per client address, default 60
 	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For is believed
 	// (LCRM_TRUSTED_PROXIES, comma-separated); without them the client address is the peer's.

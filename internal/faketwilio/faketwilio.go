@@ -1,9 +1,14 @@
 // Package faketwilio is a fake of Twilio's REST Messages API for tests: an HTTP server
 // that accepts POST /2010-04-01/Accounts/{sid}/Messages.json and GET of the same path (the
-// Messages list, filtered by To and DateSent>), checks basic auth and the form fields,
-// answers with Twilio-shaped JSON and Twilio-shaped errors, records every accepted message,
-// and fails on script: per recipient (a Twilio error code, an HTTP status, a dropped
-// connection) or per call number.
+// Messages list, filtered by To, From and DateSent, paged), checks basic auth and the form
+// fields, answers with Twilio-shaped JSON and Twilio-shaped errors, records every accepted
+// message, and fails on script: per recipient (a Twilio error code, an HTTP status, a
+// dropped connection) or per call number.
+//
+// Like Twilio, an accepted message is "queued" with date_sent null at first, and moves to
+// "sent" with a date_sent only later (Server.SendDelay after its creation, or at Deliver).
+// A list filtered by DateSent leaves out messages without a date_sent, as Twilio's does:
+// code that looks a just-created message up by DateSent does not find it here either.
 //
 // Point twilio-go at it with notify's Twilio driver option APIBase = Server.URL.
 package faketwilio
@@ -13,6 +18,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +39,14 @@ type Failure struct {
 type Message struct {
 	SID, To, From, MessagingServiceSID, Body, StatusCallback string
 	Created                                                  time.Time
+	// Sent is when the message left the queue (Twilio's date_sent); zero while queued.
+	Sent time.Time
+	// sendAt is when it leaves the queue (zero: not scheduled, waits for Deliver).
+	sendAt time.Time
 }
+
+// DefaultSendDelay is how long New's fake keeps a message queued before it is sent.
+const DefaultSendDelay = time.Second
 
 // Server is a running fake.
 type Server struct {
@@ -46,12 +60,17 @@ type Server struct {
 	byCall  map[int]Failure      // by 1-based call number of POSTs
 	sticky  map[string]Failure
 	Latency time.Duration // added to every POST
+	// SendDelay is how long an accepted message stays "queued" with no date_sent before
+	// it becomes "sent" (Twilio: usually about a second, longer under load). Negative:
+	// messages stay queued until Deliver. Set it before the first message.
+	SendDelay time.Duration
 }
 
 // New starts a fake for the given credentials; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }, accountSID, authToken string) *Server {
 	s := &Server{AccountSID: accountSID, AuthToken: authToken,
-		byTo: map[string][]Failure{}, byCall: map[int]Failure{}, sticky: map[string]Failure{}}
+		byTo: map[string][]Failure{}, byCall: map[int]Failure{}, sticky: map[string]Failure{},
+		SendDelay: DefaultSendDelay}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -78,11 +97,36 @@ func (s *Server) FailCall(n int, f Failure) {
 	s.byCall[n] = f
 }
 
-// Messages returns a copy of every accepted message, in order.
+// Messages returns a copy of every accepted message, in order, as they stand now.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Message(nil), s.msgs...)
+	now := time.Now().UTC()
+	out := make([]Message, len(s.msgs))
+	for i, m := range s.msgs {
+		out[i] = m.at(now)
+	}
+	return out
+}
+
+// Deliver sends every message still queued now: they get date_sent = now.
+func (s *Server) Deliver() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now().UTC()
+	for i, m := range s.msgs {
+		if m = m.at(now); m.Sent.IsZero() {
+			s.msgs[i].sendAt = now
+		}
+	}
+}
+
+// at is m as it stands at now: sent once its time has come.
+func (m Message) at(now time.Time) Message {
+	if !m.sendAt.IsZero() && !now.Before(m.sendAt) {
+		m.Sent = m.sendAt
+	}
+	return m
 }
 
 // Calls is how many POSTs the fake received.
@@ -148,6 +192,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	if accept {
 		m.SID = fmt.Sprintf("SM%032x", len(s.msgs)+1)
 		m.Created = time.Now().UTC()
+		if s.SendDelay >= 0 {
+			m.sendAt = m.Created.Add(s.SendDelay)
+		}
 		s.msgs = append(s.msgs, m)
 	}
 	s.mu.Unlock()
@@ -166,6 +213,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(201)
+	// Twilio answers a create with the message queued and no date_sent.
+	m.Sent = time.Time{}
 	_ = json.NewEncoder(w).Encode(s.shape(m))
 }
 
@@ -175,47 +224,116 @@ func (s *Server) shape(m Message) map[string]any {
 		from = nil
 	}
 	n, _ := segmentsOf(m.Body)
+	// Twilio writes dates in RFC 2822 form ("Mon, 16 Aug 2010 03:45:01 +0000"); date_sent
+	// is null until the message leaves the queue.
+	status, sent, updated := "queued", any(nil), m.Created
+	if !m.Sent.IsZero() {
+		status, sent, updated = "sent", m.Sent.Format(time.RFC1123Z), m.Sent
+	}
 	return map[string]any{
 		"sid": m.SID, "account_sid": s.AccountSID, "to": m.To, "from": from, "body": m.Body,
-		"messaging_service_sid": m.MessagingServiceSID, "status": "queued", "direction": "outbound-api",
+		"messaging_service_sid": m.MessagingServiceSID, "status": status, "direction": "outbound-api",
 		"num_segments": fmt.Sprint(n), "date_created": m.Created.Format(time.RFC1123Z),
-		"date_updated": m.Created.Format(time.RFC1123Z), "date_sent": m.Created.Format(time.RFC1123Z),
+		"date_updated": updated.Format(time.RFC1123Z), "date_sent": sent,
 		"error_code": nil, "error_message": nil, "api_version": "2010-04-01",
 		"uri": "/2010-04-01/Accounts/" + s.AccountSID + "/Messages/" + m.SID + ".json",
 	}
 }
 
-// list serves the Messages list filtered by To and DateSent> (second resolution, like
-// Twilio), newest first, in one page.
+// list serves the Messages list, newest first: filtered by To, From and DateSent (exact
+// day, DateSent< and DateSent>, at second resolution; a message with no date_sent matches
+// no DateSent filter, as at Twilio), PageSize rows a page (default 50, at most 1000), with
+// next_page_uri pointing at the next page while there is one.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	to := q.Get("To")
-	var after time.Time
-	if v := q.Get("DateSent>"); v != "" {
+	to, from := q.Get("To"), q.Get("From")
+	var on, before, after time.Time
+	for _, f := range []struct {
+		key string
+		t   *time.Time
+	}{{"DateSent", &on}, {"DateSent<", &before}, {"DateSent>", &after}} {
+		v := q.Get(f.key)
+		if v == "" {
+			continue
+		}
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			if t, err = time.Parse("2006-01-02", v); err != nil {
-				writeErr(w, 400, 20001, "bad DateSent>")
+				writeErr(w, 400, 20001, "Invalid "+f.key+" "+v)
 				return
 			}
 		}
-		after = t
+		*f.t = t.UTC().Truncate(time.Second)
+	}
+	dated := !on.IsZero() || !before.IsZero() || !after.IsZero()
+	size := 50
+	if v := q.Get("PageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeErr(w, 400, 20001, "Invalid PageSize "+v)
+			return
+		}
+		size = n
+	}
+	page, _ := strconv.Atoi(q.Get("Page"))
+	if page < 0 {
+		page = 0
 	}
 	s.mu.Lock()
-	var out []map[string]any
+	now := time.Now().UTC()
+	var match []map[string]any
 	for i := len(s.msgs) - 1; i >= 0; i-- {
-		m := s.msgs[i]
-		if (to == "" || m.To == to) && !m.Created.Truncate(time.Second).Before(after.Truncate(time.Second)) {
-			out = append(out, s.shape(m))
+		m := s.msgs[i].at(now)
+		if to != "" && m.To != to || from != "" && m.From != from {
+			continue
 		}
+		if dated {
+			sent := m.Sent.Truncate(time.Second)
+			if m.Sent.IsZero() || !on.IsZero() && !sameDay(sent, on) ||
+				!before.IsZero() && sent.After(before) || !after.IsZero() && sent.Before(after) {
+				continue
+			}
+		}
+		match = append(match, s.shape(m))
 	}
 	s.mu.Unlock()
+	start := min(page*size, len(match))
+	end := min(start+size, len(match))
+	out := match[start:end]
 	if out == nil {
 		out = []map[string]any{}
 	}
+	pageURI := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			if k != "Page" && k != "PageToken" {
+				v[k] = vs
+			}
+		}
+		v.Set("PageSize", strconv.Itoa(size))
+		v.Set("Page", strconv.Itoa(n))
+		if n > 0 {
+			v.Set("PageToken", fmt.Sprintf("PA%d", n*size))
+		}
+		return r.URL.Path + "?" + v.Encode()
+	}
+	var next, prev any
+	if end < len(match) {
+		next = pageURI(page + 1)
+	}
+	if page > 0 {
+		prev = pageURI(page - 1)
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"messages": out, "next_page_uri": nil,
-		"page": 0, "page_size": len(out), "uri": r.URL.RequestURI(), "first_page_uri": r.URL.RequestURI()})
+	_ = json.NewEncoder(w).Encode(map[string]any{"messages": out, "next_page_uri": next,
+		"previous_page_uri": prev, "first_page_uri": pageURI(0), "uri": r.URL.RequestURI(),
+		"page": page, "page_size": size, "start": start, "end": max(start, end-1)})
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 func writeErr(w http.ResponseWriter, status, code int, msg string) {

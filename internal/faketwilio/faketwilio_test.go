@@ -2,11 +2,16 @@ package faketwilio_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	twilio "github.com/twilio/twilio-go"
+	"github.com/twilio/twilio-go/client"
+	api "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"lcrm/internal/faketwilio"
 )
@@ -74,15 +79,93 @@ func TestFake(t *testing.T) {
 		return len(body.Messages)
 	}
 	past, future := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-	for q, want := range map[string]int{
-		"To=%2B8613900000001":                       1,
-		"To=%2B8613900000002&DateSent%3E=" + past:   1,
-		"To=%2B8613900000001&DateSent%3E=" + future: 0,
-		"": 2,
-	} {
-		v, _ := url.ParseQuery(q)
-		if got := list(v); got != want {
-			t.Errorf("list %q: %d, want %d", q, got, want)
+	cases2 := []struct {
+		q                    string
+		queued, afterDeliver int
+	}{
+		{"To=%2B8613900000001", 1, 1},
+		{"From=%2B15005550006", 1, 1},
+		{"From=%2B15005550007", 0, 0},
+		// Like Twilio, a queued message has no date_sent, so no DateSent filter finds it.
+		{"To=%2B8613900000002&DateSent%3E=" + past, 0, 1},
+		{"DateSent=" + time.Now().UTC().Format("2006-01-02"), 0, 2},
+		{"DateSent%3C=" + future, 0, 2},
+		{"To=%2B8613900000001&DateSent%3E=" + future, 0, 0},
+		{"", 2, 2},
+	}
+	for _, c := range cases2 {
+		v, _ := url.ParseQuery(c.q)
+		if got := list(v); got != c.queued {
+			t.Errorf("list %q while queued: %d, want %d", c.q, got, c.queued)
 		}
 	}
+	f.Deliver()
+	for _, c := range cases2 {
+		v, _ := url.ParseQuery(c.q)
+		if got := list(v); got != c.afterDeliver {
+			t.Errorf("list %q after Deliver: %d, want %d", c.q, got, c.afterDeliver)
+		}
+	}
+}
+
+// TestQueuedThenSent checks the message life Twilio shows: queued with date_sent null when
+// created, sent with a date_sent after SendDelay; twilio-go reads both shapes and walks
+// the pages by next_page_uri.
+func TestQueuedThenSent(t *testing.T) {
+	f := faketwilio.New(t, "AC1", "tok")
+	f.SendDelay = 300 * time.Millisecond
+	hc := &http.Client{Transport: rebase{f.URL}}
+	c := &client.Client{Credentials: client.NewCredentials("AC1", "tok"), HTTPClient: hc}
+	c.SetAccountSid("AC1")
+	rest := twilio.NewRestClientWithParams(twilio.ClientParams{Client: c})
+	for i := 0; i < 5; i++ {
+		p := &api.CreateMessageParams{}
+		p.SetTo("+8613900000001").SetFrom("+15005550006").SetBody(fmt.Sprint("hi ", i))
+		m, err := rest.Api.CreateMessage(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *m.Status != "queued" || m.DateSent != nil || m.DateCreated == nil {
+			t.Errorf("created: status %v date_sent %v date_created %v", *m.Status, m.DateSent, m.DateCreated)
+		}
+	}
+	list := func(p *api.ListMessageParams) []api.ApiV2010Message {
+		t.Helper()
+		ms, err := rest.Api.ListMessage(p.SetTo("+8613900000001").SetPageSize(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	since := time.Now().Add(-time.Minute)
+	if ms := list(&api.ListMessageParams{}); len(ms) != 5 || *ms[0].Body != "hi 4" || ms[0].DateSent != nil || *ms[0].Status != "queued" {
+		t.Errorf("all pages while queued: %d messages, first %+v", len(ms), ms)
+	}
+	if ms := list((&api.ListMessageParams{}).SetDateSentAfter(since)); len(ms) != 0 {
+		t.Errorf("DateSent> while queued: %d messages, want 0", len(ms))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(list((&api.ListMessageParams{}).SetDateSentAfter(since))) < 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("messages never left the queue")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ms := list(&api.ListMessageParams{})
+	if _, err := time.Parse(time.RFC1123Z, *ms[0].DateSent); err != nil || *ms[0].Status != "sent" {
+		t.Errorf("after SendDelay: status %v date_sent %v (%v)", *ms[0].Status, *ms[0].DateSent, err)
+	}
+	if m := f.Messages()[0]; m.Sent.IsZero() || m.Sent.Before(m.Created) {
+		t.Errorf("Messages: %+v", m)
+	}
+}
+
+// rebase sends twilio-go's api.twilio.com requests to the fake.
+type rebase struct{ base string }
+
+func (r rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	u, _ := url.Parse(r.base)
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host, req.Host = u.Scheme, u.Host, u.Host
+	return http.DefaultTransport.RoundTrip(req)
 }

@@ -5,11 +5,19 @@
 // keeps its data folder across runs, and dies with its parent (Pdeathsig). initdb and
 // postgres refuse to run as root, so when the current user is root both run as the
 // unprivileged "postgres" system user (or LCRM_PG_USER).
+//
+// Every connection needs the superuser's password (scram-sha-256), so another local user
+// cannot reach the data through 127.0.0.1. The password is made at initdb and kept in the
+// data folder (PasswordFile, mode 0600, owned by the user running lcrm); URL carries it. A
+// data folder made by older versions (trust authentication, no password file) gets a
+// password and the same rules on its next start.
 package pglocal
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -29,12 +37,18 @@ import (
 // ErrNoBinaries means no PostgreSQL server binaries were found on this machine.
 var ErrNoBinaries = errors.New("pglocal: no PostgreSQL server binaries found (install them: apt-get install postgresql, or set DATABASE_URL)")
 
+// PasswordFile is the file in the data folder holding the superuser's password.
+const PasswordFile = "lcrm-password"
+
 // Server is a running private PostgreSQL server.
 type Server struct {
 	DataDir string
 	Port    int
-	cmd     *exec.Cmd
-	done    chan struct{}
+	// Created is true when this start initialised the data folder (it had no cluster).
+	Created  bool
+	password string
+	cmd      *exec.Cmd
+	done     chan struct{}
 	// attached is true when another lcrm process owns the server and this one only uses it.
 	attached bool
 }
@@ -101,10 +115,23 @@ func Start(ctx context.Context, dataDir string) (*Server, error) {
 			return nil, err
 		}
 	}
+	created := false
 	if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		if err := initdb(bin, dataDir, cred); err != nil {
+		pw, err := newPassword()
+		if err != nil {
 			return nil, err
 		}
+		if err := initdb(bin, dataDir, cred, pw); err != nil {
+			return nil, err
+		}
+		if err := writePassword(dataDir, pw); err != nil {
+			return nil, err
+		}
+		created = true
+	}
+	password, err := readPassword(dataDir)
+	if err != nil {
+		return nil, err
 	}
 	// Sockets live in a private folder inside the data dir, owned by the server's user.
 	sockDir := filepath.Join(dataDir, "sock")
@@ -122,8 +149,8 @@ func Start(ctx context.Context, dataDir string) (*Server, error) {
 	}
 	// Another lcrm process (say `serve`) may already run the server on this data dir: use
 	// it rather than fail on its lock. A stale pid file from a killed run is removed.
-	if s, ok := attach(ctx, dataDir); ok {
-		return s, nil
+	if s, ok := attach(ctx, dataDir, password); ok {
+		return s, s.secure(ctx)
 	}
 	cmd := exec.Command(filepath.Join(bin, "postgres"),
 		"-D", dataDir, "-p", strconv.Itoa(port), "-k", sockDir,
@@ -136,18 +163,48 @@ func Start(ctx context.Context, dataDir string) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("pglocal: start postgres: %w", err)
 	}
-	s := &Server{DataDir: dataDir, Port: port, cmd: cmd, done: make(chan struct{})}
+	s := &Server{DataDir: dataDir, Port: port, Created: created, password: password, cmd: cmd, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	if err := s.waitReady(ctx, 30*time.Second); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("%w\n%s", err, lastLines(logBuf.String(), 15))
 	}
+	if err := s.secure(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	return s, nil
 }
 
-func initdb(bin, dataDir string, cred *syscall.Credential) error {
-	cmd := exec.Command(filepath.Join(bin, "initdb"), "-D", dataDir, "-U", "postgres",
-		"--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+// initdb makes a cluster whose superuser "postgres" has password pw and where every
+// connection must give it (scram-sha-256). An empty pw makes the trust cluster of older
+// versions (kept for the upgrade test).
+func initdb(bin, dataDir string, cred *syscall.Credential, pw string) error {
+	args := []string{"-D", dataDir, "-U", "postgres", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"}
+	if pw == "" {
+		args = append(args, "--auth=trust")
+	} else {
+		// initdb reads the password from a file the server's user can read; it lives in
+		// a private temporary folder only while initdb runs.
+		tmp, err := os.MkdirTemp("", "lcrm-initdb-")
+		if err != nil {
+			return fmt.Errorf("pglocal: initdb: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		pwFile := filepath.Join(tmp, "pw")
+		if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
+			return fmt.Errorf("pglocal: initdb: %w", err)
+		}
+		if cred != nil {
+			for _, p := range []string{tmp, pwFile} {
+				if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+					return fmt.Errorf("pglocal: initdb: %w", err)
+				}
+			}
+		}
+		args = append(args, "--auth=scram-sha-256", "--pwfile="+pwFile)
+	}
+	cmd := exec.Command(filepath.Join(bin, "initdb"), args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("pglocal: initdb: %w\n%s", err, lastLines(string(out), 15))
@@ -155,8 +212,106 @@ func initdb(bin, dataDir string, cred *syscall.Credential) error {
 	return nil
 }
 
+// newPassword is a random superuser password (URL-safe).
+func newPassword() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("pglocal: password: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// writePassword stores pw in the data folder, readable by this process's user only. It is
+// written to a temporary file and renamed, so a crash never leaves half a password.
+func writePassword(dataDir, pw string) error {
+	path := filepath.Join(dataDir, PasswordFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(pw+"\n"), 0o600); err != nil {
+		return fmt.Errorf("pglocal: write password: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("pglocal: write password: %w", err)
+	}
+	return nil
+}
+
+// readPassword returns the stored password, making one for a data folder of an older
+// version that has none (secure then gives it to the superuser).
+func readPassword(dataDir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, PasswordFile))
+	if errors.Is(err, os.ErrNotExist) {
+		pw, err := newPassword()
+		if err != nil {
+			return "", err
+		}
+		return pw, writePassword(dataDir, pw)
+	}
+	if err != nil {
+		return "", fmt.Errorf("pglocal: read password: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// hbaConf is the client authentication of a private server: a password for every
+// connection, on the socket and on 127.0.0.1 alike.
+const hbaConf = `# Written by lcrm (package pglocal): every connection gives the password.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 scram-sha-256
+host    all       all   127.0.0.1/32  scram-sha-256
+host    all       all   ::1/128       scram-sha-256
+local   replication all               scram-sha-256
+host    replication all 127.0.0.1/32  scram-sha-256
+`
+
+// secure upgrades a cluster of an older version, which trusted every local connection:
+// when pg_hba.conf still trusts, it gives the superuser the stored password, writes
+// hbaConf and reloads. It does nothing on a cluster already secured. The steps can be
+// repeated: a crash between them is finished at the next start.
+func (s *Server) secure(ctx context.Context) error {
+	hba := filepath.Join(s.DataDir, "pg_hba.conf")
+	b, err := os.ReadFile(hba)
+	if err != nil {
+		return fmt.Errorf("pglocal: read pg_hba.conf: %w", err)
+	}
+	if !trusts(string(b)) {
+		return nil
+	}
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("pglocal: secure: %w", err)
+	}
+	defer conn.Close(ctx)
+	// ALTER ROLE takes no parameters; the password is hex, quoted as a literal.
+	if _, err := conn.Exec(ctx, `SET password_encryption = 'scram-sha-256'`); err != nil {
+		return fmt.Errorf("pglocal: secure: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "ALTER ROLE postgres PASSWORD '"+s.password+"'"); err != nil {
+		return fmt.Errorf("pglocal: secure: set password: %w", err)
+	}
+	// Write in place: the file keeps its owner (the server's user).
+	if err := os.WriteFile(hba, []byte(hbaConf), 0o600); err != nil {
+		return fmt.Errorf("pglocal: secure: write pg_hba.conf: %w", err)
+	}
+	var ok bool
+	if err := conn.QueryRow(ctx, `SELECT pg_reload_conf()`).Scan(&ok); err != nil || !ok {
+		return fmt.Errorf("pglocal: secure: reload: %v %w", ok, err)
+	}
+	return nil
+}
+
+// trusts reports whether a pg_hba.conf lets any connection in without a password.
+func trusts(hba string) bool {
+	for _, line := range strings.Split(hba, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && !strings.HasPrefix(f[0], "#") && f[len(f)-1] == "trust" {
+			return true
+		}
+	}
+	return false
+}
+
 // attach returns the server already running on dataDir, if there is one that answers.
-func attach(ctx context.Context, dataDir string) (*Server, bool) {
+func attach(ctx context.Context, dataDir, password string) (*Server, bool) {
 	pidFile := filepath.Join(dataDir, "postmaster.pid")
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
@@ -172,16 +327,16 @@ func attach(ctx context.Context, dataDir string) (*Server, bool) {
 		return nil, false
 	}
 	port, _ := strconv.Atoi(strings.TrimSpace(lines[3]))
-	s := &Server{DataDir: dataDir, Port: port, attached: true}
+	s := &Server{DataDir: dataDir, Port: port, password: password, attached: true}
 	return s, port > 0 && ready(ctx, s)
 }
 
 // Attached reports whether this process uses a server another process started.
 func (s *Server) Attached() bool { return s.attached }
 
-// URL returns a connection string for database name on this server.
+// URL returns a connection string for database name on this server, with the password.
 func (s *Server) URL(database string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, database)
+	return fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/%s?sslmode=disable", s.password, s.Port, database)
 }
 
 // Stop shuts the server down with a fast shutdown and waits for it to exit.
