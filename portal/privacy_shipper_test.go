@@ -11,7 +11,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"lcrm/accounts"
+	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/ratelimit"
+	"lcrm/portal"
 )
 
 // A shipper sees the consignee exactly as it sent it, never the shared one-phone record
@@ -22,6 +25,8 @@ import (
 func TestShipperSeesOnlyWhatItSent(t *testing.T) {
 	e := newSiteEnv(t) // shipper A is ACME, with user ops@acme.test
 	ctx := context.Background()
+	cs := complaints.NewStore(e.shp.Pool())
+	e.srv = portal.New(portal.Deps{Shipments: e.shp, Customers: e.cus, Accounts: e.acc, Complaints: cs, Limiter: ratelimit.New(e.shp.Pool())}, portal.Config{PublicURL: "http://lcrm.test"})
 	b, err := e.cus.CreateShipper(ctx, &customers.Shipper{Code: "BRAVO", Name: "Bravo Trading", Phone: "13700001111"})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +72,7 @@ func TestShipperSeesOnlyWhatItSent(t *testing.T) {
 	if code, _, _ := web.do("POST", "/login", url.Values{"email": {"ops@bravo.test"}, "password": {"bravo long password"}}); code != 303 {
 		t.Fatalf("B login: %d", code)
 	}
-	for _, v := range vs {
+	for i, v := range vs {
 		var out struct {
 			Consignee struct{ Name, Phone, Email string } `json:"consignee"`
 		}
@@ -83,13 +88,26 @@ func TestShipperSeesOnlyWhatItSent(t *testing.T) {
 		check("/shipper?q=phone", body, v, true)
 		// The tracking page, verified with B's own shipper phone.
 		tb := newBrowser(t, e.srv)
+		tb.ip = fmt.Sprintf("203.0.113.%d", i+1) // one visitor each: lookup limits are not under test
 		tb.do("GET", "/track/"+v.bNo, nil)
 		tb.do("POST", "/track/"+v.bNo+"/verify", url.Values{"last4": {"1111"}})
 		_, body, _ = tb.do("GET", "/track/"+v.bNo, nil)
 		check("/track verified by B", body, v, true)
 	}
+	for _, v := range vs[:3] {
+		d, err := e.shp.Get(ctx, v.bNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.File(ctx, complaints.Filing{ShipmentID: d.ID, Category: complaints.Delayed, Description: "还没到", ContactPhone: v.phone}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	_, body, _ := web.do("GET", "/shipper", nil)
-	_, complaintsPage, _ := web.do("GET", "/shipper/complaints", nil)
+	code, complaintsPage, _ := web.do("GET", "/shipper/complaints", nil)
+	if code != 200 || !strings.Contains(complaintsPage, vs[0].bNo) {
+		t.Fatalf("/shipper/complaints: %d", code)
+	}
 	for _, v := range vs { // 25 rows: all on the first page
 		check("/shipper", body, v, true)
 		check("/shipper/complaints", complaintsPage, v, false)
