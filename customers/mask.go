@@ -46,37 +46,65 @@ var datePrefix = regexp.MustCompile(`^(?:19|20)\d\d-[01]?\d-[0-3]?\d(?: [0-2]?\d
 // or without "+86", spaces, dashes or brackets) keeps its first three digits only; a lone
 // group of four digits that are the last four of one of phones ("尾号8000") is starred
 // whole. Names of one character are not searched for: they would mask ordinary words.
+// To mask several texts of one parcel, make one TextMask.
 func MaskText(text string, names, phones []string) string {
-	if text == "" {
-		return ""
-	}
-	known := make([]string, 0, len(names))
+	return NewTextMask(names, phones).Mask(text)
+}
+
+// TextMask is MaskText prepared for one parcel's names and phones, so the many texts of a
+// tracking page share the preparation.
+type TextMask struct {
+	names []string // longest first, so "李燕洁" is masked whole before "李燕" could match
+	last4 map[string]bool
+}
+
+// NewTextMask prepares MaskText for the given names and phones.
+func NewTextMask(names, phones []string) *TextMask {
+	m := &TextMask{names: make([]string, 0, len(names)), last4: map[string]bool{}}
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if utf8.RuneCountInString(n) >= 2 && !signerRoles[strings.ToLower(n)] {
-			known = append(known, n)
+			m.names = append(m.names, n)
 		}
 	}
-	// Longest first, so "李燕洁" is masked whole before "李燕" could match inside it.
-	sort.Slice(known, func(i, j int) bool { return len(known[i]) > len(known[j]) })
-	for _, n := range known {
-		text = strings.ReplaceAll(text, n, MaskName(n))
-	}
-	for _, re := range signerPhrases {
-		text = replaceGroup(re, text, func(name string) string {
-			if signerRoles[strings.ToLower(name)] {
-				return name
-			}
-			return MaskName(name)
-		})
-	}
-	last4 := map[string]bool{}
+	sort.Slice(m.names, func(i, j int) bool { return len(m.names[i]) > len(m.names[j]) })
 	for _, p := range phones {
 		if l := PhoneLast4(p); len(l) == 4 {
-			last4[l] = true
+			m.last4[l] = true
 		}
 	}
-	return maskDigitRuns(text, last4)
+	return m
+}
+
+// Mask is MaskText of text with the prepared names and phones.
+func (m *TextMask) Mask(text string) string {
+	if text == "" {
+		return ""
+	}
+	for _, n := range m.names {
+		if strings.Contains(text, n) {
+			text = strings.ReplaceAll(text, n, MaskName(n))
+		}
+	}
+	// Each phrase needs a character of its own; most texts have neither, and skip the scan.
+	if strings.Contains(text, "代") {
+		text = replaceGroup(signerPhrases[0], text, maskPerson)
+	}
+	if strings.Contains(text, "人") && strings.ContainsAny(text, ":：") {
+		text = replaceGroup(signerPhrases[1], text, maskPerson)
+	}
+	if !strings.ContainsFunc(text, unicode.IsDigit) {
+		return text
+	}
+	return maskDigitRuns(text, m.last4)
+}
+
+// maskPerson masks a name found in a signer phrase, unless it is a role ("前台").
+func maskPerson(name string) string {
+	if signerRoles[strings.ToLower(name)] {
+		return name
+	}
+	return MaskName(name)
 }
 
 // replaceGroup replaces the first capture group of every match of re in s by f of it.

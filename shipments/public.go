@@ -55,7 +55,7 @@ func (d *Detail) Public(now time.Time) Public {
 	for _, e := range d.Events {
 		names = append(names, e.SignedBy)
 	}
-	phones := []string{d.Addressee.Phone, d.Consignee.Phone, d.Shipper.Phone}
+	mask := customers.NewTextMask(names, []string{d.Addressee.Phone, d.Consignee.Phone, d.Shipper.Phone})
 	p := Public{
 		TrackingNo: d.TrackingNo, Status: d.Status, ServiceLevel: d.ServiceLevel,
 		OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(now),
@@ -66,7 +66,7 @@ func (d *Detail) Public(now time.Time) Public {
 	}
 	for i, e := range d.Events {
 		p.Events[i] = Event{Code: e.Code, OccurredAt: e.OccurredAt, SignedBy: customers.MaskSigner(e.SignedBy),
-			Location: customers.MaskText(e.Location, names, phones), Note: customers.MaskText(e.Note, names, phones)}
+			Location: mask.Mask(e.Location), Note: mask.Mask(e.Note)}
 	}
 	return p
 }

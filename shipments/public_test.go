@@ -94,3 +94,22 @@ func TestPublicView(t *testing.T) {
 		t.Error("Public changed the detail it was given")
 	}
 }
+
+// BenchmarkPublic is the cost of masking one parcel of eight events for a public view.
+func BenchmarkPublic(b *testing.B) {
+	d := &shipments.Detail{
+		Shipper:   customers.Shipper{Name: "宁波海风电器", ContactName: "周海波", Phone: "+8613912345678"},
+		Consignee: customers.Consignee{Name: "张小明", Phone: "+8613800138000"},
+		Addressee: shipments.Addressee{Name: "张小明", Phone: "+8613800138000"},
+	}
+	d.SignedBy = "李燕洁"
+	for i := 0; i < 7; i++ {
+		d.Events = append(d.Events, shipments.Event{Code: shipments.InTransit, Location: "北京朝阳区望京街营业部", Note: "快件已到达【北京转运中心】,准备发往下一站"})
+	}
+	d.Events = append(d.Events, shipments.Event{Code: shipments.Delivered, Location: "北京朝阳区望京街营业部", Note: "已由家人 李燕洁 代签收", SignedBy: "李燕洁"})
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = d.Public(now)
+	}
+}
