@@ -54,8 +54,13 @@ func TestMasking(t *testing.T) {
 		{customers.MaskName, "李", "*"},
 		{customers.MaskName, "", ""},
 		{customers.MaskName, "John Smith", "J********h"},
-		{customers.MaskPhone, "+8613800138000", "138****8000"},
-		{customers.MaskPhone, "+861065529988", "106***9988"},
+		{customers.MaskPhone, "+8613800138000", "138********"},
+		{customers.MaskPhone, "+861065529988", "106*******"},
+		{customers.MaskPhone, "+85221234567", "212*****"},
+		{customers.MaskPhone, "1234567", "123****"},
+		{customers.MaskPhone, "123456", "12****"},
+		{customers.MaskPhone, "1234", "****"},
+		{customers.MaskPhone, "", ""},
 		{customers.PhoneLast4, "+8613800138000", "8000"},
 	}
 	for _, tt := range tests {
@@ -139,8 +144,8 @@ func TestMerge(t *testing.T) {
 }
 
 func TestMaskPhoneForeign(t *testing.T) {
-	if got := customers.MaskPhone("+14155552671"); got != "415***2671" {
-		t.Errorf("MaskPhone(US) = %q, want 415***2671", got)
+	if got := customers.MaskPhone("+14155552671"); got != "415*******" {
+		t.Errorf("MaskPhone(US) = %q, want 415*******", got)
 	}
 }
 

@@ -95,9 +95,12 @@ func digits(s string) string {
 	return b.String()
 }
 
-// MaskPhone hides the middle of a phone number for people who have not proved who they
-// are: "+8613800138000" becomes "138****8000". It keeps the first three and last four
-// digits of the national number.
+// MaskPhone hides a phone number for people who have not proved who they are:
+// "+8613800138000" becomes "138********". It keeps the first three digits of the national
+// number (the carrier prefix, enough to tell "my mobile" from "my landline") and stars the
+// rest, one star per digit. The last four digits are what the tracking page asks a visitor
+// to type to see full detail, so no public view may show any of them: a number too short
+// to keep three digits ahead of its last four keeps fewer (none for four or fewer).
 func MaskPhone(e164 string) string {
 	// Mainland numbers are nearly all of them: strip +86 directly, since the library's
 	// parse is regexp-heavy and this runs on every public page view.
@@ -109,14 +112,8 @@ func MaskPhone(e164 string) string {
 		}
 	}
 	d := digits(national)
-	switch {
-	case len(d) == 0:
-		return ""
-	case len(d) <= 7:
-		return strings.Repeat("*", len(d)-min(len(d), 2)) + d[len(d)-min(len(d), 2):]
-	default:
-		return d[:3] + strings.Repeat("*", len(d)-7) + d[len(d)-4:]
-	}
+	keep := min(3, max(0, len(d)-4))
+	return d[:keep] + strings.Repeat("*", len(d)-keep)
 }
 
 // PhoneLast4 returns the last four digits of a phone number, what a visitor types to prove

@@ -76,7 +76,8 @@ func (p *parcel) row(buf []any) []any {
 		p.origin.city().name, p.dest.province().name, p.dest.city().name, p.dest.district().name,
 		p.consignee.street, p.dest.district().postal, p.weightG, p.valueFen, p.promised,
 		string(d.Status), p.created, d.PickedUpAt, d.ArrivedAtStationAt, d.OutForDeliveryAt,
-		d.DeliveredAt, d.SignedBy, d.DeliveredAt, d.PODURL, d.LastEventAt, updated)
+		d.DeliveredAt, d.SignedBy, d.DeliveredAt, d.PODURL, d.LastEventAt, updated,
+		p.consignee.person.name, p.consignee.phone, p.consignee.email)
 }
 
 // shipmentColumns are the shipments columns the loader fills.
@@ -84,7 +85,9 @@ var shipmentColumns = []string{"id", "tracking_no", "shipper_id", "consignee_id"
 	"origin_city", "dest_province", "dest_city", "dest_district", "dest_street", "dest_postal_code",
 	"weight_g", "declared_value_fen", "promised_at", "status", "created_at", "picked_up_at",
 	"arrived_at_station_at", "out_for_delivery_at", "delivered_at", "signed_by", "signed_at",
-	"pod_url", "last_event_at", "updated_at"}
+	"pod_url", "last_event_at", "updated_at",
+	// The consignee as the shipper sent it (shipments.Addressee).
+	"consignee_name", "consignee_phone", "consignee_email"}
 
 // eventColumns are the tracking_events columns the loader fills.
 var eventColumns = []string{"shipment_id", "event_key", "code", "occurred_at", "location", "note",

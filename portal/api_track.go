@@ -42,17 +42,19 @@ type trackOut struct {
 	Events       []eventOut `json:"events"`
 }
 
-// publicView masks everything personal in d for a visitor who has not proved who they are.
+// publicView is the JSON form of the public view of d (shipments.Detail.Public, where the
+// masking rule is written).
 func publicView(d *shipments.Detail, now time.Time) trackOut {
+	p := d.Public(now)
 	t := trackOut{
-		TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
-		OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(now),
-		DeliveredAt: d.DeliveredAt, SignedBy: customers.MaskName(d.SignedBy),
-		Shipper:   partyOut{Name: customers.MaskName(d.Shipper.Name), Phone: customers.MaskPhone(d.Shipper.Phone)},
-		Consignee: partyOut{Name: customers.MaskName(d.Consignee.Name), Phone: customers.MaskPhone(d.Consignee.Phone)},
-		Events:    make([]eventOut, len(d.Events)),
+		TrackingNo: p.TrackingNo, Status: string(p.Status), ServiceLevel: string(p.ServiceLevel),
+		OriginCity: p.OriginCity, DestCity: p.DestCity, PromisedAt: p.PromisedAt, Late: p.Late,
+		DeliveredAt: p.DeliveredAt, SignedBy: p.SignedBy,
+		Shipper:   partyOut{Name: p.ShipperName, Phone: p.ShipperPhone},
+		Consignee: partyOut{Name: p.ConsigneeName, Phone: p.ConsigneePhone},
+		Events:    make([]eventOut, len(p.Events)),
 	}
-	for i, e := range d.Events {
+	for i, e := range p.Events {
 		t.Events[i] = eventOut{Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note}
 	}
 	return t
@@ -84,26 +86,33 @@ type shipmentOut struct {
 	PODURL             string            `json:"pod_url,omitempty"`
 }
 
-// apiGetShipment handles GET /api/v1/shipments/:no; a shipper's key sees only its own.
+// apiGetShipment handles GET /api/v1/shipments/:no; a shipper's key sees only its own, with
+// the consignee as that shipper sent it (shipments.Detail.ForShipper); a staff key sees the
+// shared consignee record.
 func (s *Server) apiGetShipment(c *fiber.Ctx) error {
 	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
 	if err != nil {
 		return err
 	}
-	if k := apiKey(c); k.ShipperID != 0 && k.ShipperID != d.ShipperID {
-		return shipments.ErrNotFound
+	if k := apiKey(c); k.ShipperID != 0 {
+		if k.ShipperID != d.ShipperID {
+			return shipments.ErrNotFound
+		}
+		d = d.ForShipper()
 	}
 	out := shipmentOut{
-		trackOut: publicView(d, time.Now()), ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
+		trackOut: trackOut{TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
+			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(time.Now()),
+			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events))},
+		ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
 		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,
 		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,
 		SignedAt: d.SignedAt, PODURL: d.PODURL,
 	}
-	out.SignedBy = d.SignedBy
 	out.Shipper = partyOut{Code: d.Shipper.Code, Name: d.Shipper.Name, Phone: d.Shipper.Phone, Email: d.Shipper.Email, Tier: string(d.Shipper.Tier)}
 	out.Consignee = partyOut{Name: d.Consignee.Name, Phone: d.Consignee.Phone, Email: d.Consignee.Email}
 	for i, e := range d.Events {
-		out.Events[i].EventID, out.Events[i].SignedBy = e.Key, e.SignedBy
+		out.Events[i] = eventOut{EventID: e.Key, Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note, SignedBy: e.SignedBy}
 	}
 	return c.JSON(out)
 }

@@ -31,7 +31,7 @@ func (s *Server) complaintNew(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, "complaint_new", complaintForm{Number: d.TrackingNo, Categories: complaints.Categories,
-		Phone: d.Consignee.Phone, Idem: randomToken()})
+		Phone: d.Addressee.Phone, Idem: randomToken()})
 }
 
 // complaintFile files the complaint of POST /track/:no/complaint and redirects to the

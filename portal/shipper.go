@@ -102,7 +102,8 @@ func (s *Server) shipperList(c *fiber.Ctx) error {
 	return s.render(c, "shipper", data)
 }
 
-// shipperDetail shows one of the shipper's own shipments unmasked; others' are 404.
+// shipperDetail shows one of the shipper's own shipments unmasked, the consignee as the
+// shipper sent it (shipments.Detail.ForShipper); others' are 404.
 func (s *Server) shipperDetail(c *fiber.Ctx) error {
 	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
 	if err != nil {
@@ -114,7 +115,7 @@ func (s *Server) shipperDetail(c *fiber.Ctx) error {
 	return s.render(c, "shipper_detail", struct {
 		*shipments.Detail
 		IsLate bool
-	}{d, d.Late(time.Now())})
+	}{d.ForShipper(), d.Late(time.Now())})
 }
 
 // shipperExport sends the filtered list (up to 10,000 rows) as an .xlsx workbook, stamped

@@ -89,7 +89,10 @@ func (s *Server) progress(d *shipments.Detail, lang string) []step {
 	return out
 }
 
-// result builds one number's view: masked unless this browser verified the parcel.
+// result builds one number's view: shipments.Detail.Public unless this browser verified
+// the parcel. Verified or not, the consignee is the parcel's as its shipper sent it, never
+// the shared record another shipper may have written (a shipper can verify with its own
+// phone).
 func (s *Server) result(c *fiber.Ctx, number string, d *shipments.Detail) trackResult {
 	if d == nil {
 		return trackResult{Number: number}
@@ -98,14 +101,17 @@ func (s *Server) result(c *fiber.Ctx, number string, d *shipments.Detail) trackR
 	r := trackResult{Number: d.TrackingNo, Found: true, Status: string(d.Status), Origin: d.OriginCity, Dest: d.Dest.City,
 		Late: d.Late(time.Now()), Promised: d.PromisedAt, Delivered: d.DeliveredAt,
 		Verified: s.isVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1"}
-	r.Steps, r.Timeline = s.timelineHTML(d, lang)
 	if r.Verified {
-		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Consignee.Name, d.Consignee.Phone, d.Shipper.Name
+		r.Steps, r.Timeline = s.timelineHTML(d, lang)
+		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Addressee.Name, d.Addressee.Phone, d.Shipper.Name
 		r.Address = strings.Join([]string{d.Dest.Province, d.Dest.City, d.Dest.District, d.Dest.Street}, " ")
-	} else {
-		r.SignedBy, r.ConsigneeName = customers.MaskName(d.SignedBy), customers.MaskName(d.Consignee.Name)
-		r.ConsigneePhone, r.ShipperName = customers.MaskPhone(d.Consignee.Phone), customers.MaskName(d.Shipper.Name)
+		return r
 	}
+	p := d.Public(time.Now())
+	masked := *d
+	masked.Events = p.Events
+	r.Steps, r.Timeline = s.timelineHTML(&masked, lang)
+	r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = p.SignedBy, p.ConsigneeName, p.ConsigneePhone, p.ShipperName
 	return r
 }
 

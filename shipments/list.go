@@ -19,7 +19,8 @@ type ListFilter struct {
 	Offset   int
 }
 
-// ListRow is one shipment in a list, with the consignee's name and phone.
+// ListRow is one shipment in a list, with the consignee's name and phone as the shipper
+// sent them (never the shared consignee record, which other shippers write too).
 type ListRow struct {
 	Shipment
 	ConsigneeName  string
@@ -51,11 +52,11 @@ func (st *Store) ListForShipper(ctx context.Context, shipperID int64, f ListFilt
 	rows, err := st.pool.Query(ctx, `
 SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.dest_city, s.weight_g,
     s.declared_value_fen, s.promised_at, s.created_at, s.status, s.out_for_delivery_at, s.delivered_at,
-    s.signed_by, c.name, c.phone
-FROM shipments s JOIN consignees c ON c.id = s.consignee_id
+    s.signed_by, s.consignee_name, s.consignee_phone
+FROM shipments s
 WHERE s.shipper_id = $1
   AND ($2 = '' OR s.tracking_no = $2)
-  AND ($3 = '' OR c.phone = $3)
+  AND ($3 = '' OR s.consignee_phone = $3)
   AND ($4 = '' OR s.status = $4)
   AND ($5::timestamptz IS NULL OR s.created_at >= $5)
   AND ($6::timestamptz IS NULL OR s.created_at < $6)

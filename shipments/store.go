@@ -224,6 +224,7 @@ func insertShipments(ctx context.Context, tx pgx.Tx, items []NewShipment, idx []
 		shipper, consignee, value                           = make([]int64, n), make([]int64, n), make([]int64, n)
 		weight                                              = make([]int32, n)
 		promised, created                                   = make([]time.Time, n), make([]time.Time, n)
+		cname, cphone, cemail                               = make([]string, n), make([]string, n), make([]string, n)
 	)
 	for k, i := range idx {
 		it := &items[i]
@@ -232,15 +233,19 @@ func insertShipments(ctx context.Context, tx pgx.Tx, items []NewShipment, idx []
 		prov[k], city[k], dist[k], street[k], postal[k] = a.Province, it.DestCity, a.District, a.Street, a.PostalCode
 		shipper[k], consignee[k], value[k], weight[k] = it.Shipper.ID, it.Consignee.ID, it.DeclaredValueFen, int32(it.WeightG)
 		promised[k], created[k] = *it.PromisedAt, *it.CreatedAt
+		// The consignee as this shipper sent it (see Addressee), apart from the shared record.
+		cname[k], cphone[k], cemail[k] = it.Consignee.Name, it.Consignee.Phone, it.Consignee.Email
 	}
 	rows, err := tx.Query(ctx, `
 WITH ins AS (
     INSERT INTO shipments (tracking_no, shipper_id, consignee_id, service_level, origin_city,
         dest_province, dest_city, dest_district, dest_street, dest_postal_code,
-        weight_g, declared_value_fen, promised_at, created_at)
+        weight_g, declared_value_fen, promised_at, created_at,
+        consignee_name, consignee_phone, consignee_email)
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-        $11::int[], $12::bigint[], $13::timestamptz[], $14::timestamptz[]) AS t
+        $11::int[], $12::bigint[], $13::timestamptz[], $14::timestamptz[],
+        $15::text[], $16::text[], $17::text[]) AS t
     ORDER BY 1
     ON CONFLICT (tracking_no) DO NOTHING
     RETURNING id, tracking_no, created_at
@@ -249,7 +254,8 @@ WITH ins AS (
     SELECT id, 'lcrm:created', 'created', created_at FROM ins
 )
 SELECT tracking_no FROM ins`,
-		tn, shipper, consignee, level, origin, prov, city, dist, street, postal, weight, value, promised, created)
+		tn, shipper, consignee, level, origin, prov, city, dist, street, postal, weight, value, promised, created,
+		cname, cphone, cemail)
 	if err != nil {
 		return nil, err
 	}
