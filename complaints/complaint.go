@@ -175,7 +175,7 @@ const (
 // Complaint is one customer complaint about one shipment.
 type Complaint struct {
 	ID               int64
-	Ref              string // "C2611-000123": C + yymm (Asia/Shanghai) + "-" + sequence
+	Ref              string // "C-4K7-M9Q-XDZ" (random, see newRef); before December 2026 "C2611-000123"
 	ShipmentID       int64
 	ShipperID        int64
 	ConsigneeID      int64
