@@ -223,6 +223,10 @@ type Filing struct {
 	ContactPhone   string
 	Photos         []Photo
 	IdempotencyKey string // a random token from the form: the same key files one complaint
+	// PerDay, when above 0, refuses the filing (ErrTooManyFilings) when the parcel already
+	// has that many complaints filed in the last 24 hours. The public form sets
+	// MaxFilingsPerDay; staff tools and the demo file without it.
+	PerDay int
 }
 
 // Entry is one line of a complaint's timeline.

@@ -24,12 +24,13 @@ const (
 	maxPhotoName      = 200
 )
 
-// MaxFilingsPerDay bounds the complaints File takes about one parcel in 24 hours, so a
-// script cannot bury the desk under one parcel's complaints (40 were filed in 0.2 s).
+// MaxFilingsPerDay is how many complaints the public form takes about one parcel in 24
+// hours (Filing.PerDay), so a script cannot bury the desk under one parcel's complaints
+// (40 were filed in 0.2 s).
 const MaxFilingsPerDay = 3
 
-// ErrTooManyFilings means the parcel already has MaxFilingsPerDay complaints filed in the
-// last 24 hours.
+// ErrTooManyFilings means the parcel already has Filing.PerDay complaints filed in the last
+// 24 hours.
 var ErrTooManyFilings = errors.New("complaints: this parcel already has the most complaints allowed for today")
 
 // PhotoTypes are the accepted photo formats, checked against the bytes, not the name.
@@ -99,8 +100,8 @@ func allowedType(t string) bool {
 // *customers.ValidationError lists the bad fields), sets the priority from the category and
 // the shipper's tier, the deadlines from the SLA policy, and a random reference (see
 // newRef). The same IdempotencyKey returns the complaint already filed and stores nothing
-// new, also when two submissions race. Past MaxFilingsPerDay complaints about the parcel
-// it is ErrTooManyFilings, exactly, however many filings arrive at once.
+// new, also when two submissions race. Past f.PerDay complaints about the parcel it is
+// ErrTooManyFilings, exactly, however many filings arrive at once.
 func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
 	if c, err := s.byKey(ctx, f.IdempotencyKey); err == nil || !errors.Is(err, ErrNotFound) {
@@ -182,7 +183,7 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 	switch {
 	case taken: // the same form again, filed while we waited
 		return 0, nil
-	case today >= MaxFilingsPerDay:
+	case f.PerDay > 0 && today >= f.PerDay:
 		return 0, ErrTooManyFilings
 	}
 	c.Priority = PriorityFor(c.Category, c.ShipperTier)

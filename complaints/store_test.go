@@ -153,10 +153,8 @@ func TestFileIdempotent(t *testing.T) {
 	if _, err := f.store.File(ctx, other); !errors.As(err, &ve) || ve.Fields[0].Field != "idempotency_key" {
 		t.Errorf("key reused for another shipment: %v", err)
 	}
-	// Without a key, every submission is a complaint of its own (on a parcel of its own:
-	// this one already has the two above).
+	// Without a key, every submission is a complaint of its own.
 	in.IdempotencyKey = ""
-	in.ShipmentID = f.shipment(customers.TierSmall, "13900003333")
 	c1, _ := f.store.File(ctx, in)
 	c2, _ := f.store.File(ctx, in)
 	if c1 == nil || c2 == nil || c1.ID == c2.ID {
@@ -183,7 +181,7 @@ func TestFilingLimitBurst(t *testing.T) {
 			<-start
 			key := fmt.Sprintf("burst-%d", i)
 			c, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
-				Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: key})
+				Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: key, PerDay: complaints.MaxFilingsPerDay})
 			out <- res{c, key, err}
 		}()
 	}
@@ -209,18 +207,23 @@ func TestFilingLimitBurst(t *testing.T) {
 	}
 	// The same form again: its complaint, not a refusal.
 	again, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
-		Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: first.key})
+		Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: first.key, PerDay: complaints.MaxFilingsPerDay})
 	if err != nil || again.ID != first.c.ID {
 		t.Errorf("the same form again at the limit: %v, %v; want complaint %d", again, err, first.c.ID)
 	}
 	if _, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
-		Description: "太慢", ContactPhone: "13900001111"}); !errors.Is(err, complaints.ErrTooManyFilings) {
+		Description: "太慢", ContactPhone: "13900001111", PerDay: complaints.MaxFilingsPerDay}); !errors.Is(err, complaints.ErrTooManyFilings) {
 		t.Errorf("a 4th filing: %v, want ErrTooManyFilings", err)
 	}
 	f.now = f.now.Add(24 * time.Hour)
 	if _, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
-		Description: "还是没到", ContactPhone: "13900001111"}); err != nil {
+		Description: "还是没到", ContactPhone: "13900001111", PerDay: complaints.MaxFilingsPerDay}); err != nil {
 		t.Errorf("the next day: %v", err)
+	}
+	// Staff tools file without a limit.
+	if _, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
+		Description: "客服代填", ContactPhone: "13900001111"}); err != nil {
+		t.Errorf("a filing without PerDay: %v", err)
 	}
 }
 

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -80,7 +81,13 @@ func Load() (*Config, error) {
 	}
 	if v := env("LCRM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
-			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+			p = strings.TrimSpace(p)
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					return nil, fmt.Errorf("config: LCRM_TRUSTED_PROXIES: %q is not an address or CIDR", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
