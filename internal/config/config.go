@@ -81,7 +81,9 @@ func Load() (*Config, error) {
 	}
 	if v := env("LCRM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
-			p = strings.TrimSpace(p)
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
 			if _, err := netip.ParsePrefix(p); err != nil {
 				if _, err := netip.ParseAddr(p); err != nil {
 					return nil, fmt.Errorf("config: LCRM_TRUSTED_PROXIES: %q is not an address or CIDR", p)
