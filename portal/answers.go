@@ -25,7 +25,7 @@ func (s *Server) takeAnswer(c *fiber.Ctx, key string, perKey int) (ratelimit.Att
 	}
 	a, err := s.deps.Limiter.Take(c.UserContext(),
 		ratelimit.Rule{Key: key, Limit: perKey, Window: time.Hour},
-		ratelimit.Rule{Key: "answers:" + c.IP(), Limit: answersPerAddress, Window: time.Hour})
+		ratelimit.Rule{Key: "answers:" + clientKey(c), Limit: answersPerAddress, Window: time.Hour})
 	if err != nil {
 		return a, err
 	}

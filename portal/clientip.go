@@ -99,3 +99,14 @@ func (s *Server) clientAddress(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
+
+// clientKey is what limits per client address count on: the address, or for IPv6 its /64
+// (one subscriber line gets a whole /64, so single IPv6 addresses cost an attacker nothing).
+func clientKey(c *fiber.Ctx) string {
+	ip := c.IP()
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return ip
+}

@@ -457,3 +457,28 @@ func TestAnswersCountedBeforeChecked(t *testing.T) {
 		})
 	}
 }
+
+// IPv6 addresses of one /64 (what one subscriber line gets) share one client's limits.
+func TestIPv6SharesSlash64(t *testing.T) {
+	e := newLimitEnv(t)
+	const tried = 200
+	got := burst(t, e.srv, tried, func(i int) *http.Request {
+		return request("GET", "/api/v1/track/SD100000000001", fmt.Sprintf("2001:db8:1:2:%x::%x", i, i+1), nil, nil)
+	})
+	ok := 0
+	for _, a := range got {
+		if a.status == 200 {
+			ok++
+		}
+	}
+	t.Logf("IPv6 /64 burst: %d tried from %d addresses, %d answered", tried, tried, ok)
+	if ok > 60 {
+		t.Errorf("%d lookups from one /64: %d answered, want at most 60", tried, ok)
+	}
+	other := burst(t, e.srv, 1, func(int) *http.Request {
+		return request("GET", "/api/v1/track/SD100000000001", "2001:db8:1:3::1", nil, nil)
+	})[0]
+	if other.status != 200 {
+		t.Errorf("another /64 = %d, want 200", other.status)
+	}
+}

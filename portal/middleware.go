@@ -160,7 +160,7 @@ func (s *Server) limitLookup(c *fiber.Ctx, n int) error {
 	if s.lookups == nil {
 		return nil
 	}
-	if ok, retry := s.lookups.AllowN("lookup:"+c.IP(), max(n, 1), s.cfg.LookupsPerMinute, time.Minute); !ok {
+	if ok, retry := s.lookups.AllowN("lookup:"+clientKey(c), max(n, 1), s.cfg.LookupsPerMinute, time.Minute); !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
 		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
 	}
