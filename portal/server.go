@@ -57,8 +57,9 @@ type Config struct {
 	Zone *time.Location
 	// MaxUploadBytes bounds import uploads.
 	MaxUploadBytes int
-	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client; without
-	// them the client is the TCP peer (so limits per address cannot be dodged by a header).
+	// TrustedProxies are reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the
+	// client: read from the right, the first address that is not a trusted proxy (see
+	// clientAddr). Without them the client is the TCP peer, and the header is never read.
 	TrustedProxies []string
 	// LookupsPerMinute limits public tracking lookups per client address (default 60).
 	LookupsPerMinute int

@@ -26,8 +26,9 @@ type Config struct {
 	Jobs        bool           // LCRM_JOBS, default on: run the scheduler in this instance
 	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; random per start when empty
 	Lookups     int            // LCRM_LOOKUPS_PER_MINUTE: public lookups per client address, default 60
-	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For is believed
-	// (LCRM_TRUSTED_PROXIES, comma-separated); without them the client address is the peer's.
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose X-Forwarded-For is
+	// read, from the right, past the trusted ones (LCRM_TRUSTED_PROXIES, comma-separated);
+	// without them the client address is the peer's.
 	TrustedProxies []string
 
 	TwilioAccountSID   string // TWILIO_ACCOUNT_SID

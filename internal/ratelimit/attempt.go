@@ -69,6 +69,7 @@ RETURNING key, count`, a.keys, a.starts)
 	if err := rows.Err(); err != nil {
 		return Attempt{}, fmt.Errorf("ratelimit: take: %w", err)
 	}
+	l.sweep(ctx, now)
 	return a, nil
 }
 
