@@ -175,7 +175,7 @@ const (
 // Complaint is one customer complaint about one shipment.
 type Complaint struct {
 	ID               int64
-	Ref              string // "C2611-000123": C + yymm (Asia/Shanghai) + "-" + sequence
+	Ref              string // "C-4K7-M9Q-XDZ" (random, see newRef); before December 2026 "C2611-000123"
 	ShipmentID       int64
 	ShipperID        int64
 	ConsigneeID      int64
@@ -223,6 +223,10 @@ type Filing struct {
 	ContactPhone   string
 	Photos         []Photo
 	IdempotencyKey string // a random token from the form: the same key files one complaint
+	// PerDay, when above 0, refuses the filing (ErrTooManyFilings) when the parcel already
+	// has that many complaints filed in the last 24 hours. The public form sets
+	// MaxFilingsPerDay; staff tools and the demo file without it.
+	PerDay int
 }
 
 // Entry is one line of a complaint's timeline.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,15 @@ const (
 	maxIdempotencyKey = 200
 	maxPhotoName      = 200
 )
+
+// MaxFilingsPerDay is how many complaints the public form takes about one parcel in 24
+// hours (Filing.PerDay), so a script cannot bury the desk under one parcel's complaints
+// (40 were filed in 0.2 s).
+const MaxFilingsPerDay = 3
+
+// ErrTooManyFilings means the parcel already has Filing.PerDay complaints filed in the last
+// 24 hours.
+var ErrTooManyFilings = errors.New("complaints: this parcel already has the most complaints allowed for today")
 
 // PhotoTypes are the accepted photo formats, checked against the bytes, not the name.
 var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
@@ -88,9 +98,10 @@ func allowedType(t string) bool {
 
 // File stores a new complaint from the portal: it validates the filing (a
 // *customers.ValidationError lists the bad fields), sets the priority from the category and
-// the shipper's tier, the deadlines from the SLA policy, and a reference "C"+yymm+"-"+number.
-// The same IdempotencyKey returns the complaint already filed and stores nothing new, also
-// when two submissions race.
+// the shipper's tier, the deadlines from the SLA policy, and a random reference (see
+// newRef). The same IdempotencyKey returns the complaint already filed and stores nothing
+// new, also when two submissions race. Past f.PerDay complaints about the parcel it is
+// ErrTooManyFilings, exactly, however many filings arrive at once.
 func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
 	if c, err := s.byKey(ctx, f.IdempotencyKey); err == nil || !errors.Is(err, ErrNotFound) {
@@ -107,7 +118,7 @@ func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 	})
 	var ve *customers.ValidationError
 	switch {
-	case errors.As(err, &ve):
+	case errors.As(err, &ve), errors.Is(err, ErrTooManyFilings):
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("complaints: file: %w", err)
@@ -145,12 +156,13 @@ func (s *Store) byKey(ctx context.Context, key string) (*Complaint, error) {
 }
 
 // fileTx inserts the complaint, its photos and first timeline entry; it returns id 0 when
-// the idempotency key is already taken.
+// the idempotency key is already taken. The shipment row is locked first, so filings about
+// one parcel take turns and each one counts the filings committed before it.
 func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error) {
 	now := s.now()
 	c := &Complaint{ShipmentID: f.ShipmentID, Category: f.Category, Status: StatusNew, CreatedAt: now, ClockStart: now}
 	err := tx.QueryRow(ctx, `SELECT s.shipper_id, s.consignee_id, sh.tier FROM shipments s
-		JOIN shippers sh ON sh.id = s.shipper_id WHERE s.id = $1`, f.ShipmentID).
+		JOIN shippers sh ON sh.id = s.shipper_id WHERE s.id = $1 FOR NO KEY UPDATE OF s`, f.ShipmentID).
 		Scan(&c.ShipperID, &c.ConsigneeID, &c.ShipperTier)
 	if errors.Is(err, pgx.ErrNoRows) {
 		v := &customers.ValidationError{}
@@ -160,29 +172,52 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 	if err != nil {
 		return 0, err
 	}
+	// A later statement than the lock: it sees the filings of the transactions it waited for.
+	var taken bool
+	var today int
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM complaints WHERE idempotency_key = NULLIF($1, '')),
+		(SELECT count(*) FROM complaints WHERE shipment_id = $2 AND created_at > $3)`,
+		f.IdempotencyKey, f.ShipmentID, now.Add(-24*time.Hour)).Scan(&taken, &today); err != nil {
+		return 0, err
+	}
+	switch {
+	case taken: // the same form again, filed while we waited
+		return 0, nil
+	case f.PerDay > 0 && today >= f.PerDay:
+		return 0, ErrTooManyFilings
+	}
 	c.Priority = PriorityFor(c.Category, c.ShipperTier)
 	if err := recompute(ctx, tx, c); err != nil {
 		return 0, err
 	}
-	var seq int64
-	if err := tx.QueryRow(ctx, `SELECT nextval('complaint_ref_seq')`).Scan(&seq); err != nil {
-		return 0, err
+	for try := 1; c.ID == 0; try++ {
+		// A new random reference until one is free (ref is unique); a taken idempotency key
+		// (another parcel's filing with the same key) ends it with id 0.
+		rows, err := tx.Query(ctx, `INSERT INTO complaints (ref, idempotency_key, shipment_id, shipper_id, consignee_id,
+			category, description, contact_phone, priority, first_response_due, resolution_due, clock_start, created_at, updated_at)
+			VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
+			ON CONFLICT DO NOTHING RETURNING id`,
+			newRef(), f.IdempotencyKey, c.ShipmentID, c.ShipperID, c.ConsigneeID, c.Category, f.Description,
+			f.ContactPhone, c.Priority, c.FirstResponseDue, c.ResolutionDue, now)
+		if err != nil {
+			return 0, err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return 0, err
+		}
+		if len(ids) == 1 {
+			c.ID = ids[0]
+			break
+		}
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM complaints WHERE idempotency_key = NULLIF($1, ''))`,
+			f.IdempotencyKey).Scan(&taken); err != nil || taken {
+			return 0, err
+		}
+		if try == 5 {
+			return 0, errors.New("no free reference after 5 tries")
+		}
 	}
-	ref := fmt.Sprintf("C%s-%06d", now.In(Zone).Format("0601"), seq)
-	rows, err := tx.Query(ctx, `INSERT INTO complaints (ref, idempotency_key, shipment_id, shipper_id, consignee_id,
-		category, description, contact_phone, priority, first_response_due, resolution_due, clock_start, created_at, updated_at)
-		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
-		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-		ref, f.IdempotencyKey, c.ShipmentID, c.ShipperID, c.ConsigneeID, c.Category, f.Description,
-		f.ContactPhone, c.Priority, c.FirstResponseDue, c.ResolutionDue, now)
-	if err != nil {
-		return 0, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(ids) == 0 {
-		return 0, err
-	}
-	c.ID = ids[0]
 	for _, p := range f.Photos {
 		if _, err := tx.Exec(ctx, `INSERT INTO complaint_photos (complaint_id, name, content_type, data, created_at)
 			VALUES ($1, $2, $3, $4, $5)`, c.ID, p.Name, p.ContentType, p.Data, now); err != nil {

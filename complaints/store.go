@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -107,9 +106,14 @@ func (s *Store) ByID(ctx context.Context, id int64) (*Complaint, error) {
 	return c, err
 }
 
-// ByRef returns the complaint with a reference, read case-insensitively ("c2611-000123").
+// ByRef returns the complaint with a reference, read as ParseRef reads it ("c-4k7 m9q xdz",
+// "c2611-000123"); one that cannot be a reference is ErrNotFound without a query.
 func (s *Store) ByRef(ctx context.Context, ref string) (*Complaint, error) {
-	c, err := s.one(ctx, s.pool, "WHERE c.ref = $1", strings.ToUpper(strings.TrimSpace(ref)))
+	ref, ok := ParseRef(ref)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	c, err := s.one(ctx, s.pool, "WHERE c.ref = $1", ref)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("complaints: by ref: %w", err)
 	}

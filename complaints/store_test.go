@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -27,7 +28,7 @@ func TestFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`^C2611-\d{6}$`).MatchString(c.Ref) {
+	if !regexp.MustCompile(`^C-[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}$`).MatchString(c.Ref) {
 		t.Errorf("ref = %q", c.Ref)
 	}
 	if c.Status != complaints.StatusNew || c.Priority != complaints.P1 || c.ContactPhone != "+8613900001111" ||
@@ -158,5 +159,85 @@ func TestFileIdempotent(t *testing.T) {
 	c2, _ := f.store.File(ctx, in)
 	if c1 == nil || c2 == nil || c1.ID == c2.ID {
 		t.Errorf("keyless filings share an id")
+	}
+}
+
+// A burst of filings about one parcel stores at most MaxFilingsPerDay; the next day takes
+// filings again, and the same form sent again still returns its complaint.
+func TestFilingLimitBurst(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ship := f.shipment(customers.TierRegular, "13900001111")
+	const tried = 40
+	start := make(chan struct{})
+	type res struct {
+		c   *complaints.Complaint
+		key string
+		err error
+	}
+	out := make(chan res, tried)
+	for i := 0; i < tried; i++ {
+		go func() {
+			<-start
+			key := fmt.Sprintf("burst-%d", i)
+			c, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
+				Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: key, PerDay: complaints.MaxFilingsPerDay})
+			out <- res{c, key, err}
+		}()
+	}
+	close(start)
+	filed, refused := 0, 0
+	var first res
+	for i := 0; i < tried; i++ {
+		switch r := <-out; {
+		case r.err == nil:
+			filed++
+			first = r
+		case errors.Is(r.err, complaints.ErrTooManyFilings):
+			refused++
+		default:
+			t.Errorf("file: %v", r.err)
+		}
+	}
+	var stored int
+	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM complaints WHERE shipment_id = $1`, ship).Scan(&stored)
+	t.Logf("filing burst: %d tried, %d filed, %d stored", tried, filed, stored)
+	if filed != complaints.MaxFilingsPerDay || stored != complaints.MaxFilingsPerDay || refused != tried-filed {
+		t.Fatalf("%d concurrent filings: %d filed, %d stored, %d refused; want %d", tried, filed, stored, refused, complaints.MaxFilingsPerDay)
+	}
+	// The same form again: its complaint, not a refusal.
+	again, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
+		Description: "太慢", ContactPhone: "13900001111", IdempotencyKey: first.key, PerDay: complaints.MaxFilingsPerDay})
+	if err != nil || again.ID != first.c.ID {
+		t.Errorf("the same form again at the limit: %v, %v; want complaint %d", again, err, first.c.ID)
+	}
+	if _, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
+		Description: "太慢", ContactPhone: "13900001111", PerDay: complaints.MaxFilingsPerDay}); !errors.Is(err, complaints.ErrTooManyFilings) {
+		t.Errorf("a 4th filing: %v, want ErrTooManyFilings", err)
+	}
+	f.now = f.now.Add(24 * time.Hour)
+	if _, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
+		Description: "还是没到", ContactPhone: "13900001111", PerDay: complaints.MaxFilingsPerDay}); err != nil {
+		t.Errorf("the next day: %v", err)
+	}
+	// Staff tools file without a limit.
+	if _, err := f.store.File(ctx, complaints.Filing{ShipmentID: ship, Category: complaints.Delayed,
+		Description: "客服代填", ContactPhone: "13900001111"}); err != nil {
+		t.Errorf("a filing without PerDay: %v", err)
+	}
+}
+
+// References made before random ones keep working, typed loosely.
+func TestOldReference(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.file(complaints.Lost, customers.TierRegular)
+	if _, err := f.pool.Exec(ctx, `UPDATE complaints SET ref = 'C2611-000123' WHERE id = $1`, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"C2611-000123", "c2611 000123", "C2611000123"} {
+		if got, err := f.store.ByRef(ctx, in); err != nil || got.ID != c.ID {
+			t.Errorf("ByRef(%q) = %v, %v", in, got, err)
+		}
 	}
 }

@@ -61,8 +61,12 @@ func publicView(d *shipments.Detail, now time.Time) trackOut {
 }
 
 // apiTrack handles the public GET /api/v1/track/:no. Unknown and malformed numbers get
-// the same 404, so the answer reveals nothing about which numbers exist.
+// the same 404, so the answer reveals nothing about which numbers exist. It is limited like
+// the tracking pages, per client address (429 with Retry-After and a JSON error).
 func (s *Server) apiTrack(c *fiber.Ctx) error {
+	if err := s.limitLookup(c, 1); err != nil {
+		return err
+	}
 	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
 	if err != nil {
 		return err

@@ -60,13 +60,17 @@ func (s *Server) complaintFile(c *fiber.Ctx) error {
 	if len(f.Errors) == 0 {
 		cp, err := s.deps.Complaints.File(c.UserContext(), complaints.Filing{ShipmentID: d.ID,
 			Category: complaints.Category(f.Category), Description: f.Description, ContactPhone: f.Phone,
-			Photos: photos, IdempotencyKey: fmt.Sprintf("web:%d:%s", d.ID, f.Idem)})
+			Photos: photos, IdempotencyKey: fmt.Sprintf("web:%d:%s", d.ID, f.Idem), PerDay: complaints.MaxFilingsPerDay})
 		var ve *customers.ValidationError
 		switch {
 		case errors.As(err, &ve):
 			for _, fe := range ve.Fields {
 				f.Errors[complaintField(fe.Field)] = "complaint.invalid_" + complaintField(fe.Field)
 			}
+		case errors.Is(err, complaints.ErrTooManyFilings):
+			f.Errors["form"] = "limits.complaints_full"
+			c.Status(fiber.StatusTooManyRequests)
+			return s.render(c, "complaint_new", f)
 		case err != nil:
 			return err
 		case cp.ShipmentID != d.ID: // a key is scoped to its parcel; never grant another's

@@ -21,21 +21,26 @@ func (s *Server) complaintLookupPage(c *fiber.Ctx) error {
 }
 
 // complaintLookup checks POST /complaint/lookup. A right answer lets this browser follow
-// the complaint; wrong answers are limited per reference and never say which part was
-// wrong, and an unknown reference answers exactly like a wrong phone.
+// the complaint. Every answer is counted before it is checked, per reference and per client
+// address (takeAnswer), and a right one is taken back; a wrong one never says which part
+// was wrong, and an unknown reference answers exactly like a wrong phone. A reference that
+// fails its check symbol is sent back at once as mistyped: it says nothing about any
+// complaint, so it costs no answer.
 func (s *Server) complaintLookup(c *fiber.Ctx) error {
-	if err := s.limitLookup(c); err != nil {
+	if err := s.limitLookup(c, 1); err != nil {
 		return err
 	}
-	ref := strings.ToUpper(strings.TrimSpace(c.FormValue("ref")))
-	if len(ref) > 32 { // references are 12 characters; keep limiter keys small
-		ref = ref[:32]
+	ref, ok := complaints.ParseRef(c.FormValue("ref"))
+	if !ok { // mistyped (length or check symbol): no complaint has it, nothing to count
+		if len(ref) > 32 {
+			ref = ref[:32]
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.render(c, "complaint_lookup", fiber.Map{"Ref": ref, "RefTypo": true})
 	}
-	key := "complaint:" + ref
-	if n, err := s.deps.Limiter.Count(c.UserContext(), key, time.Hour); err != nil {
+	attempt, err := s.takeAnswer(c, "complaint:"+ref, wrongComplaintAnswers)
+	if err != nil {
 		return err
-	} else if n >= wrongComplaintAnswers {
-		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
 	}
 	guess := strings.TrimSpace(c.FormValue("last4"))
 	cp, err := s.deps.Complaints.ByRef(c.UserContext(), ref)
@@ -43,11 +48,11 @@ func (s *Server) complaintLookup(c *fiber.Ctx) error {
 		return err
 	}
 	if cp != nil && len(guess) == 4 && same(guess, customers.PhoneLast4(cp.ContactPhone)) {
+		if err := s.rightAnswer(c, attempt); err != nil {
+			return err
+		}
 		s.grantComplaint(c, cp.ID)
 		return c.Redirect("/complaint/"+urlPathEscape(cp.Ref), fiber.StatusSeeOther)
-	}
-	if err := s.limit(c, key, wrongComplaintAnswers, time.Hour); err != nil {
-		return err
 	}
 	c.Status(fiber.StatusUnprocessableEntity)
 	return s.render(c, "complaint_lookup", fiber.Map{"Ref": ref, "Failed": true})

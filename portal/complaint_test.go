@@ -74,7 +74,7 @@ func newComplaintEnv(t *testing.T) (*selfEnv, *complaints.Store) {
 	return e, cs
 }
 
-var filedRe = regexp.MustCompile(`^/complaint/(C\d{4}-\d{6})/filed$`)
+var filedRe = regexp.MustCompile(`^/complaint/(C-[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3})/filed$`)
 
 // file posts the complaint form and returns status, location and body.
 func (e *selfEnv) file(fields map[string]string, files []upload) (int, string, string) {

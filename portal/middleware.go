@@ -153,13 +153,14 @@ func (s *Server) limit(c *fiber.Ctx, key string, n int, window time.Duration) er
 	return nil
 }
 
-// limitLookup counts one public lookup from this client address (batched: see
-// ratelimit.Batched); past the configured rate it answers 429.
-func (s *Server) limitLookup(c *fiber.Ctx) error {
+// limitLookup counts n public lookups (one per number looked up) from this client address
+// (batched: see ratelimit.Batched); past the configured rate it answers 429 and counts
+// none. The tracking pages, the JSON tracking API and the complaint lookup share the count.
+func (s *Server) limitLookup(c *fiber.Ctx, n int) error {
 	if s.lookups == nil {
 		return nil
 	}
-	if ok, retry := s.lookups.Allow("lookup:"+c.IP(), s.cfg.LookupsPerMinute, time.Minute); !ok {
+	if ok, retry := s.lookups.AllowN("lookup:"+clientKey(c), max(n, 1), s.cfg.LookupsPerMinute, time.Minute); !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
 		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -56,8 +57,9 @@ type Config struct {
 	Zone *time.Location
 	// MaxUploadBytes bounds import uploads.
 	MaxUploadBytes int
-	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client; without
-	// them the client is the TCP peer (so limits per address cannot be dodged by a header).
+	// TrustedProxies are reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the
+	// client: read from the right, the first address that is not a trusted proxy (see
+	// clientAddr). Without them the client is the TCP peer, and the header is never read.
 	TrustedProxies []string
 	// LookupsPerMinute limits public tracking lookups per client address (default 60).
 	LookupsPerMinute int
@@ -78,6 +80,8 @@ type Server struct {
 	web  *web
 	// lookups counts public lookups per address in memory and syncs them to PostgreSQL.
 	lookups *ratelimit.Batched
+	// proxies are the trusted reverse proxies (cfg.TrustedProxies parsed): see clientAddr.
+	proxies []netip.Prefix
 	// secure is true when the public URL is https: cookies get the Secure flag.
 	secure bool
 }
@@ -108,6 +112,10 @@ func New(deps Deps, cfg Config) *Server {
 		panic(err) // templates and catalogues are embedded: a failure is a build defect
 	}
 	s := &Server{deps: deps, cfg: cfg, log: log, web: w, secure: strings.HasPrefix(cfg.PublicURL, "https://")}
+	var bad []string
+	if s.proxies, bad = parseProxies(cfg.TrustedProxies); len(bad) > 0 {
+		log.Error("trusted proxies: not an address or CIDR, ignored", "entries", bad)
+	}
 	if deps.Limiter != nil {
 		s.lookups = deps.Limiter.Batched(250 * time.Millisecond)
 	}
@@ -120,12 +128,10 @@ func New(deps Deps, cfg Config) *Server {
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
-		// Behind a load balancer, the client address comes from X-Forwarded-For, but only
-		// when the request arrives from a listed proxy.
-		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
-		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		// No ProxyHeader: Fiber would believe the left-most X-Forwarded-For value, which the
+		// client writes. clientAddress sets the client address instead (see clientAddr).
 	})
+	s.App.Use(s.clientAddress)
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	prom := fiberprometheus.New("lcrm")
 	prom.RegisterAt(s.App, "/metrics")
@@ -141,13 +147,6 @@ func New(deps Deps, cfg Config) *Server {
 	})
 	s.routes()
 	return s
-}
-
-func proxyHeader(trusted []string) string {
-	if len(trusted) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }
 
 // routes lists every route in one place.
@@ -210,7 +209,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	s.log.LogAttrs(c.UserContext(), slog.LevelDebug, "request",
-		slog.String("method", c.Method()), slog.String("path", c.Path()),
+		slog.String("method", c.Method()), slog.String("path", c.Path()), slog.String("ip", c.IP()),
 		slog.Int("status", c.Response().StatusCode()), slog.Duration("took", time.Since(start)))
 	return nil
 }

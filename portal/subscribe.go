@@ -36,7 +36,7 @@ const subscribesPerHour = 30
 // page (?sub=ok; ?sub=bad for a phone that is not valid; ?sub=full when the parcel already
 // texts shipments.MaxSubscribers other phones).
 func (s *Server) subscribe(c *fiber.Ctx) error {
-	if err := s.limit(c, "subscribe:"+c.IP(), subscribesPerHour, time.Hour); err != nil {
+	if err := s.limit(c, "subscribe:"+clientKey(c), subscribesPerHour, time.Hour); err != nil {
 		return err
 	}
 	d, ok, err := s.verifiedShipment(c)

@@ -126,7 +126,7 @@ func (s *Server) trackMany(c *fiber.Ctx) error {
 	if len(numbers) == 0 {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	if err := s.limitLookup(c); err != nil {
+	if err := s.limitLookup(c, len(numbers)); err != nil {
 		return err
 	}
 	found, err := s.deps.Shipments.GetMany(c.UserContext(), numbers)
@@ -143,7 +143,7 @@ func (s *Server) trackMany(c *fiber.Ctx) error {
 
 // trackOne answers the shareable GET /track/:no.
 func (s *Server) trackOne(c *fiber.Ctx) error {
-	if err := s.limitLookup(c); err != nil {
+	if err := s.limitLookup(c, 1); err != nil {
 		return err
 	}
 	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
@@ -159,16 +159,18 @@ func (s *Server) trackOne(c *fiber.Ctx) error {
 }
 
 // verify handles POST /track/:no/verify: the last 4 digits of the consignee's or the
-// shipper's phone unlock full detail for this browser. Wrong answers are limited per
-// parcel; the answer never says which part was wrong, and an unknown number behaves like a
-// wrong answer.
+// shipper's phone unlock full detail for this browser. Every answer is counted before it is
+// checked (takeAnswer: per parcel and per client address); a right one is then taken back,
+// so at most wrongAnswersLimit wrong answers per parcel per hour are ever compared. The
+// answer never says which part was wrong, and an unknown number behaves like a wrong answer.
 func (s *Server) verify(c *fiber.Ctx) error {
 	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
-	key := "verify:" + number
-	if n, err := s.deps.Limiter.Count(c.UserContext(), key, time.Hour); err != nil {
+	if len(number) > 40 { // tracking numbers are short; keep limiter keys small
+		number = number[:40]
+	}
+	attempt, err := s.takeAnswer(c, "verify:"+number, wrongAnswersLimit)
+	if err != nil {
 		return err
-	} else if n >= wrongAnswersLimit {
-		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
 	}
 	guess := strings.TrimSpace(c.FormValue("last4"))
 	d, err := s.deps.Shipments.Get(c.UserContext(), number)
@@ -176,11 +178,11 @@ func (s *Server) verify(c *fiber.Ctx) error {
 		return err
 	}
 	if d != nil && len(guess) == 4 && (same(guess, customers.PhoneLast4(d.Consignee.Phone)) || same(guess, customers.PhoneLast4(d.Shipper.Phone))) {
+		if err := s.rightAnswer(c, attempt); err != nil {
+			return err
+		}
 		s.grantVerified(c, d.ID)
 		return c.Redirect("/track/"+d.TrackingNo, fiber.StatusSeeOther)
-	}
-	if err := s.limit(c, key, wrongAnswersLimit, time.Hour); err != nil {
-		return err
 	}
 	return c.Redirect("/track/"+urlPathEscape(number)+"?vf=1", fiber.StatusSeeOther)
 }

@@ -51,12 +51,17 @@ func (st *Store) Subscribe(ctx context.Context, shipmentID int64, phone, locale 
 		v.Add("phone", "%q is not a valid phone number", phone)
 		return v.Err()
 	}
-	// The shipment row is locked so concurrent subscriptions count each other.
+	// The shipment row is locked first, and the phones are counted in a later statement:
+	// under READ COMMITTED a statement sees what was committed when it started, so a count
+	// in the locking statement itself would miss the subscription whose transaction it
+	// waited for (concurrent requests stored up to 6 phones that way).
 	return pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		var others int
-		err := tx.QueryRow(ctx, `
-SELECT (SELECT count(*) FROM shipment_subscriptions WHERE shipment_id = s.id AND phone <> $2)
-FROM shipments s WHERE s.id = $1 FOR UPDATE`, shipmentID, p).Scan(&others)
+		err := tx.QueryRow(ctx, `SELECT 1 FROM shipments WHERE id = $1 FOR NO KEY UPDATE`, shipmentID).Scan(new(int))
+		if err == nil {
+			err = tx.QueryRow(ctx, `SELECT count(*) FROM shipment_subscriptions WHERE shipment_id = $1 AND phone <> $2`,
+				shipmentID, p).Scan(&others)
+		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return ErrNotFound

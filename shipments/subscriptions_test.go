@@ -3,6 +3,7 @@ package shipments_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"lcrm/customers"
@@ -80,5 +81,48 @@ func TestSubscriptions(t *testing.T) {
 	}
 	if ok, err := st.IsSubscribed(ctx, d.ID, "139 0013 9000"); !ok || err != nil {
 		t.Errorf("IsSubscribed = %v, %v; want true", ok, err)
+	}
+}
+
+// A burst of subscriptions from different phones at once stores exactly MaxSubscribers.
+func TestSubscribeBurst(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	st := shipments.NewStore(pool)
+	if _, err := st.CreateShipments(ctx, []shipments.NewShipment{newShipment("SD100000000001", "13800138000")}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.Get(ctx, "SD100000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tried = 50
+	start := make(chan struct{})
+	errs := make(chan error, tried)
+	for i := 0; i < tried; i++ {
+		go func() {
+			<-start
+			errs <- st.Subscribe(ctx, d.ID, fmt.Sprintf("1390013%04d", i), "zh")
+		}()
+	}
+	close(start)
+	ok, full := 0, 0
+	for i := 0; i < tried; i++ {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, shipments.ErrTooManySubscribers):
+			full++
+		default:
+			t.Errorf("subscribe: %v", err)
+		}
+	}
+	subs, err := st.Subscribers(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("subscribe burst: %d tried, %d accepted, %d stored", tried, ok, len(subs))
+	if len(subs) != shipments.MaxSubscribers || ok != shipments.MaxSubscribers || full != tried-shipments.MaxSubscribers {
+		t.Errorf("%d concurrent phones: %d stored, %d accepted, %d refused; want %d stored", tried, len(subs), ok, full, shipments.MaxSubscribers)
 	}
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -25,8 +26,9 @@ type Config struct {
 	Jobs        bool           // LCRM_JOBS, default on: run the scheduler in this instance
 	SessionKey  string         // LCRM_SESSION_KEY: secret for signed links; empty: one kept in the database
 	Lookups     int            // LCRM_LOOKUPS_PER_MINUTE: public lookups per client address, default 60
-	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For is believed
-	// (LCRM_TRUSTED_PROXIES, comma-separated); without them the client address is the peer's.
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose X-Forwarded-For is
+	// read, from the right, past the trusted ones (LCRM_TRUSTED_PROXIES, comma-separated);
+	// without them the client address is the peer's.
 	TrustedProxies []string
 
 	TwilioAccountSID   string // TWILIO_ACCOUNT_SID
@@ -80,7 +82,15 @@ func Load() (*Config, error) {
 	}
 	if v := env("LCRM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
-			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					return nil, fmt.Errorf("config: LCRM_TRUSTED_PROXIES: %q is not an address or CIDR", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))

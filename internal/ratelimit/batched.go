@@ -16,8 +16,10 @@ import (
 type Batched struct {
 	l        *Limiter
 	interval time.Duration
+	flushing sync.Mutex // one Flush at a time
 	mu       sync.Mutex
 	pending  map[slot]int // counted here, not yet written
+	writing  map[slot]int // counted here, being written by Flush
 	shared   map[slot]int // the total in PostgreSQL after our last write
 	stop     chan struct{}
 	done     chan struct{}
@@ -30,7 +32,7 @@ type slot struct {
 
 // Batched returns a batched limiter over l that writes every interval until Stop.
 func (l *Limiter) Batched(interval time.Duration) *Batched {
-	b := &Batched{l: l, interval: interval, pending: map[slot]int{}, shared: map[slot]int{},
+	b := &Batched{l: l, interval: interval, pending: map[slot]int{}, writing: map[slot]int{}, shared: map[slot]int{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b
@@ -38,14 +40,22 @@ func (l *Limiter) Batched(interval time.Duration) *Batched {
 
 // Allow counts one attempt for key and reports whether it is within limit per window.
 func (b *Batched) Allow(key string, limit int, window time.Duration) (bool, time.Duration) {
+	return b.AllowN(key, 1, limit, window)
+}
+
+// AllowN counts n attempts at once for key (a lookup of n numbers) and reports whether
+// all n fit within limit per window; when they do not, none is counted. The check and the
+// count happen under one lock, so within an instance concurrent callers never pass the
+// limit together.
+func (b *Batched) AllowN(key string, n, limit int, window time.Duration) (bool, time.Duration) {
 	now := b.l.now()
 	s := slot{key, now.Truncate(window)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.shared[s]+b.pending[s] >= limit {
+	if b.shared[s]+b.writing[s]+b.pending[s]+n > limit {
 		return false, s.start.Add(window).Sub(now)
 	}
-	b.pending[s]++
+	b.pending[s] += n
 	return true, 0
 }
 
@@ -64,11 +74,15 @@ func (b *Batched) run() {
 	}
 }
 
-// Flush writes the pending counts now and learns the shared totals.
+// Flush writes the pending counts now and learns the shared totals. While they are being
+// written they still count here (writing), so a burst during a flush cannot slip through
+// in the moment between taking the counts and learning the new totals.
 func (b *Batched) Flush(ctx context.Context) error {
+	b.flushing.Lock()
+	defer b.flushing.Unlock()
 	b.mu.Lock()
 	pending := b.pending
-	b.pending = map[slot]int{}
+	b.pending, b.writing = map[slot]int{}, pending
 	b.mu.Unlock()
 	if len(pending) == 0 {
 		return nil
@@ -91,6 +105,7 @@ RETURNING count`, s.key, s.start, n)
 			for _, s := range slots {
 				b.pending[s] += pending[s]
 			}
+			b.writing = map[slot]int{}
 			b.mu.Unlock()
 			return err
 		}
@@ -101,6 +116,7 @@ RETURNING count`, s.key, s.start, n)
 	for s, n := range totals {
 		b.shared[s] = n
 	}
+	b.writing = map[slot]int{}
 	for s := range b.shared { // forget windows that ended more than an hour ago
 		if s.start.Before(now.Add(-time.Hour)) {
 			delete(b.shared, s)

@@ -34,9 +34,7 @@ RETURNING count`, key, start).Scan(&n)
 	if err != nil {
 		return false, 0, fmt.Errorf("ratelimit: %w", err)
 	}
-	if rand.IntN(1000) == 0 { // now and then, drop windows that ended a day ago
-		l.pool.Exec(ctx, `DELETE FROM rate_counters WHERE window_start < now() - interval '1 day'`)
-	}
+	l.sweep(ctx, now)
 	if n > limit {
 		return false, start.Add(window).Sub(now), nil
 	}
@@ -52,4 +50,12 @@ func (l *Limiter) Count(ctx context.Context, key string, window time.Duration) (
 		return 0, fmt.Errorf("ratelimit: %w", err)
 	}
 	return n, nil
+}
+
+// sweep now and then drops windows that started more than a day before now (the
+// limiter's clock, never SQL now(), so a test's clock and the database's cannot disagree).
+func (l *Limiter) sweep(ctx context.Context, now time.Time) {
+	if rand.IntN(1000) == 0 {
+		l.pool.Exec(ctx, `DELETE FROM rate_counters WHERE window_start < $1`, now.Add(-24*time.Hour))
+	}
 }

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -87,5 +88,125 @@ func TestBatched(t *testing.T) {
 	}
 	if ok, _ := a.Allow("ip:2", 3, time.Minute); ok {
 		t.Error("4th attempt with limit 3 allowed")
+	}
+}
+
+// A burst of attempts at once: exactly the limit is allowed, per key and over the shared
+// key; a refund gives one attempt back.
+func TestTakeBurst(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	clock := time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC)
+	l := New(pool)
+	l.now = func() time.Time { return clock }
+	const tried = 1000
+	start := make(chan struct{})
+	type res struct {
+		a   Attempt
+		err error
+	}
+	out := make(chan res, tried)
+	for i := 0; i < tried; i++ {
+		go func() {
+			<-start
+			// Two rules each: the number's and the address's (20 per hour).
+			a, err := l.Take(ctx, Rule{"verify:SD1", 5, time.Hour}, Rule{"answers:198.51.100.7", 20, time.Hour})
+			out <- res{a, err}
+		}()
+	}
+	close(start)
+	ok := 0
+	for i := 0; i < tried; i++ {
+		r := <-out
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.a.OK {
+			ok++
+		} else if r.a.RetryAfter != 59*time.Minute+30*time.Second {
+			t.Errorf("retry after %v", r.a.RetryAfter)
+		}
+	}
+	t.Logf("take burst: %d tried, %d allowed (limit 5)", tried, ok)
+	if ok != 5 {
+		t.Fatalf("%d concurrent attempts, %d allowed; want 5", tried, ok)
+	}
+	// Over the address: 20 numbers, 5 tries each, from one address: 20 allowed in all.
+	start = make(chan struct{})
+	out = make(chan res, 100)
+	for i := 0; i < 100; i++ {
+		go func() {
+			<-start
+			a, err := l.Take(ctx, Rule{fmt.Sprintf("verify:N%d", i%20), 5, time.Hour}, Rule{"answers:203.0.113.1", 20, time.Hour})
+			out <- res{a, err}
+		}()
+	}
+	close(start)
+	ok = 0
+	for i := 0; i < 100; i++ {
+		if r := <-out; r.err != nil {
+			t.Fatal(r.err)
+		} else if r.a.OK {
+			ok++
+		}
+	}
+	if ok != 20 {
+		t.Errorf("100 attempts over 20 numbers from one address: %d allowed, want 20", ok)
+	}
+	// A refund gives exactly one attempt back, in the window it was counted in, even
+	// after the clock moved on.
+	a, err := l.Take(ctx, Rule{"verify:SD2", 1, time.Hour})
+	if err != nil || !a.OK {
+		t.Fatalf("first attempt: %+v %v", a, err)
+	}
+	clock = clock.Add(30 * time.Minute)
+	if err := l.Refund(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := l.Count(ctx, "verify:SD2", time.Hour); n != 0 {
+		t.Errorf("count after refund = %d", n)
+	}
+	if err := l.Refund(ctx, a); err != nil { // twice: never below zero
+		t.Fatal(err)
+	}
+	if a, _ := l.Take(ctx, Rule{"verify:SD2", 1, time.Hour}); !a.OK {
+		t.Error("refunded attempt not given back")
+	}
+	if a, _ := l.Take(ctx, Rule{"verify:SD2", 1, time.Hour}); a.OK {
+		t.Error("second attempt allowed with limit 1")
+	}
+}
+
+// A burst of multi-number lookups on one instance never passes the limit.
+func TestBatchedBurst(t *testing.T) {
+	pool := testdb.New(t)
+	b := New(pool).Batched(time.Millisecond) // flushing all the time
+	defer b.Stop()
+	const tried = 1000
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counted := 0
+	start := make(chan struct{})
+	for i := 0; i < tried; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			n := 1 + i%20 // 1 to 20 numbers per lookup
+			if ok, _ := b.AllowN("lookup:1", n, 60, time.Hour); ok {
+				mu.Lock()
+				counted += n
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	t.Logf("batched burst: %d lookups tried, %d numbers let through (limit 60)", tried, counted)
+	if counted > 60 || counted < 41 { // 41: at least a 20-number lookup was refused for room
+		t.Errorf("numbers let through = %d, want at most 60", counted)
+	}
+	if ok, _ := b.AllowN("lookup:2", 61, 60, time.Hour); ok {
+		t.Error("61 numbers at once allowed with limit 60")
 	}
 }
