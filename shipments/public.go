@@ -1,6 +1,7 @@
 package shipments
 
 import (
+	"crypto/subtle"
 	"time"
 
 	"lcrm/customers"
@@ -69,4 +70,21 @@ func (d *Detail) Public(now time.Time) Public {
 			Location: mask.Mask(e.Location), Note: mask.Mask(e.Note)}
 	}
 	return p
+}
+
+// Answers reports whether last4 is the last four digits of a phone that may unlock this
+// parcel's full detail: the consignee's as the shipper wrote it on the label, the shared
+// consignee record's (they differ after a merge), or the shipper's. The comparison takes
+// the same time whichever digit is wrong.
+func (d *Detail) Answers(last4 string) bool {
+	if len(last4) != 4 {
+		return false
+	}
+	ok := 0
+	for _, p := range []string{d.Addressee.Phone, d.Consignee.Phone, d.Shipper.Phone} {
+		if want := customers.PhoneLast4(p); len(want) == 4 {
+			ok |= subtle.ConstantTimeCompare([]byte(last4), []byte(want))
+		}
+	}
+	return ok == 1
 }

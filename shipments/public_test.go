@@ -113,3 +113,27 @@ func BenchmarkPublic(b *testing.B) {
 		_ = d.Public(now)
 	}
 }
+
+// The verify answer is the last four of the label's phone, the shared record's (after a
+// merge they differ) or the shipper's, and nothing else.
+func TestAnswers(t *testing.T) {
+	d := &shipments.Detail{
+		Addressee: shipments.Addressee{Phone: "+8613800138000"},
+		Consignee: customers.Consignee{Phone: "+8613900139111"},
+		Shipper:   customers.Shipper{Phone: "+8657188881234"},
+	}
+	for _, c := range []struct {
+		guess string
+		want  bool
+	}{
+		{"8000", true}, {"9111", true}, {"1234", true},
+		{"0000", false}, {"800", false}, {"38000", false}, {"", false}, {"138*", false},
+	} {
+		if got := d.Answers(c.guess); got != c.want {
+			t.Errorf("Answers(%q) = %v, want %v", c.guess, got, c.want)
+		}
+	}
+	if (&shipments.Detail{}).Answers("") {
+		t.Error("a parcel without phones is unlocked by an empty answer")
+	}
+}
