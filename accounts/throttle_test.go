@@ -14,7 +14,7 @@ import (
 // clock is a settable test clock.
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time           { return c.t }
+func (c *clock) now() time.Time      { return c.t }
 func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
 
 func newThrottled(t *testing.T) (*accounts.Store, *clock, *accounts.User) {
@@ -54,7 +54,7 @@ func TestLoginGrowingDelays(t *testing.T) {
 		{119 * time.Second, "wrong", accounts.ErrBadLogin}, // 2 min passed
 		{3 * time.Minute, "the right password", accounts.ErrLocked},
 		{61 * time.Second, "the right password", nil}, // 4 min passed: in
-		{0, "wrong", accounts.ErrBadLogin},             // afresh: five more tries
+		{0, "wrong", accounts.ErrBadLogin},            // afresh: five more tries
 	}
 	for i, s := range steps {
 		clk.add(s.wait)
