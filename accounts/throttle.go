@@ -233,3 +233,11 @@ func (st *Store) LoginFrom(ctx context.Context, email, password, addr string) (*
 	}
 	return scanUser(st.pool.QueryRow(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1 RETURNING `+userCols, id, now))
 }
+
+// clearLoginDelays forgets the failures counted against a user's account (a new password
+// was set), so its owner can log in at once from anywhere.
+func clearLoginDelays(ctx context.Context, tx pgx.Tx, userID int64) error {
+	id := strconv.FormatInt(userID, 10)
+	_, err := tx.Exec(ctx, `DELETE FROM login_throttle WHERE key LIKE $1 OR key = $2`, "pair:"+id+":%", "acct:"+id)
+	return err
+}

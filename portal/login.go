@@ -54,7 +54,7 @@ func safeNext(next string) string {
 
 // loginPage shows the login form.
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next"))})
+	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next")), "Reset": c.Query("reset") == "1"})
 }
 
 // login checks the form; on success it starts a session and goes to the user's home.

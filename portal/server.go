@@ -182,6 +182,10 @@ func (s *Server) routes() {
 	s.App.Get("/login", s.loginPage)
 	s.App.Post("/login", s.login)
 	s.App.Post("/logout", s.logout)
+	s.App.Get("/password/forgot", s.passwordForgotPage)
+	s.App.Post("/password/forgot", s.passwordForgot)
+	s.App.Get("/password/reset", s.passwordResetPage)
+	s.App.Post("/password/reset", s.passwordReset)
 
 	shipper := s.App.Group("/shipper", s.requireRole(accounts.RoleShipper))
 	shipper.Get("/", s.shipperList)
