@@ -46,6 +46,8 @@ type User struct {
 	Phone       string
 	Active      bool
 	LastLoginAt *time.Time
+	// TOTPEnabled: logging in also takes a code from the user's authenticator app.
+	TOTPEnabled bool
 }
 
 // Login errors. ErrBadLogin never says whether the email exists; ErrLocked is matched by
@@ -136,11 +138,11 @@ VALUES ($1, $2, $3, $4, NULLIF($5, 0), NULLIF($6, 0), $7) RETURNING id`,
 	return st.UserByID(ctx, id)
 }
 
-const userCols = `id, email, name, role, COALESCE(shipper_id, 0), COALESCE(manager_id, 0), phone, active, last_login_at`
+const userCols = `id, email, name, role, COALESCE(shipper_id, 0), COALESCE(manager_id, 0), phone, active, last_login_at, totp_enabled`
 
 func scanUser(row pgx.Row) (*User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.ShipperID, &u.ManagerID, &u.Phone, &u.Active, &u.LastLoginAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.ShipperID, &u.ManagerID, &u.Phone, &u.Active, &u.LastLoginAt, &u.TOTPEnabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -80,6 +80,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 		}
 		return s.render(c, "login", data)
 	}
+	if u.TOTPEnabled {
+		s.halfLogin(c, u.ID, next)
+		return c.Redirect("/login/2fa", fiber.StatusSeeOther)
+	}
 	return s.loggedIn(c, u, next)
 }
 
@@ -90,6 +94,9 @@ func (s *Server) loggedIn(c *fiber.Ctx, u *accounts.User, next string) error {
 		return err
 	}
 	s.cookie(c, cookieSession, id, accounts.SessionMax)
+	if s.needsEnrolment(u) {
+		next = enrolPath
+	}
 	if next == "" {
 		next = "/console"
 		if u.Role == accounts.RoleShipper {

@@ -28,6 +28,11 @@ type Config struct {
 	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For is believed
 	// (LCRM_TRUSTED_PROXIES, comma-separated); without them the client address is the peer's.
 	TrustedProxies []string
+	// TwoFactorRoles must turn on two-factor login before using the site
+	// (LCRM_2FA_REQUIRED_ROLES, comma-separated roles, default "admin,manager"; "none": no
+	// role). TwoFactorRolesSet says the variable was set (serve --demo keeps it off otherwise).
+	TwoFactorRoles    []string
+	TwoFactorRolesSet bool
 
 	TwilioAccountSID   string // TWILIO_ACCOUNT_SID
 	TwilioAuthToken    string // TWILIO_AUTH_TOKEN
@@ -81,6 +86,17 @@ func Load() (*Config, error) {
 	if v := env("LCRM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+		}
+	}
+	c.TwoFactorRolesSet = strings.TrimSpace(os.Getenv("LCRM_2FA_REQUIRED_ROLES")) != ""
+	if v := env("LCRM_2FA_REQUIRED_ROLES", "admin,manager"); v != "none" {
+		for _, r := range strings.Split(v, ",") {
+			switch r = strings.TrimSpace(r); r {
+			case "shipper", "agent", "supervisor", "manager", "admin":
+				c.TwoFactorRoles = append(c.TwoFactorRoles, r)
+			default:
+				return nil, fmt.Errorf("config: LCRM_2FA_REQUIRED_ROLES: unknown role %q (shipper, agent, supervisor, manager, admin, or none)", r)
+			}
 		}
 	}
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
