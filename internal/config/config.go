@@ -88,16 +88,8 @@ func Load() (*Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
 		}
 	}
-	c.TwoFactorRolesSet = strings.TrimSpace(os.Getenv("LCRM_2FA_REQUIRED_ROLES")) != ""
-	if v := env("LCRM_2FA_REQUIRED_ROLES", "admin,manager"); v != "none" {
-		for _, r := range strings.Split(v, ",") {
-			switch r = strings.TrimSpace(r); r {
-			case "shipper", "agent", "supervisor", "manager", "admin":
-				c.TwoFactorRoles = append(c.TwoFactorRoles, r)
-			default:
-				return nil, fmt.Errorf("config: LCRM_2FA_REQUIRED_ROLES: unknown role %q (shipper, agent, supervisor, manager, admin, or none)", r)
-			}
-		}
+	if err := c.loadTwoFactor(); err != nil {
+		return nil, err
 	}
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
 	if err != nil {
@@ -123,6 +115,26 @@ func (c *Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// loadTwoFactor reads LCRM_2FA_REQUIRED_ROLES: staff roles (two-factor login is a
+// console feature), or "none".
+func (c *Config) loadTwoFactor() error {
+	c.TwoFactorRoles = nil
+	c.TwoFactorRolesSet = strings.TrimSpace(os.Getenv("LCRM_2FA_REQUIRED_ROLES")) != ""
+	v := env("LCRM_2FA_REQUIRED_ROLES", "admin,manager")
+	if v == "none" {
+		return nil
+	}
+	for _, r := range strings.Split(v, ",") {
+		switch r = strings.TrimSpace(r); r {
+		case "agent", "supervisor", "manager", "admin":
+			c.TwoFactorRoles = append(c.TwoFactorRoles, r)
+		default:
+			return fmt.Errorf("config: LCRM_2FA_REQUIRED_ROLES: %q is not a staff role (agent, supervisor, manager, admin), nor none", r)
+		}
+	}
+	return nil
 }
 
 // loadSMS reads the SMS outbox settings.
