@@ -44,11 +44,16 @@ func resetHash(userID int64, code string) []byte {
 	return h[:]
 }
 
-// resetUser finds the one active shipper user with a phone whose email or phone is login.
+// resetUser finds the one active shipper login named by login (its email, or its phone)
+// that has a phone: its own, else its shipper's.
 func (st *Store) resetUser(ctx context.Context, q pgx.Tx, login string) (id int64, phone string, err error) {
 	login = strings.TrimSpace(login)
-	rows, err := q.Query(ctx, `SELECT id, phone FROM users
-WHERE role = 'shipper' AND active AND phone <> '' AND (email = lower($1) OR phone = $1) LIMIT 2`, login)
+	rows, err := q.Query(ctx, `
+SELECT u.id, p.phone FROM users u
+JOIN shippers s ON s.id = u.shipper_id
+CROSS JOIN LATERAL (SELECT COALESCE(NULLIF(u.phone, ''), s.phone) AS phone) p
+WHERE u.role = 'shipper' AND u.active AND p.phone <> '' AND (u.email = lower($1) OR p.phone = $1)
+LIMIT 2`, login)
 	if err != nil {
 		return 0, "", fmt.Errorf("accounts: reset: %w", err)
 	}
@@ -69,8 +74,9 @@ WHERE role = 'shipper' AND active AND phone <> '' AND (email = lower($1) OR phon
 }
 
 // StartPasswordReset makes a reset code for the shipper login named by login (its email,
-// or its phone in E.164). It returns ErrNotFound when there is no such shipper with a
-// phone, and ErrResetLimited past ResetRequestsPerHour; the caller answers the same in
+// or its phone in E.164); the code goes to the login's phone, or its shipper's when the
+// login has none. It returns ErrNotFound when there is no such login with a phone (or a
+// phone names two logins), and ErrResetLimited past ResetRequestsPerHour; the caller answers the same in
 // every case and sends the code by SMS.
 func (st *Store) StartPasswordReset(ctx context.Context, login string) (*ResetCode, error) {
 	now := st.now()
