@@ -17,7 +17,8 @@ import (
 //
 //   - one account from one client address: PairFreeFailures wrong passwords, then one
 //     attempt per delay, the delay doubling from PairFirstDelay up to PairMaxDelay; a
-//     success resets it. A stranger's wrong passwords block only the stranger's address.
+//     success resets it, and so does a day without attempts (PairForget). A stranger's
+//     wrong passwords block only the stranger's address.
 //   - one account from every address: past AccountFailuresPerHour failures in a clock
 //     hour, an address that has not logged in to the account in the last KnownAddressFor
 //     gets one password check per AccountSlowEvery for the whole account (shared with the
@@ -32,6 +33,7 @@ const (
 	PairFreeFailures       = 5
 	PairFirstDelay         = time.Minute
 	PairMaxDelay           = time.Hour
+	PairForget             = 24 * time.Hour // failures this old are forgotten
 	AccountFailuresPerHour = 50
 	AccountSlowEvery       = 30 * time.Second
 	KnownAddressFor        = 30 * 24 * time.Hour
@@ -117,16 +119,19 @@ func (st *Store) blockedFor(ctx context.Context, key string, now time.Time) time
 // (then ok is false and nothing is counted). The attempt that reaches PairFreeFailures
 // and each later one set the next block, before their password is checked.
 func (st *Store) reservePair(ctx context.Context, key string, now time.Time) (ok bool, lastOK *time.Time, err error) {
+	// n is this attempt's number; failures a day old are forgotten (a pair's count does
+	// not wait a week to punish the next typo).
+	const n = `(CASE WHEN t.updated_at < $2 - make_interval(secs => $6) THEN 1 ELSE t.failures + 1 END)`
 	err = st.pool.QueryRow(ctx, `
 INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, $2)
 ON CONFLICT (key) DO UPDATE SET
-    failures = t.failures + 1,
-    blocked_until = CASE WHEN t.failures + 1 >= $3
-        THEN $2 + make_interval(secs => least($4 * power(2, least(t.failures + 1 - $3, 30)), $5))
-        ELSE t.blocked_until END,
+    failures = `+n+`,
+    blocked_until = CASE WHEN `+n+` >= $3
+        THEN $2 + make_interval(secs => least($4 * power(2, least(`+n+` - $3, 30)), $5))
+        ELSE NULL END,
     updated_at = $2
 WHERE t.blocked_until IS NULL OR t.blocked_until <= $2
-RETURNING last_ok_at`, key, now, PairFreeFailures, PairFirstDelay.Seconds(), PairMaxDelay.Seconds()).Scan(&lastOK)
+RETURNING last_ok_at`, key, now, PairFreeFailures, PairFirstDelay.Seconds(), PairMaxDelay.Seconds(), PairForget.Seconds()).Scan(&lastOK)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil, nil
 	}

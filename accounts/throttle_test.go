@@ -77,6 +77,13 @@ func TestLoginGrowingDelays(t *testing.T) {
 	if err := try("wrong"); !errors.As(err, &locked) || locked.Retry > time.Second {
 		t.Errorf("after many failures: %v, want at most an hour's wait", err)
 	}
+	// A day later the count starts afresh: four wrong passwords go through unblocked.
+	clk.add(accounts.PairForget + time.Second)
+	for i := 0; i < accounts.MaxFailures-1; i++ {
+		if err := try("wrong"); !errors.Is(err, accounts.ErrBadLogin) {
+			t.Fatalf("a day later, failure %d: %v", i+1, err)
+		}
+	}
 }
 
 // Many addresses together: past AccountFailuresPerHour the account allows one check per
