@@ -228,6 +228,9 @@ func (st *Store) ResetPassword(ctx context.Context, id int64, password string, b
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 			return err
 		}
+		if err := clearLoginDelays(ctx, tx, id); err != nil {
+			return err
+		}
 		return record(ctx, tx, by, "user.password_reset", id, nil, nil)
 	})
 	return wrapAdmin("reset password", err)

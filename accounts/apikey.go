@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,10 +35,19 @@ type APIKey struct {
 }
 
 // Store reads and writes accounts in PostgreSQL.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time // the clock of the login throttle, 2FA and password resets
+	// checks counts password comparisons (PasswordChecks).
+	checks atomic.Int64
+}
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+// SetClock replaces the clock the login throttle, two-factor codes and password reset
+// codes read (tests move it forward instead of waiting).
+func (st *Store) SetClock(now func() time.Time) { st.now = now }
 
 // keyHash is SHA-256: keys are 32 random bytes, so a slow hash adds nothing but latency.
 func keyHash(key string) []byte {

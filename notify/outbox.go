@@ -57,12 +57,16 @@ const (
 	KindHoliday           Kind = "holiday_greeting"   // greetings to key shippers on configured dates
 	KindStatus            Kind = "status_update"      // parcel status to a subscribed phone
 	KindStaffAlert        Kind = "staff_alert"        // escalation / supervisor alert to a staff phone
+	KindPasswordReset     Kind = "password_reset"     // one-time code for a shipper's password reset
 )
 
 // Care reports whether the kind is a care message: those wait out quiet hours, count
 // against the daily cap and are not sent to opted-out numbers. Staff alerts and replies to
-// a customer's own complaint are not care messages.
-func (k Kind) Care() bool { return k != KindStaffAlert && k != KindComplaintReply }
+// a customer's own complaint are not care messages, nor is a password reset code the
+// person just asked for.
+func (k Kind) Care() bool {
+	return k != KindStaffAlert && k != KindComplaintReply && k != KindPasswordReset
+}
 
 // sendBy is how long after it is due a message of each kind is still worth sending.
 var sendBy = map[Kind]time.Duration{
@@ -74,6 +78,7 @@ var sendBy = map[Kind]time.Duration{
 	KindHoliday:           24 * time.Hour,
 	KindStatus:            2 * time.Hour,
 	KindStaffAlert:        2 * time.Hour,
+	KindPasswordReset:     10 * time.Minute, // the code's own lifetime
 }
 
 // Message is one SMS to enqueue.

@@ -33,6 +33,7 @@ func TestQuietHours(t *testing.T) {
 		{"small hours in China: this morning", time.Date(2026, 11, 23, 3, 0, 0, 0, sh), notify.KindDelayApology, "+8613900000003", time.Date(2026, 11, 23, 8, 0, 0, 0, sh)},
 		{"staff alert at night: now", time.Date(2026, 11, 23, 22, 30, 0, 0, sh), notify.KindStaffAlert, "+8613900000004", time.Date(2026, 11, 23, 22, 30, 0, 0, sh)},
 		{"complaint reply at night: now", time.Date(2026, 11, 23, 23, 0, 0, 0, sh), notify.KindComplaintReply, "+8613900000005", time.Date(2026, 11, 23, 23, 0, 0, 0, sh)},
+		{"password reset code at night: now", time.Date(2026, 11, 23, 23, 25, 0, 0, sh), notify.KindPasswordReset, "+8613900000006", time.Date(2026, 11, 23, 23, 25, 0, 0, sh)},
 		{"US number uses configured zone", time.Date(2026, 11, 23, 10, 0, 0, 0, sh), notify.KindSurvey, "+14155550100", time.Date(2026, 11, 23, 8, 0, 0, 0, ny)},
 	}
 	for i, c := range cases {

@@ -28,4 +28,5 @@ func (s *Server) consoleRoutes() {
 	s.adminRoutes(g.Group("/admin", s.requireRole(accounts.RoleAdmin)))
 	s.kpiRoutes(g)
 	s.jobsRoutes(g)
+	s.accountRoutes(g)
 }

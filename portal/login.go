@@ -2,9 +2,10 @@ package portal
 
 import (
 	"errors"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,42 +15,88 @@ import (
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 func urlPathEscape(s string) string  { return url.PathEscape(s) }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site. Browsers strip tabs and newlines
+// from a URL and read a backslash as a slash, so "/\tevil", "/\\evil" and their
+// percent-encoded forms all mean another origin to them. So next is refused ("") when,
+// once percent-decoded, it holds a control character or a backslash, or does not start
+// with exactly one slash; otherwise it is parsed and must have no scheme, host or user,
+// and its path and query are re-emitted from the parse.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if next == "" || len(next) > 2000 {
 		return ""
 	}
-	return next
+	dec, err := url.PathUnescape(next)
+	if err != nil {
+		return ""
+	}
+	for _, r := range dec {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return ""
+		}
+	}
+	if !strings.HasPrefix(dec, "/") || strings.HasPrefix(dec, "//") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	out := u.EscapedPath()
+	if strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") {
+		return ""
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 // loginPage shows the login form.
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next"))})
+	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next")), "Reset": c.Query("reset") == "1"})
 }
 
 // login checks the form; on success it starts a session and goes to the user's home.
+// Only failed logins are limited (accounts.LoginFrom): per account and address, per
+// account, per address; a refusal says so with the minutes to wait.
 func (s *Server) login(c *fiber.Ctx) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	if err := s.limit(c, "login:"+c.IP(), 30, 15*time.Minute); err != nil {
-		return err
-	}
-	u, err := s.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"))
+	next := safeNext(c.FormValue("next"))
+	u, err := s.deps.Accounts.LoginFrom(c.UserContext(), email, c.FormValue("password"), c.IP())
 	if err != nil {
-		msg := "login.bad"
-		if errors.Is(err, accounts.ErrLocked) {
-			msg = "login.locked"
-		} else if !errors.Is(err, accounts.ErrBadLogin) {
+		data := fiber.Map{"Email": email, "Error": "login.bad", "Next": next}
+		var locked *accounts.LockedError
+		switch {
+		case errors.As(err, &locked):
+			mins := int(math.Ceil(locked.Retry.Minutes()))
+			data["Error"], data["Minutes"] = "login.locked_for", max(mins, 1)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(locked.Retry.Seconds()))))
+			c.Status(fiber.StatusTooManyRequests)
+		case errors.Is(err, accounts.ErrBadLogin):
+			c.Status(fiber.StatusUnauthorized)
+		default:
 			return err
 		}
-		c.Status(fiber.StatusUnauthorized)
-		return s.render(c, "login", fiber.Map{"Email": email, "Error": msg, "Next": safeNext(c.FormValue("next"))})
+		return s.render(c, "login", data)
 	}
+	if u.TOTPEnabled {
+		s.halfLogin(c, u.ID, next)
+		return c.Redirect("/login/2fa", fiber.StatusSeeOther)
+	}
+	return s.loggedIn(c, u, next)
+}
+
+// loggedIn starts the session of a user who passed every login step and goes on.
+func (s *Server) loggedIn(c *fiber.Ctx, u *accounts.User, next string) error {
 	id, err := s.deps.Accounts.StartSession(c.UserContext(), u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}
 	s.cookie(c, cookieSession, id, accounts.SessionMax)
-	next := safeNext(c.FormValue("next"))
+	if s.needsEnrolment(u) {
+		next = enrolPath
+	}
 	if next == "" {
 		next = "/console"
 		if u.Role == accounts.RoleShipper {

@@ -130,6 +130,9 @@ func (s *Server) requireRole(roles ...accounts.Role) fiber.Handler {
 		}
 		for _, r := range roles {
 			if u.Role == r || (r != accounts.RoleShipper && u.Role.AtLeast(r)) {
+				if s.needsEnrolment(u) && !strings.HasPrefix(c.Path(), enrolPath) {
+					return c.Redirect(enrolPath, fiber.StatusSeeOther)
+				}
 				return c.Next()
 			}
 		}

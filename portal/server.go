@@ -66,6 +66,9 @@ type Config struct {
 	// Secret signs links and tokens (survey links); random per process when empty, so set
 	// it (LCRM_SESSION_KEY) when several instances serve one site.
 	Secret []byte
+	// TwoFactorRoles must turn two-factor login on before they may use the site: after
+	// their password they are sent to enrol (LCRM_2FA_REQUIRED_ROLES). Empty: optional for all.
+	TwoFactorRoles []accounts.Role
 	// TwilioAuthToken checks the X-Twilio-Signature of webhooks; without it every webhook
 	// is refused (403).
 	TwilioAuthToken string
@@ -181,6 +184,12 @@ func (s *Server) routes() {
 	s.App.Get("/login", s.loginPage)
 	s.App.Post("/login", s.login)
 	s.App.Post("/logout", s.logout)
+	s.App.Get("/login/2fa", s.twoFactorPage)
+	s.App.Post("/login/2fa", s.twoFactor)
+	s.App.Get("/password/forgot", s.passwordForgotPage)
+	s.App.Post("/password/forgot", s.passwordForgot)
+	s.App.Get("/password/reset", s.passwordResetPage)
+	s.App.Post("/password/reset", s.passwordReset)
 
 	shipper := s.App.Group("/shipper", s.requireRole(accounts.RoleShipper))
 	shipper.Get("/", s.shipperList)

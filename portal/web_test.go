@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -322,7 +323,7 @@ func TestLockout(t *testing.T) {
 	for i := 0; i < accounts.MaxFailures; i++ {
 		e.acc.Login(ctx, "ops@acme.test", "nope nope nope")
 	}
-	if _, err := e.acc.Login(ctx, "ops@acme.test", "correct horse battery"); err != accounts.ErrLocked {
+	if _, err := e.acc.Login(ctx, "ops@acme.test", "correct horse battery"); !errors.Is(err, accounts.ErrLocked) {
 		t.Errorf("after %d failures: %v, want ErrLocked", accounts.MaxFailures, err)
 	}
 	if _, err := e.acc.Login(ctx, "nobody@acme.test", "whatever"); err != accounts.ErrBadLogin {

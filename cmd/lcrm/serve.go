@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"lcrm/accounts"
 	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
@@ -62,6 +63,18 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	var tfa []accounts.Role
+	for _, r := range a.cfg.TwoFactorRoles {
+		tfa = append(tfa, accounts.Role(r))
+	}
+	if *withDemo && !a.cfg.TwoFactorRolesSet {
+		// The README's demo logins work with the password alone; set
+		// LCRM_2FA_REQUIRED_ROLES to try the requirement in the demo.
+		tfa = nil
+		a.log.Warn("demo: two-factor login is optional for every role (LCRM_2FA_REQUIRED_ROLES not set)")
+	} else if len(tfa) > 0 {
+		a.log.Info("two-factor login required", "roles", a.cfg.TwoFactorRoles)
+	}
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
@@ -72,7 +85,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Watch:      jobs.NewWatch(a.pool),
 		Notify:     sms,
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
-		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies})
+		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App.Listen(*addr) }()

@@ -30,6 +30,11 @@ type Config struct {
 	// read, from the right, past the trusted ones (LCRM_TRUSTED_PROXIES, comma-separated);
 	// without them the client address is the peer's.
 	TrustedProxies []string
+	// TwoFactorRoles must turn on two-factor login before using the site
+	// (LCRM_2FA_REQUIRED_ROLES, comma-separated roles, default "admin,manager"; "none": no
+	// role). TwoFactorRolesSet says the variable was set (serve --demo keeps it off otherwise).
+	TwoFactorRoles    []string
+	TwoFactorRolesSet bool
 
 	TwilioAccountSID   string // TWILIO_ACCOUNT_SID
 	TwilioAuthToken    string // TWILIO_AUTH_TOKEN
@@ -93,6 +98,9 @@ func Load() (*Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
+	if err := c.loadTwoFactor(); err != nil {
+		return nil, err
+	}
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
 	if err != nil {
 		return nil, fmt.Errorf("config: LCRM_JOBS must be true or false")
@@ -117,6 +125,26 @@ func (c *Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// loadTwoFactor reads LCRM_2FA_REQUIRED_ROLES: staff roles (two-factor login is a
+// console feature), or "none".
+func (c *Config) loadTwoFactor() error {
+	c.TwoFactorRoles = nil
+	c.TwoFactorRolesSet = strings.TrimSpace(os.Getenv("LCRM_2FA_REQUIRED_ROLES")) != ""
+	v := env("LCRM_2FA_REQUIRED_ROLES", "admin,manager")
+	if v == "none" {
+		return nil
+	}
+	for _, r := range strings.Split(v, ",") {
+		switch r = strings.TrimSpace(r); r {
+		case "agent", "supervisor", "manager", "admin":
+			c.TwoFactorRoles = append(c.TwoFactorRoles, r)
+		default:
+			return fmt.Errorf("config: LCRM_2FA_REQUIRED_ROLES: %q is not a staff role (agent, supervisor, manager, admin), nor none", r)
+		}
+	}
+	return nil
 }
 
 // loadSMS reads the SMS outbox settings.
