@@ -54,8 +54,16 @@ type Config struct {
 	PublicURL string
 	// Zone is the time zone pages are shown in when the viewer has none.
 	Zone *time.Location
-	// MaxUploadBytes bounds import uploads.
+	// MaxUploadBytes bounds import uploads (default 64 MiB).
 	MaxUploadBytes int
+	// MaxBodyBytes bounds the body of every other route: forms (default 1 MiB). The
+	// complaint form with photos takes up to its photo limits.
+	MaxBodyBytes int
+	// MaxAPIBytes bounds JSON API bodies (default 4 MiB: a batch of 1,000 items).
+	MaxAPIBytes int
+	// MetricsToken is the bearer token /metrics asks for; without it /metrics is not
+	// served (404), so the public listener never shows internal counters.
+	MetricsToken string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client; without
 	// them the client is the TCP peer (so limits per address cannot be dodged by a header).
 	TrustedProxies []string
@@ -80,6 +88,8 @@ type Server struct {
 	lookups *ratelimit.Batched
 	// secure is true when the public URL is https: cookies get the Secure flag.
 	secure bool
+	// outage logs database outages once per interval.
+	outage outageLog
 }
 
 // New builds the Fiber application with every route.
@@ -87,8 +97,14 @@ func New(deps Deps, cfg Config) *Server {
 	if cfg.Zone == nil {
 		cfg.Zone = shipments.DefaultZone
 	}
-	if cfg.MaxUploadBytes == 0 {
-		cfg.MaxUploadBytes = 512 << 20
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = defaultMaxUpload
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.MaxAPIBytes <= 0 {
+		cfg.MaxAPIBytes = defaultMaxAPI
 	}
 	log := deps.Log
 	if log == nil {
@@ -112,14 +128,18 @@ func New(deps Deps, cfg Config) *Server {
 		s.lookups = deps.Limiter.Batched(250 * time.Millisecond)
 	}
 	s.App = fiber.New(fiber.Config{
-		AppName:               "lcrm",
-		Immutable:             true, // handlers may keep request strings
-		BodyLimit:             cfg.MaxUploadBytes,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          120 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          s.handleError,
-		DisableStartupMessage: true,
+		AppName:   "lcrm",
+		Immutable: true, // handlers may keep request strings
+		// Bodies are streamed: limitBody refuses one past its route's limit before it is
+		// read, so fasthttp's limit is only the largest of them.
+		BodyLimit:                    s.largestBody(),
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 120 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		ErrorHandler:                 s.handleError,
+		DisableStartupMessage:        true,
 		// Behind a load balancer, the client address comes from X-Forwarded-For, but only
 		// when the request arrives from a listed proxy.
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
@@ -127,8 +147,10 @@ func New(deps Deps, cfg Config) *Server {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
+	s.App.Use(s.limitBody)
+	s.App.Use(s.checkInput)
 	prom := fiberprometheus.New("lcrm")
-	prom.RegisterAt(s.App, "/metrics")
+	prom.RegisterAt(s.App, "/metrics", s.requireMetricsToken)
 	s.App.Use(prom.Middleware)
 	s.App.Use(s.accessLog)
 	s.App.Use(s.securityHeaders)
