@@ -94,9 +94,7 @@ func rawPost(t *testing.T, addr, path, contentType string, length, send int) int
 // listening server, on every kind of route; none gets past its limit.
 func TestBodyLimits(t *testing.T) {
 	e := newEnv(t)
-	e.srv = portal.New(portal.Deps{Shipments: e.shp, Customers: e.cus, Accounts: e.acc},
-		portal.Config{PublicURL: "http://lcrm.test", MaxBodyBytes: 64 << 10, MaxAPIBytes: 256 << 10, MaxUploadBytes: 1 << 20})
-	addr := listen(t, e.srv)
+	addr := listen(t, e.srv) // default limits: forms 1 MiB, API 4 MiB, imports 64 MiB
 	const form = "application/x-www-form-urlencoded"
 	tests := []struct {
 		name, path, ct string
@@ -104,11 +102,11 @@ func TestBodyLimits(t *testing.T) {
 	}{
 		{"login 400 MB announced", "/login", form, 400 << 20, 1 << 20},
 		{"login 10 MB announced", "/login", form, 10 << 20, 1 << 20},
-		{"login chunked past 64 KiB", "/login", form, -1, 8 << 20},
+		{"login chunked past 1 MiB", "/login", form, -1, 3 << 20},
 		{"complaint lookup 400 MB", "/complaint/lookup", form, 400 << 20, 1 << 20},
 		{"api 400 MB", "/api/v1/shipments", "application/json", 400 << 20, 1 << 20},
-		{"api chunked past 256 KiB", "/api/v1/events", "application/json", -1, 8 << 20},
-		{"import past 1 MiB", "/api/v1/import/shipments", "text/csv", 2 << 20, 2 << 20},
+		{"api chunked past 4 MiB", "/api/v1/events", "application/json", -1, 6 << 20},
+		{"import past 64 MiB", "/api/v1/import/shipments", "text/csv", 65 << 20, 1 << 20},
 		{"complaint photos 400 MB", "/track/SD100000000001/complaint", "multipart/form-data; boundary=x", 400 << 20, 1 << 20},
 	}
 	for _, tt := range tests {
