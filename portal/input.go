@@ -2,6 +2,7 @@ package portal
 
 import (
 	"io"
+	"iter"
 	"strings"
 	"unicode/utf8"
 
@@ -94,23 +95,17 @@ func badInput(c *fiber.Ctx) string {
 	if badText(req.URI().Path()) {
 		return "path"
 	}
+	if f := firstBad(req.URI().QueryArgs().All(), ""); f != "" {
+		return f
+	}
+	if f := firstBad(req.Header.All(), "header."); f != "" {
+		return f
+	}
 	field := ""
-	visit := func(prefix string) func(k, v []byte) {
-		return func(k, v []byte) {
-			if field == "" && (badText(k) || badText(v)) {
-				field = prefix + strings.ToValidUTF8(strings.ReplaceAll(string(k), "\x00", ""), "?")
-			}
-		}
-	}
-	req.URI().QueryArgs().VisitAll(visit(""))
-	req.Header.VisitAll(visit("header."))
-	if field != "" {
-		return field
-	}
 	ct := string(req.Header.ContentType())
 	switch {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
-		req.PostArgs().VisitAll(visit(""))
+		field = firstBad(req.PostArgs().All(), "")
 	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
 		form, err := c.MultipartForm()
 		if err != nil {
@@ -119,10 +114,25 @@ func badInput(c *fiber.Ctx) string {
 		for k, vs := range form.Value {
 			for _, v := range vs {
 				if field == "" && (badText([]byte(k)) || badText([]byte(v))) {
-					field = strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")
+					field = fieldName("", []byte(k))
 				}
 			}
 		}
 	}
 	return field
+}
+
+// firstBad names the first pair of args whose key or value is not text, or returns "".
+func firstBad(args iter.Seq2[[]byte, []byte], prefix string) string {
+	for k, v := range args {
+		if badText(k) || badText(v) {
+			return fieldName(prefix, k)
+		}
+	}
+	return ""
+}
+
+// fieldName is a printable name for a field whose name may itself be bad.
+func fieldName(prefix string, k []byte) string {
+	return prefix + strings.ToValidUTF8(strings.ReplaceAll(string(k), "\x00", ""), "?")
 }

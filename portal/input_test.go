@@ -70,7 +70,7 @@ func newFuzzEnv(t *testing.T) *fuzzEnv {
 	return &fuzzEnv{deskEnv: e, valid: map[string]string{
 		"no": "SD300000000001", "ref": c.Ref, "id": strconv.FormatInt(c.ID, 10),
 		"token": customers.SurveyToken(e.secret, e.shipID, time.Now().Add(72*time.Hour)),
-		"kind": "consignee", "job": "slow-signoff",
+		"kind":  "consignee", "job": "slow-signoff",
 	}}
 }
 

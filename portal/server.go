@@ -147,13 +147,15 @@ func New(deps Deps, cfg Config) *Server {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
-	s.App.Use(s.limitBody)
-	s.App.Use(s.checkInput)
 	prom := fiberprometheus.New("lcrm")
 	prom.RegisterAt(s.App, "/metrics", s.requireMetricsToken)
 	s.App.Use(prom.Middleware)
 	s.App.Use(s.accessLog)
 	s.App.Use(s.securityHeaders)
+	// Before anything reads the body or a value: refuse oversized bodies and input that
+	// is not text (the answers still carry the security headers and reach the access log).
+	s.App.Use(s.limitBody)
+	s.App.Use(s.checkInput)
 	s.App.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 86400}))
 	s.App.Use(func(c *fiber.Ctx) error { // forms everywhere but the API and webhooks
 		if p := c.Path(); strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") {
