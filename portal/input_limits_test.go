@@ -253,7 +253,8 @@ func TestImportBadRows(t *testing.T) {
 	csv := "tracking_no,shipper_code,shipper_name,origin_city,consignee_name,consignee_phone,city,weight_g,created_at\n" +
 		"SD720000000001,ACME,Acme,杭州,张三,13800138000,北京,100,\n" +
 		"SD720000000002,ACME,Acme,杭州,\"李\u202e四\",13800138000,北京,100,\n" +
-		"SD720000000003,ACME,Acme,杭州,王五,13800138000,北京,100,0001-01-01\n"
+		"SD720000000003,ACME,Acme,杭州,王五,13800138000,北京,100,0001-01-01\n" +
+		"SD720000000004,ACME,Acme,\"杭\x00州\",赵六,13800138000,北京,100,\n"
 	for _, skip := range []bool{false, true} {
 		req := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/import/shipments?skip_invalid=%v", skip), strings.NewReader(csv))
 		req.Header.Set("Content-Type", "text/csv")
@@ -270,8 +271,9 @@ func TestImportBadRows(t *testing.T) {
 			}
 		}
 		json.NewDecoder(resp.Body).Decode(&rep)
-		if resp.StatusCode >= 500 || len(rep.Errors) != 2 || rep.Errors[0].Row != 3 || rep.Errors[0].Column != "consignee_name" ||
-			rep.Errors[1].Row != 4 || rep.Errors[1].Column != "created_at" || !strings.Contains(rep.Errors[1].Reason, "outside the accepted range") {
+		if resp.StatusCode >= 500 || len(rep.Errors) != 3 || rep.Errors[0].Row != 3 || rep.Errors[0].Column != "consignee_name" ||
+			rep.Errors[1].Row != 4 || rep.Errors[1].Column != "created_at" || !strings.Contains(rep.Errors[1].Reason, "outside the accepted range") ||
+			rep.Errors[2].Row != 5 || rep.Errors[2].Column != "origin_city" || !strings.Contains(rep.Errors[2].Reason, "NUL") {
 			t.Fatalf("skip %v: %d %+v", skip, resp.StatusCode, rep)
 		}
 		if skip && rep.Imported != 1 {
