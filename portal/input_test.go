@@ -164,7 +164,7 @@ func TestFuzzBadInput(t *testing.T) {
 
 	routes := e.srv.App.GetRoutes(true)
 	start := time.Now()
-	for round := 0; round < 6; round++ {
+	for round := 0; round < 8; round++ {
 		for _, r := range routes {
 			if (r.Method != "GET" && r.Method != "POST") || strings.Contains(r.Path, "*") {
 				continue
