@@ -63,9 +63,13 @@ func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (Canned
 	}
 	if r.Title == "" || len(r.Title) > 200 {
 		v.Add("title", "is required, at most 200 characters")
+	} else {
+		v.Text("title", r.Title, 200, false)
 	}
 	if r.Body == "" || len(r.Body) > 4000 {
 		v.Add("body", "is required, at most 4000 characters")
+	} else {
+		v.Text("body", r.Body, 4000, true)
 	}
 	if err := v.Err(); err != nil {
 		return r, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,8 +21,8 @@ func messageText(field, text string) (string, error) {
 	var v customers.ValidationError
 	if text == "" {
 		v.Add(field, "is required")
-	} else if n := utf8.RuneCountInString(text); n > MaxDescription {
-		v.Add(field, "is %d characters long, at most %d", n, MaxDescription)
+	} else {
+		v.Text(field, text, MaxDescription, true)
 	}
 	return text, v.Err()
 }

@@ -8,11 +8,11 @@ import (
 	"path"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/customers"
+	"lcrm/internal/safetext"
 )
 
 // Limits of a filing (the portal checks them too, before reading the whole upload).
@@ -50,8 +50,8 @@ func (f *Filing) normalize() error {
 	}
 	if f.Description == "" {
 		v.Add("description", "is required")
-	} else if n := utf8.RuneCountInString(f.Description); n > MaxDescription {
-		v.Add("description", "is %d characters long, at most %d", n, MaxDescription)
+	} else {
+		v.Text("description", f.Description, MaxDescription, true)
 	}
 	phone, err := customers.NormalizePhone(f.ContactPhone, "")
 	if err != nil {
@@ -60,6 +60,8 @@ func (f *Filing) normalize() error {
 	f.ContactPhone = phone
 	if len(f.IdempotencyKey) > maxIdempotencyKey {
 		v.Add("idempotency_key", "is longer than %d characters", maxIdempotencyKey)
+	} else {
+		v.Text("idempotency_key", f.IdempotencyKey, maxIdempotencyKey, false)
 	}
 	if len(f.Photos) > MaxPhotos {
 		v.Add("photos", "at most %d photos", MaxPhotos)
@@ -67,7 +69,7 @@ func (f *Filing) normalize() error {
 	for i := range f.Photos {
 		p := &f.Photos[i]
 		p.Name = strings.TrimSpace(path.Base(strings.ReplaceAll(p.Name, "\\", "/")))
-		if p.Name == "." || p.Name == "/" || p.Name == "" {
+		if p.Name == "." || p.Name == "/" || p.Name == "" || safetext.Problem(p.Name, false) != "" {
 			p.Name = fmt.Sprintf("photo-%d", i+1)
 		}
 		if len(p.Name) > maxPhotoName {

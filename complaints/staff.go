@@ -39,12 +39,16 @@ func (r *Resolution) validate() error {
 	}
 	if r.Department == "" || len(r.Department) > 100 {
 		v.Add("department", "is required, at most 100 characters")
+	} else {
+		v.Text("department", r.Department, 100, false)
 	}
 	if !slices.Contains(ResolutionCodes, r.Code) {
 		v.Add("code", "choose one of %s", strings.Join(ResolutionCodes, ", "))
 	}
 	if len(r.Note) > 4*MaxDescription {
 		v.Add("note", "is too long")
+	} else {
+		v.Text("note", r.Note, 4*MaxDescription, true)
 	}
 	if r.CompensationFen < 0 {
 		v.Add("compensation", "cannot be negative")

@@ -76,6 +76,8 @@ func (c *Contact) Validate() error {
 	}
 	if len([]rune(c.Summary)) > maxContactSummary {
 		v.Add("summary", "at most %d characters", maxContactSummary)
+	} else {
+		v.Text("summary", c.Summary, maxContactSummary, true)
 	}
 	if len(c.IdempotencyKey) > 100 {
 		v.Add("idempotency_key", "at most 100 characters")

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"lcrm/internal/safetext"
 )
 
 // ErrNotFound means no such shipper or consignee exists.
@@ -60,6 +63,16 @@ type Address struct {
 	PostalCode string
 }
 
+// Length limits of text fields, in characters.
+const (
+	// MaxName bounds names of people, companies, places and cities.
+	MaxName = 200
+	// MaxStreet bounds a street address line.
+	MaxStreet = 500
+	// MaxEmail bounds an email address (RFC 5321 allows 254).
+	MaxEmail = 254
+)
+
 // FieldError is a validation failure of one named field.
 type FieldError struct {
 	Field   string
@@ -86,6 +99,21 @@ func (e *ValidationError) Add(field, format string, args ...any) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Text checks one text field: no NUL, valid UTF-8, no control or bidi override
+// characters (newlines and tabs only when multiline), at most maxRunes characters. It
+// records a field error and returns false when s is not acceptable.
+func (e *ValidationError) Text(field, s string, maxRunes int, multiline bool) bool {
+	if p := safetext.Problem(s, multiline); p != "" {
+		e.Add(field, "%s", p)
+		return false
+	}
+	if n := utf8.RuneCountInString(s); n > maxRunes {
+		e.Add(field, "is %d characters long, at most %d", n, maxRunes)
+		return false
+	}
+	return true
+}
+
 // Err returns e when it holds any field, else nil.
 func (e *ValidationError) Err() error {
 	if len(e.Fields) == 0 {
@@ -104,10 +132,17 @@ func (s *Shipper) Normalize() error {
 	s.Email = strings.TrimSpace(s.Email)
 	if s.Code == "" || len(s.Code) > 32 {
 		v.Add("code", "is required, at most 32 characters")
+	} else {
+		v.Text("code", s.Code, 32, false)
 	}
 	if s.Name == "" {
 		v.Add("name", "is required")
+	} else {
+		v.Text("name", s.Name, MaxName, false)
 	}
+	v.Text("contact_name", s.ContactName, MaxName, false)
+	v.Text("email", s.Email, MaxEmail, false)
+	v.Text("locale", s.Locale, 16, false)
 	if s.Tier == "" {
 		s.Tier = TierRegular
 	}
@@ -143,6 +178,16 @@ func (c *Consignee) Normalize() error {
 	a.Street, a.PostalCode = strings.TrimSpace(a.Street), strings.TrimSpace(a.PostalCode)
 	if c.Name == "" {
 		v.Add("name", "is required")
+	} else {
+		v.Text("name", c.Name, MaxName, false)
+	}
+	v.Text("email", c.Email, MaxEmail, false)
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"province", a.Province, MaxName}, {"city", a.City, MaxName}, {"district", a.District, MaxName},
+		{"street", a.Street, MaxStreet}, {"postal_code", a.PostalCode, 16}} {
+		v.Text(f.name, f.value, f.max, false)
 	}
 	p, err := NormalizePhone(c.Phone, "")
 	if err != nil {

@@ -62,6 +62,8 @@ func (s *Survey) Validate() error {
 	}
 	if utf8.RuneCountInString(s.Comment) > maxSurveyComment {
 		v.Add("comment", "must be at most %d characters", maxSurveyComment)
+	} else {
+		v.Text("comment", s.Comment, maxSurveyComment, true)
 	}
 	if s.ShipmentID <= 0 {
 		v.Add("shipment_id", "is required")

@@ -28,7 +28,7 @@ func (s *Server) apiRecordEvents(c *fiber.Ctx) error {
 	if apiKey(c).ShipperID != 0 {
 		return errorf(fiber.StatusForbidden, "forbidden", "This key belongs to a shipper; tracking events need a carrier (staff) key.")
 	}
-	ins, _, err := decodeBatch[eventIn](c, "events")
+	ins, bad, _, err := decodeBatch[eventIn](c, "events")
 	if err != nil {
 		return err
 	}
@@ -36,6 +36,11 @@ func (s *Server) apiRecordEvents(c *fiber.Ctx) error {
 	var evs []shipments.NewEvent
 	var at []int
 	for i, in := range ins {
+		if bad[i] != nil {
+			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, EventID: in.EventID, Status: shipments.ResultInvalid,
+				Fields: []customers.FieldError{*bad[i]}}
+			continue
+		}
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(in.OccurredAt))
 		if err != nil {
 			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, EventID: in.EventID, Status: shipments.ResultInvalid,

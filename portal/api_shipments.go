@@ -125,33 +125,49 @@ func sendParsed[T any](res []shipments.ItemResult, at []int, items []T, store fu
 	return nil
 }
 
-// decodeBatch reads either one item or {"<key>": [...]} (at most maxBatch items).
-func decodeBatch[T any](c *fiber.Ctx, key string) (items []T, single bool, err error) {
+// decodeBatch reads either one item or {"<key>": [...]} (at most maxBatch items). In a
+// list, each item decodes on its own: an item of the wrong shape is reported in bad (at
+// its index) and the others go on; a single item of the wrong shape is a 400 naming the
+// field.
+func decodeBatch[T any](c *fiber.Ctx, key string) (items []T, bad []*customers.FieldError, single bool, err error) {
 	body := c.Body()
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, false, errorf(fiber.StatusBadRequest, "bad_json", "The body is not a JSON object: "+err.Error())
+		return nil, nil, false, badJSON("The body is not a JSON object.", jsonProblem(err))
 	}
 	if raw, ok := probe[key]; ok {
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, false, errorf(fiber.StatusBadRequest, "bad_json", "\""+key+"\" must be a list of objects: "+err.Error())
+		var list []json.RawMessage
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, nil, false, badJSON("\""+key+"\" must be a list of objects.", customers.FieldError{Field: key, Message: "must be a list of objects"})
 		}
-		if len(items) == 0 || len(items) > maxBatch {
-			return nil, false, errorf(fiber.StatusRequestEntityTooLarge, "batch_size", "Send between 1 and 1000 items per request.")
+		if len(list) == 0 || len(list) > maxBatch {
+			return nil, nil, false, errorf(fiber.StatusRequestEntityTooLarge, "batch_size", "Send between 1 and 1000 items per request.")
 		}
-		return items, false, nil
+		items, bad = make([]T, len(list)), make([]*customers.FieldError, len(list))
+		for i, r := range list {
+			if err := json.Unmarshal(r, &items[i]); err != nil {
+				p := jsonProblem(err)
+				bad[i] = &p
+			}
+		}
+		return items, bad, false, nil
 	}
 	var one T
 	if err := json.Unmarshal(body, &one); err != nil {
-		return nil, false, errorf(fiber.StatusBadRequest, "bad_json", "The body does not match the expected fields: "+err.Error())
+		return nil, nil, false, badJSON("The body does not match the expected fields.", jsonProblem(err))
 	}
-	return []T{one}, true, nil
+	return []T{one}, make([]*customers.FieldError, 1), true, nil
+}
+
+// badJSON is the 400 answer for a body that does not decode, naming the field.
+func badJSON(msg string, f customers.FieldError) *Error {
+	return &Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: msg, Fields: []customers.FieldError{f}}
 }
 
 // apiCreateShipments handles POST /api/v1/shipments: one shipment or {"shipments":[...]}.
 // A key that belongs to a shipper always creates that shipper's shipments.
 func (s *Server) apiCreateShipments(c *fiber.Ctx) error {
-	ins, single, err := decodeBatch[shipmentIn](c, "shipments")
+	ins, bad, single, err := decodeBatch[shipmentIn](c, "shipments")
 	if err != nil {
 		return err
 	}
@@ -166,6 +182,11 @@ func (s *Server) apiCreateShipments(c *fiber.Ctx) error {
 	var items []shipments.NewShipment
 	var at []int
 	for i, in := range ins {
+		if bad[i] != nil {
+			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, Status: shipments.ResultInvalid,
+				Fields: []customers.FieldError{*bad[i]}}
+			continue
+		}
 		item, err := in.domain()
 		if err != nil {
 			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, Status: shipments.ResultInvalid,

@@ -9,6 +9,7 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/customers"
+	"lcrm/internal/dberr"
 	"lcrm/shipments"
 )
 
@@ -58,7 +59,14 @@ func classify(err error) *Error {
 	case errors.Is(err, accounts.ErrBadKey):
 		return errorf(fiber.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
 	case errors.As(err, &fe):
+		if fe.Code == fiber.StatusRequestEntityTooLarge {
+			return errorf(fe.Code, "too_large", "error.too_large")
+		}
 		return errorf(fe.Code, "http_"+strconv.Itoa(fe.Code), fe.Message)
+	case dberr.BadText(err):
+		return errorf(fiber.StatusBadRequest, "bad_input", "error.bad_input")
+	case dberr.Unavailable(err):
+		return errorf(fiber.StatusServiceUnavailable, "unavailable", "error.unavailable")
 	}
 	return nil
 }
@@ -70,6 +78,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if e == nil {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		e = errorf(fiber.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again shortly.")
+	}
+	if e.Status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retryAfter.Seconds())))
+		s.outage.note(s.log, c.Method(), c.Path(), err)
 	}
 	c.Status(e.Status)
 	if wantsJSON(c) {
@@ -83,7 +95,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if !strings.HasPrefix(key, "error.") {
 		key = pageErrorKey(e.Status)
 	}
-	if err := s.render(c, "error", fiber.Map{"Message": key}); err != nil {
+	data := fiber.Map{"Message": key}
+	if len(e.Fields) > 0 && e.Code == "bad_input" {
+		data["Field"] = e.Fields[0].Field
+	}
+	if e.Status == fiber.StatusServiceUnavailable { // rendering would ask the database for the user
+		c.Locals("user", (*accounts.User)(nil))
+	}
+	if err := s.render(c, "error", data); err != nil {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return c.SendString(e.Message)
 	}
@@ -99,6 +118,10 @@ func pageErrorKey(status int) string {
 		return "error.forbidden"
 	case status == fiber.StatusTooManyRequests:
 		return "error.rate_limited"
+	case status == fiber.StatusServiceUnavailable:
+		return "error.unavailable"
+	case status == fiber.StatusRequestEntityTooLarge:
+		return "error.too_large"
 	case status >= 500:
 		return "error.internal"
 	case status == fiber.StatusUnprocessableEntity:

@@ -55,16 +55,25 @@ type Config struct {
 	PublicURL string
 	// Zone is the time zone pages are shown in when the viewer has none.
 	Zone *time.Location
-	// MaxUploadBytes bounds import uploads.
+	// MaxUploadBytes bounds import uploads (default 64 MiB).
 	MaxUploadBytes int
+	// MaxBodyBytes bounds the body of every other route: forms (default 1 MiB). The
+	// complaint form with photos takes up to its photo limits.
+	MaxBodyBytes int
+	// MaxAPIBytes bounds JSON API bodies (default 4 MiB: a batch of 1,000 items).
+	MaxAPIBytes int
+	// MetricsToken is the bearer token /metrics asks for; without it /metrics is not
+	// served (404), so the public listener never shows internal counters.
+	MetricsToken string
 	// TrustedProxies are reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the
 	// client: read from the right, the first address that is not a trusted proxy (see
 	// clientAddr). Without them the client is the TCP peer, and the header is never read.
 	TrustedProxies []string
 	// LookupsPerMinute limits public tracking lookups per client address (default 60).
 	LookupsPerMinute int
-	// Secret signs links and tokens (survey links); random per process when empty, so set
-	// it (LCRM_SESSION_KEY) when several instances serve one site.
+	// Secret signs links and tokens (survey links, grant cookies). lcrm serve passes
+	// LCRM_SESSION_KEY or the key kept in the database, so restarts and instances agree;
+	// random per process when empty (tests).
 	Secret []byte
 	// TwoFactorRoles must turn two-factor login on before they may use the site: after
 	// their password they are sent to enrol (LCRM_2FA_REQUIRED_ROLES). Empty: optional for all.
@@ -87,6 +96,8 @@ type Server struct {
 	proxies []netip.Prefix
 	// secure is true when the public URL is https: cookies get the Secure flag.
 	secure bool
+	// outage logs database outages once per interval.
+	outage outageLog
 }
 
 // New builds the Fiber application with every route.
@@ -94,8 +105,14 @@ func New(deps Deps, cfg Config) *Server {
 	if cfg.Zone == nil {
 		cfg.Zone = shipments.DefaultZone
 	}
-	if cfg.MaxUploadBytes == 0 {
-		cfg.MaxUploadBytes = 512 << 20
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = defaultMaxUpload
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.MaxAPIBytes <= 0 {
+		cfg.MaxAPIBytes = defaultMaxAPI
 	}
 	log := deps.Log
 	if log == nil {
@@ -123,24 +140,32 @@ func New(deps Deps, cfg Config) *Server {
 		s.lookups = deps.Limiter.Batched(250 * time.Millisecond)
 	}
 	s.App = fiber.New(fiber.Config{
-		AppName:               "lcrm",
-		Immutable:             true, // handlers may keep request strings
-		BodyLimit:             cfg.MaxUploadBytes,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          120 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          s.handleError,
-		DisableStartupMessage: true,
+		AppName:   "lcrm",
+		Immutable: true, // handlers may keep request strings
+		// Bodies are streamed: limitBody refuses one past its route's limit before it is
+		// read, so fasthttp's limit is only the largest of them.
+		BodyLimit:                    s.largestBody(),
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 120 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		ErrorHandler:                 s.handleError,
+		DisableStartupMessage:        true,
 		// No ProxyHeader: Fiber would believe the left-most X-Forwarded-For value, which the
 		// client writes. clientAddress sets the client address instead (see clientAddr).
 	})
 	s.App.Use(s.clientAddress)
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	prom := fiberprometheus.New("lcrm")
-	prom.RegisterAt(s.App, "/metrics")
+	prom.RegisterAt(s.App, "/metrics", s.requireMetricsToken)
 	s.App.Use(prom.Middleware)
 	s.App.Use(s.accessLog)
 	s.App.Use(s.securityHeaders)
+	// Before anything reads the body or a value: refuse oversized bodies and input that
+	// is not text (the answers still carry the security headers and reach the access log).
+	s.App.Use(s.limitBody)
+	s.App.Use(s.checkInput)
 	s.App.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 86400}))
 	s.App.Use(func(c *fiber.Ctx) error { // forms everywhere but the API and webhooks
 		if p := c.Path(); strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") {

@@ -38,6 +38,7 @@ import (
 	"golang.org/x/text/language"
 
 	"lcrm/accounts"
+	"lcrm/internal/safetext"
 )
 
 //go:embed templates/*.html
@@ -252,7 +253,9 @@ func (s *Server) render(c *fiber.Ctx, page string, data any) error {
 		return fmt.Errorf("portal: render %s: %w", page, err)
 	}
 	c.Type("html", "utf-8")
-	return c.Send(buf.Bytes())
+	// Text stored before input was checked may hold bidi override characters, which
+	// would reorder what a person reads (a name, a note): pages never show them.
+	return c.Send(safetext.StripBidiBytes(buf.Bytes()))
 }
 
 // switchURL is path?query with lang set to the language other than lang.

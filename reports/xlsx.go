@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"lcrm/internal/safetext"
 )
 
 // book wraps the workbook being written with its shared cell styles.
@@ -60,6 +62,13 @@ type col struct {
 // (for [h]:mm), times as the wall clock in the report's zone, nil pointers as blanks.
 func (b *book) cell(v any) any {
 	switch v := v.(type) {
+	case string:
+		return safetext.Cell(v) // never a formula, never a bidi trick
+	case *string:
+		if v == nil {
+			return nil
+		}
+		return safetext.Cell(*v)
 	case *float64:
 		if v == nil {
 			return nil

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"lcrm/internal/safetext"
 )
 
 // exportHeader is the first row of a shipment workbook.
@@ -45,9 +47,10 @@ func WriteXLSX(w io.Writer, rows []ListRow, zone *time.Location, now time.Time) 
 	for i, r := range rows {
 		s := r.Shipment
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		err := sw.SetRow(cell, []any{s.TrackingNo, string(s.Status), string(s.ServiceLevel), s.OriginCity, s.Dest.Province, s.Dest.City,
-			r.ConsigneeName, r.ConsigneePhone, s.WeightG, s.DeclaredValueFen, cellTime(&s.CreatedAt), cellTime(&s.PromisedAt),
-			cellTime(s.OutForDeliveryAt), cellTime(s.DeliveredAt), s.SignedBy, s.Late(now)})
+		text := safetext.Cell // stored text never becomes a formula in the workbook
+		err := sw.SetRow(cell, []any{s.TrackingNo, string(s.Status), string(s.ServiceLevel), text(s.OriginCity), text(s.Dest.Province), text(s.Dest.City),
+			text(r.ConsigneeName), text(r.ConsigneePhone), s.WeightG, s.DeclaredValueFen, cellTime(&s.CreatedAt), cellTime(&s.PromisedAt),
+			cellTime(s.OutForDeliveryAt), cellTime(s.DeliveredAt), text(s.SignedBy), s.Late(now)})
 		if err != nil {
 			return fmt.Errorf("shipments: export: %w", err)
 		}

@@ -199,17 +199,17 @@ func (b *importBatch) add(ctx context.Context, row int, v map[string]string) err
 	var errs []RowError
 	if b.kind == ImportShipments {
 		ns, parseErrs := parseShipmentRow(row, v, b.date1904)
-		errs = mergeErrors(parseErrs, fieldErrors(row, dropShipperName(ns.Normalize(b.now))))
+		errs = mergeErrors(parseErrs, fieldErrors(row, dropShipperName(ns.Normalize(b.now, b.st.window))))
 		if len(errs) == 0 {
 			b.shipments = append(b.shipments, ns)
 		}
 	} else {
 		ne, parseErrs := parseEventRow(row, v, b.date1904)
 		if len(parseErrs) == 0 {
-			errs = fieldErrors(row, ne.Normalize(b.now))
+			errs = fieldErrors(row, ne.Normalize(b.now, b.st.window))
 		} else { // Normalize would only repeat "occurred_at is required"
 			ne.OccurredAt = b.now
-			errs = mergeErrors(parseErrs, fieldErrors(row, ne.Normalize(b.now)))
+			errs = mergeErrors(parseErrs, fieldErrors(row, ne.Normalize(b.now, b.st.window)))
 		}
 		if len(errs) == 0 {
 			b.events = append(b.events, ne)

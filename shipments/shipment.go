@@ -100,12 +100,45 @@ type NewShipment struct {
 	CreatedAt        *time.Time // now when nil
 }
 
+// TimeWindow bounds the times a shipment or event may carry, relative to now: a time in
+// year 1 or 9999 is a typo or an attack, and would make the daily KPI rollup walk every
+// day in between. Zero fields take DefaultTimeWindow's.
+type TimeWindow struct {
+	Past   time.Duration // how far back created_at, promised_at and occurred_at may lie
+	Future time.Duration // how far ahead promised_at may lie
+}
+
+// DefaultTimeWindow admits times from two years back to one year ahead.
+var DefaultTimeWindow = TimeWindow{Past: 2 * 365 * 24 * time.Hour, Future: 365 * 24 * time.Hour}
+
+// orDefault fills zero fields from DefaultTimeWindow.
+func (w TimeWindow) orDefault() TimeWindow {
+	if w.Past <= 0 {
+		w.Past = DefaultTimeWindow.Past
+	}
+	if w.Future <= 0 {
+		w.Future = DefaultTimeWindow.Future
+	}
+	return w
+}
+
+// check adds a field error when t lies outside the window around now.
+func (w TimeWindow) check(v *customers.ValidationError, field string, t, now time.Time) bool {
+	w = w.orDefault()
+	if t.Before(now.Add(-w.Past)) || t.After(now.Add(w.Future)) {
+		v.Add(field, "%s is outside the accepted range %s to %s", t.UTC().Format(time.RFC3339),
+			now.Add(-w.Past).UTC().Format("2006-01-02"), now.Add(w.Future).UTC().Format("2006-01-02"))
+		return false
+	}
+	return true
+}
+
 // maxText bounds free-text fields so one bad row cannot bloat the database.
 const maxText = 200
 
 // Normalize checks and tidies the input, fills defaults, and reports every bad field at
-// once with field names as the API and the importer show them.
-func (n *NewShipment) Normalize(now time.Time) error {
+// once with field names as the API and the importer show them. Times must lie inside w.
+func (n *NewShipment) Normalize(now time.Time, w TimeWindow) error {
 	var v customers.ValidationError
 	tn, err := NormalizeTrackingNo(n.TrackingNo)
 	if err != nil {
@@ -139,11 +172,15 @@ func (n *NewShipment) Normalize(now time.Time) error {
 	if n.DestCity == "" {
 		n.DestCity = n.Consignee.Address.City
 	}
-	if n.OriginCity == "" || len(n.OriginCity) > maxText {
+	if n.OriginCity == "" {
 		v.Add("origin_city", "is required")
+	} else {
+		v.Text("origin_city", n.OriginCity, maxText, false)
 	}
-	if n.DestCity == "" || len(n.DestCity) > maxText {
+	if n.DestCity == "" {
 		v.Add("dest_city", "is required (or give the consignee's city)")
+	} else {
+		v.Text("dest_city", n.DestCity, maxText, false)
 	}
 	if n.WeightG <= 0 || n.WeightG > 1_000_000_000 {
 		v.Add("weight_g", "must be a positive number of grams")
@@ -156,6 +193,8 @@ func (n *NewShipment) Normalize(now time.Time) error {
 		n.CreatedAt = &t
 	} else if n.CreatedAt.After(now.Add(24 * time.Hour)) {
 		v.Add("created_at", "is in the future")
+	} else if !w.check(&v, "created_at", *n.CreatedAt, now) {
+		return v.Err() // a promise computed from it would be as implausible
 	}
 	if n.PromisedAt == nil {
 		zone, _ := time.LoadLocation(n.Shipper.TimeZone)
@@ -163,6 +202,8 @@ func (n *NewShipment) Normalize(now time.Time) error {
 		n.PromisedAt = &t
 	} else if n.PromisedAt.Before(*n.CreatedAt) {
 		v.Add("promised_at", "is before the shipment was created")
+	} else {
+		w.check(&v, "promised_at", *n.PromisedAt, now)
 	}
 	return v.Err()
 }
@@ -174,8 +215,9 @@ type NewEvent struct {
 }
 
 // Normalize checks one incoming event. A missing source id is replaced by one derived
-// from the event's content, so a replayed file without ids is still stored once.
-func (e *NewEvent) Normalize(now time.Time) error {
+// from the event's content, so a replayed file without ids is still stored once. The
+// time must lie inside w.
+func (e *NewEvent) Normalize(now time.Time, w TimeWindow) error {
 	var v customers.ValidationError
 	tn, err := NormalizeTrackingNo(e.TrackingNo)
 	if err != nil {
@@ -189,12 +231,16 @@ func (e *NewEvent) Normalize(now time.Time) error {
 		v.Add("occurred_at", "is required (RFC 3339, e.g. 2026-11-22T08:30:00+08:00)")
 	} else if e.OccurredAt.After(now.Add(time.Hour)) {
 		v.Add("occurred_at", "is in the future")
+	} else {
+		w.check(&v, "occurred_at", e.OccurredAt, now)
 	}
 	e.Location, e.Note = strings.TrimSpace(e.Location), strings.TrimSpace(e.Note)
 	e.SignedBy, e.Key = strings.TrimSpace(e.SignedBy), strings.TrimSpace(e.Key)
-	if len(e.Location) > maxText || len(e.Note) > 1000 || len(e.Key) > 100 {
-		v.Add("note", "location (200), note (1000) or event_id (100) too long")
-	}
+	v.Text("location", e.Location, maxText, false)
+	v.Text("note", e.Note, 1000, true)
+	v.Text("event_id", e.Key, 100, false)
+	v.Text("signed_by", e.SignedBy, maxText, false)
+	v.Text("pod_url", e.PODURL, 2000, false)
 	if e.Code == Delivered && e.SignedBy == "" {
 		v.Add("signed_by", "is required for a delivered event")
 	}

@@ -15,12 +15,17 @@ import (
 
 // Store reads and writes shipments and tracking events in PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool   *pgxpool.Pool
+	now    func() time.Time
+	window TimeWindow
 }
 
 // NewStore returns a Store over pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+// SetTimeWindow sets the range of plausible times for shipments and events (the default
+// is DefaultTimeWindow); set it before the store is used.
+func (st *Store) SetTimeWindow(w TimeWindow) { st.window = w.orDefault() }
 
 // Pool exposes the pool to the importer and to tests in this package's family.
 func (st *Store) Pool() *pgxpool.Pool { return st.pool }
@@ -77,7 +82,7 @@ func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]It
 // items as of now, reports the invalid ones and stores the rest.
 func (st *Store) createShipmentsTx(ctx context.Context, tx pgx.Tx, items []NewShipment, now time.Time) ([]ItemResult, error) {
 	results := make([]ItemResult, len(items))
-	valid := normalizeShipments(items, now, results)
+	valid := normalizeShipments(items, now, st.window, results)
 	if len(valid) == 0 {
 		return results, nil
 	}
@@ -89,10 +94,10 @@ func (st *Store) createShipmentsTx(ctx context.Context, tx pgx.Tx, items []NewSh
 
 // normalizeShipments checks every item, records the invalid ones in results and returns
 // the indexes of the valid ones.
-func normalizeShipments(items []NewShipment, now time.Time, results []ItemResult) []int {
+func normalizeShipments(items []NewShipment, now time.Time, w TimeWindow, results []ItemResult) []int {
 	var valid []int
 	for i := range items {
-		err := items[i].Normalize(now)
+		err := items[i].Normalize(now, w)
 		if err = dropShipperName(err); err != nil {
 			results[i] = invalidResult(i, items[i].TrackingNo, err)
 			continue
@@ -292,7 +297,7 @@ func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemRes
 // as of now, reports the invalid ones and stores the rest.
 func (st *Store) recordEventsTx(ctx context.Context, tx pgx.Tx, events []NewEvent, now time.Time) ([]ItemResult, error) {
 	results := make([]ItemResult, len(events))
-	valid := normalizeEvents(events, now, results)
+	valid := normalizeEvents(events, now, st.window, results)
 	if len(valid) == 0 {
 		return results, nil
 	}
@@ -304,10 +309,10 @@ func (st *Store) recordEventsTx(ctx context.Context, tx pgx.Tx, events []NewEven
 
 // normalizeEvents checks every event, records the invalid ones in results and returns the
 // indexes of the valid ones.
-func normalizeEvents(events []NewEvent, now time.Time, results []ItemResult) []int {
+func normalizeEvents(events []NewEvent, now time.Time, w TimeWindow, results []ItemResult) []int {
 	var valid []int
 	for i := range events {
-		if err := events[i].Normalize(now); err != nil {
+		if err := events[i].Normalize(now, w); err != nil {
 			results[i] = invalidResult(i, events[i].TrackingNo, err)
 			results[i].EventID = events[i].Key
 			continue

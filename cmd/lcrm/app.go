@@ -66,6 +66,7 @@ func open(ctx context.Context) (*app, error) {
 		return nil, err
 	}
 	a.shipments = shipments.NewStore(a.pool)
+	a.shipments.SetTimeWindow(shipments.TimeWindow{Past: cfg.TimePast, Future: cfg.TimeFuture})
 	a.customers = customers.NewStore(a.pool)
 	a.accounts = accounts.NewStore(a.pool)
 	return a, nil

@@ -85,7 +85,9 @@ func cmdServe(ctx context.Context, args []string) error {
 		Watch:      jobs.NewWatch(a.pool),
 		Notify:     sms,
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
-		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa})
+		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
+		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,
+		MetricsToken: a.cfg.MetricsToken})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App.Listen(*addr) }()

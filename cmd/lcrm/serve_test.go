@@ -29,7 +29,8 @@ func TestServeDemo(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	port := freePort(t)
-	envv := append(os.Environ(), "DATABASE_URL=", "LCRM_DATA_DIR="+filepath.Join(dir, "data"), "LCRM_JOBS=false")
+	envv := append(os.Environ(), "DATABASE_URL=", "LCRM_DATA_DIR="+filepath.Join(dir, "data"), "LCRM_JOBS=false",
+		"LCRM_METRICS_TOKEN=smoke-metrics")
 
 	cmd := exec.Command(bin, "serve", "--demo", "--addr", fmt.Sprintf("127.0.0.1:%d", port))
 	cmd.Env = envv
@@ -60,9 +61,24 @@ func TestServeDemo(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	for _, path := range []string{"/healthz", "/metrics"} {
+	for _, path := range []string{"/healthz"} {
 		if code, _ := get(t, base+path); code != 200 {
 			t.Errorf("GET %s = %d", path, code)
+		}
+	}
+	// /metrics only with the token from LCRM_METRICS_TOKEN.
+	if code, _ := get(t, base+"/metrics"); code != 404 {
+		t.Errorf("GET /metrics without the token = %d, want 404", code)
+	}
+	mreq, _ := http.NewRequest("GET", base+"/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer smoke-metrics")
+	if resp, err := http.DefaultClient.Do(mreq); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /metrics with the token: %v %v", err, resp)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "http_request") {
+			t.Errorf("GET /metrics with the token: no metrics in %.200s", body)
 		}
 	}
 	if code, _ := get(t, base+"/api/v1/track/SD000000000000"); code != 404 {

@@ -49,6 +49,16 @@ type Config struct {
 	SMSRate                    float64 // LCRM_SMS_RATE: messages per second over the instance, default 10 (0: no limit)
 	SMSMaxSegments             int     // LCRM_SMS_MAX_SEGMENTS, default 3
 	SMSDispatch                bool    // LCRM_SMS_DISPATCH, default true: run the SMS dispatcher in this instance
+
+	// Input limits (see loadLimits).
+	MaxBodyBytes   int           // LCRM_MAX_BODY_BYTES: form bodies, default 1 MiB
+	MaxAPIBytes    int           // LCRM_MAX_API_BYTES: JSON API bodies, default 4 MiB
+	MaxImportBytes int           // LCRM_MAX_IMPORT_BYTES: import uploads, default 64 MiB
+	TimePast       time.Duration // LCRM_TIME_PAST: how old a shipment or event time may be, default 730d
+	TimeFuture     time.Duration // LCRM_TIME_FUTURE: how far ahead a promised time may be, default 365d
+	// MetricsToken is the bearer token for /metrics (LCRM_METRICS_TOKEN); without it
+	// /metrics is not served.
+	MetricsToken string
 }
 
 // Load reads the environment.
@@ -108,7 +118,48 @@ func Load() (*Config, error) {
 	if err := c.loadSMS(); err != nil {
 		return nil, err
 	}
+	if err := c.loadLimits(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// loadLimits reads the input limits: body sizes in bytes, and the window of plausible
+// times as a Go duration or a number of days ("730d").
+func (c *Config) loadLimits() error {
+	for _, l := range []struct {
+		name string
+		dst  *int
+		def  int
+	}{{"LCRM_MAX_BODY_BYTES", &c.MaxBodyBytes, 1 << 20}, {"LCRM_MAX_API_BYTES", &c.MaxAPIBytes, 4 << 20},
+		{"LCRM_MAX_IMPORT_BYTES", &c.MaxImportBytes, 64 << 20}} {
+		n, err := strconv.Atoi(env(l.name, strconv.Itoa(l.def)))
+		if err != nil || n < 1 {
+			return fmt.Errorf("config: %s must be a positive number of bytes", l.name)
+		}
+		*l.dst = n
+	}
+	for _, l := range []struct {
+		name, def string
+		dst       *time.Duration
+	}{{"LCRM_TIME_PAST", "730d", &c.TimePast}, {"LCRM_TIME_FUTURE", "365d", &c.TimeFuture}} {
+		d, err := days(env(l.name, l.def))
+		if err != nil || d <= 0 {
+			return fmt.Errorf("config: %s must be a positive duration such as 730d or 720h", l.name)
+		}
+		*l.dst = d
+	}
+	c.MetricsToken = os.Getenv("LCRM_METRICS_TOKEN")
+	return nil
+}
+
+// days parses a Go duration, or a whole number of days written "Nd".
+func days(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		return time.Duration(d) * 24 * time.Hour, err
+	}
+	return time.ParseDuration(v)
 }
 
 func env(name, def string) string {

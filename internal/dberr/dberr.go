@@ -1,0 +1,51 @@
+// Package dberr sorts database errors into the few kinds the HTTP side answers
+// differently: the database is unreachable (503, try again), or it refused the text it was
+// given (400). Everything else stays an internal error.
+package dberr
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Unavailable reports whether err means the database cannot be reached right now: a
+// failed connect, a network error, a closed pool, a wait for a connection that timed out,
+// or a server that says it is shutting down or not accepting connections (SQLSTATE class
+// 08, 57P01-57P03). Such a request may succeed when retried later.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var oe *net.OpError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ne):
+		return true
+	case pgconn.Timeout(err), errors.Is(err, context.DeadlineExceeded) && pgconn.SafeToRetry(err):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "closed pool") || strings.Contains(msg, "conn closed") ||
+		strings.Contains(msg, "failed to connect") || strings.Contains(msg, "unexpected EOF")
+}
+
+// BadText reports whether PostgreSQL refused a value as text: a NUL byte (22021
+// character_not_in_repertoire), invalid UTF-8 (22P05 untranslatable_character) or a value
+// longer than its column (22001 string_data_right_truncation). Input checks should catch
+// these first; this is the last line, so the client hears 400 rather than 500.
+func BadText(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "22021" || pe.Code == "22P05" || pe.Code == "22001"
+	}
+	return false
+}
