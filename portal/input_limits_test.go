@@ -386,7 +386,11 @@ func TestStoredTextShownSafely(t *testing.T) {
 	e := newSiteEnv(t)
 	ctx := context.Background()
 	const formula = `=HYPERLINK("http://evil","x")`
+	// Staff see the shared record, shippers the name as they sent it: both hold the formula.
 	if _, err := e.shp.Pool().Exec(ctx, `UPDATE consignees SET name = $1`, formula); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.shp.Pool().Exec(ctx, `UPDATE shipments SET consignee_name = $1`, formula); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.shp.Pool().Exec(ctx, `UPDATE shipments SET origin_city = $1`, "杭\u202e州\u2066"); err != nil {
