@@ -9,9 +9,3 @@ import (
 func RunScheduled(ctx context.Context, s *Scheduler, name string, slot time.Time) (Run, error) {
 	return s.run(ctx, s.jobs[s.byName[name]], TriggerSchedule, &slot)
 }
-
-// CandidatesSQL is the detector's scan, for EXPLAIN in the big test.
-const CandidatesSQL = candidatesSQL
-
-// SurveysSQL is the survey job's scan, for EXPLAIN in the big test.
-const SurveysSQL = surveysSQL

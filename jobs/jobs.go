@@ -1,7 +1,9 @@
 // Package jobs runs lcrm's scheduled work inside the service: a cron scheduler that runs
-// each job on one instance at a time (PostgreSQL advisory lock) and records every run, and
-// the jobs themselves: the slow sign-off detector, the SMS care messages, win-back tasks,
-// holiday greetings and the complaint escalation check and auto-close.
+// each job on one instance at a time (PostgreSQL advisory lock) and records every run in
+// job_runs, the only table it writes. A job is a few lines that call a domain function: the
+// care rules (package care: slow sign-offs, care SMS, win-back tasks, holiday greetings),
+// the complaint escalation check and auto-close (package complaints) and the KPI rollup and
+// workbook exports (package reports).
 //
 // Every job is a plain function of (ctx, now) that can be run and tested without the
 // scheduler, and is safe to run twice: its effects are keyed so a second run adds nothing.

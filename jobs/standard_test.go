@@ -1,10 +1,15 @@
 package jobs_test
 
 import (
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"lcrm/jobs"
+	"lcrm/notify"
 )
 
 // The standard jobs have the names and schedules the console, the CLI and the README list,
@@ -12,9 +17,9 @@ import (
 func TestStandardJobs(t *testing.T) {
 	f := newFixture(t)
 	key := f.shipper("KEY", "key", "+8613900000001")
-	f.shipment(parcel{no: "SD0000000001", level: "standard", status: "out_for_delivery", shipper: key, promised: time.Hour, station: 20 * time.Hour, ofd: 5 * time.Hour})
-	f.shipment(parcel{no: "SD0000000002", level: "standard", status: "delivered", shipper: key, delivered: time.Hour})
-	s := newScheduler(t, f.pool, jobs.Standard(f.deps)...)
+	f.parcels("000", key, 1, false)
+	f.parcels("001", key, 1, true)
+	s := newScheduler(t, f.deps.Pool, jobs.Standard(f.deps)...)
 	s.Now = func() time.Time { return now }
 	tests := []struct {
 		name, spec string
@@ -55,5 +60,50 @@ func TestStandardJobs(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM job_runs WHERE trigger = 'manual' AND status = 'ok'`); n != 2*len(tests) {
 		t.Errorf("%d runs recorded, want %d", n, 2*len(tests))
+	}
+}
+
+// Two instances (two schedulers, two pools) press "run now" on the detector at once: the
+// second finds the lock taken (recorded skipped) or, if the first already finished, nothing
+// left to do; the flags and apologies exist once.
+func TestSlowSignoffsTwoInstances(t *testing.T) {
+	f := newFixture(t)
+	reg := f.shipper("REG", "regular", "")
+	f.parcels("000", reg, 30, false)
+	other, err := pgxpool.New(f.ctx, f.deps.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	d2 := f.deps
+	d2.Pool, d2.Outbox = other, notify.New(other, notify.Config{})
+	a := newScheduler(t, f.deps.Pool, jobs.Standard(f.deps)...)
+	b := newScheduler(t, other, jobs.Standard(d2)...)
+	a.Now = func() time.Time { return now }
+	b.Now = a.Now
+	var wg sync.WaitGroup
+	for _, s := range []*jobs.Scheduler{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.RunNow(f.ctx, "slow-signoff", jobs.TriggerManual); err != nil && !errors.Is(err, jobs.ErrBusy) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ok := f.count(`SELECT count(*) FROM job_runs WHERE job = 'slow-signoff' AND status = 'ok'`)
+	skipped := f.count(`SELECT count(*) FROM job_runs WHERE job = 'slow-signoff' AND status = 'skipped'`)
+	items := f.count(`SELECT COALESCE(sum(items), 0) FROM job_runs WHERE job = 'slow-signoff'`)
+	// Both may also run one after the other (the first finished before the second
+	// asked): then the second finds nothing to do. Either way the effects exist once.
+	if ok+skipped != 2 || ok < 1 || items != 30 {
+		t.Errorf("runs: %d ok, %d skipped, %d items in all", ok, skipped, items)
+	}
+	if n := f.count(`SELECT count(*) FROM slow_signoffs`); n != 30 {
+		t.Errorf("%d flags, want 30", n)
+	}
+	if n := f.outbox("delay-apology:"); n != 30 {
+		t.Errorf("%d apologies, want 30", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/care"
 	"lcrm/jobs"
 )
 
@@ -94,7 +95,7 @@ func (s *Server) jobsRunNow(c *fiber.Ctx) error {
 
 // flagRow is a watch-list flag with its lag and window split for display.
 type flagRow struct {
-	jobs.Flag
+	care.Flag
 	LagH, LagM, WinH, WinM int
 }
 
@@ -142,7 +143,7 @@ func (s *Server) watchTaskDone(c *fiber.Ctx) error {
 		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
 	}
 	err = s.deps.Watch.FinishTask(c.UserContext(), id, s.currentUser(c).ID, time.Now())
-	if err != nil && !errors.Is(err, jobs.ErrTaskNotFound) {
+	if err != nil && !errors.Is(err, care.ErrTaskNotFound) {
 		return err
 	}
 	return c.Redirect("/console/watch", fiber.StatusSeeOther)

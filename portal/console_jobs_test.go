@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lcrm/accounts"
+	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
@@ -38,14 +39,14 @@ func TestConsoleJobsAndWatch(t *testing.T) {
 	ctx := context.Background()
 	pool := e.shp.Pool()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps := jobs.Deps{Pool: pool, Outbox: notify.New(pool, notify.Config{}), Complaints: complaints.NewStore(pool),
+	deps := care.Deps{Pool: pool, Outbox: notify.New(pool, notify.Config{}), Complaints: complaints.NewStore(pool),
 		PublicURL: "http://lcrm.test", Secret: []byte("test secret 0123456789abcdef0123"), Zone: time.UTC, Log: log}
 	sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(deps), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv = portal.New(portal.Deps{Shipments: e.shp, Customers: e.cus, Accounts: e.acc, Limiter: ratelimit.New(pool),
-		Jobs: sched, Watch: jobs.NewWatch(pool)}, portal.Config{PublicURL: "http://lcrm.test"})
+		Jobs: sched, Watch: care.NewStore(pool)}, portal.Config{PublicURL: "http://lcrm.test"})
 	// SD100000000001 (key shipper, express: window 2 h) has been out for delivery 10 hours.
 	if _, err := pool.Exec(ctx, `UPDATE shipments SET status = 'out_for_delivery', out_for_delivery_at = now() - interval '10 hours'
 		WHERE tracking_no = 'SD100000000001'`); err != nil {
@@ -122,7 +123,7 @@ func TestConsoleJobsAndWatch(t *testing.T) {
 	if !strings.Contains(body, "out for delivery too long") || !strings.Contains(body, "twice the window") {
 		t.Error("English watch page")
 	}
-	tasks, _ := jobs.NewWatch(pool).Tasks(ctx)
+	tasks, _ := care.NewStore(pool).Tasks(ctx)
 	if len(tasks) != 1 {
 		t.Fatalf("%d tasks", len(tasks))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/jobs"
 	"lcrm/notify"
@@ -35,13 +36,13 @@ func TestConsoleRoles(t *testing.T) {
 		pool := d.Shipments.Pool()
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		out := notify.New(pool, notify.Config{NoQuiet: true})
-		sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(jobs.Deps{Pool: pool, Outbox: out,
+		sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(care.Deps{Pool: pool, Outbox: out,
 			Complaints: complaints.NewStore(pool), PublicURL: "http://lcrm.test", Secret: []byte("test secret 0123456789abcdef0123"),
 			Zone: time.UTC, Log: log}), log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.Notify, d.Jobs, d.Watch, d.Reports = out, sched, jobs.NewWatch(pool), reports.NewStore(pool)
+		d.Notify, d.Jobs, d.Watch, d.Reports = out, sched, care.NewStore(pool), reports.NewStore(pool)
 	})
 	ctx := context.Background()
 	d, err := e.shp.Get(ctx, "SD300000000001")

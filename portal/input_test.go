@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/jobs"
@@ -56,8 +57,8 @@ func newFuzzEnv(t *testing.T) *fuzzEnv {
 		pool := d.Shipments.Pool()
 		d.Reports = reports.NewStore(pool)
 		d.Notify = notify.New(pool, notify.Config{NoQuiet: true})
-		d.Watch = jobs.NewWatch(pool)
-		sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(jobs.Deps{Pool: pool, Outbox: d.Notify,
+		d.Watch = care.NewStore(pool)
+		sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(care.Deps{Pool: pool, Outbox: d.Notify,
 			Complaints: complaints.NewStore(pool), PublicURL: "http://lcrm.test", Secret: []byte("test secret 0123456789abcdef0123"),
 			Zone: time.UTC, Log: log}), log)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"lcrm/accounts"
+	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
@@ -46,7 +47,7 @@ type Deps struct {
 	// Jobs is the scheduler: job list, run history, run now (/console/jobs).
 	Jobs *jobs.Scheduler
 	// Watch reads the slow sign-off watch list and the staff tasks (/console/watch).
-	Watch *jobs.Watch
+	Watch *care.Store
 }
 
 // Config holds the portal's settings.

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"lcrm/care"
 	"lcrm/internal/db"
 	"lcrm/jobs"
 	"lcrm/notify"
@@ -39,7 +40,7 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := jobs.Standard(jobs.Deps{
+	list := jobs.Standard(care.Deps{
 		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
 		PublicURL: a.cfg.PublicURL, Secret: secret, Zone: a.cfg.Zone, Log: a.log,
 	})

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"lcrm/accounts"
+	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
-	"lcrm/jobs"
 	"lcrm/portal"
 	"lcrm/reports"
 )
@@ -82,7 +82,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Complaints: complaints.NewStore(a.pool),
 		Reports:    reports.NewStore(a.pool),
 		Jobs:       sched,
-		Watch:      jobs.NewWatch(a.pool),
+		Watch:      care.NewStore(a.pool),
 		Notify:     sms,
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,

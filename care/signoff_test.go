@@ -1,17 +1,12 @@
-package jobs_test
+package care_test
 
 import (
-	"errors"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"lcrm/jobs"
-	"lcrm/notify"
+	"lcrm/care"
 )
 
 func TestFlagSlowSignoffs(t *testing.T) {
@@ -48,7 +43,7 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	for _, tt := range tests {
 		ids[tt.p.no] = f.shipment(tt.p)
 	}
-	res, err := jobs.FlagSlowSignoffs(f.ctx, f.deps, now)
+	res, err := care.FlagSlowSignoffs(f.ctx, f.deps, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +74,7 @@ func TestFlagSlowSignoffs(t *testing.T) {
 		}
 		wantTasks += tt.tasks
 	}
-	if res != (jobs.SignoffResult{Flagged: wantFlags, Apologies: wantApologies, Notices: wantNotices, Alerted: wantTasks}) {
+	if res != (care.SignoffResult{Flagged: wantFlags, Apologies: wantApologies, Notices: wantNotices, Alerted: wantTasks}) {
 		t.Errorf("result %+v", res)
 	}
 	// The lag and window are recorded; the apology carries the tracking link.
@@ -92,8 +87,8 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	}
 
 	// A second run at the same time changes nothing.
-	again, err := jobs.FlagSlowSignoffs(f.ctx, f.deps, now)
-	if err != nil || again != (jobs.SignoffResult{}) {
+	again, err := care.FlagSlowSignoffs(f.ctx, f.deps, now)
+	if err != nil || again != (care.SignoffResult{}) {
 		t.Errorf("second run: %+v, %v", again, err)
 	}
 	if n := f.outbox(""); n != wantApologies+wantNotices+wantTasks {
@@ -119,7 +114,7 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	f.exec(`UPDATE shipments SET status = 'delivered', delivered_at = $2 WHERE id = $1`, ids["SD0000000001"], now.Add(30*time.Minute))
 	f.exec(`UPDATE shipments SET status = 'out_for_delivery', out_for_delivery_at = $2 WHERE id = $1`, ids["SD0000000004"], now)
 	later := now.Add(3 * h)
-	res, err = jobs.FlagSlowSignoffs(f.ctx, f.deps, later)
+	res, err = care.FlagSlowSignoffs(f.ctx, f.deps, later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,14 +134,14 @@ func TestFlagSlowSignoffs(t *testing.T) {
 		t.Errorf("supervisor alerts %d after the later run, want %d", n, wantTasks+1)
 	}
 	// The same later time again: every flag alerted once, nothing new.
-	if res, err := jobs.FlagSlowSignoffs(f.ctx, f.deps, later); err != nil || res != (jobs.SignoffResult{}) {
+	if res, err := care.FlagSlowSignoffs(f.ctx, f.deps, later); err != nil || res != (care.SignoffResult{}) {
 		t.Errorf("later run again: %+v, %v", res, err)
 	}
 	if n := f.count(`SELECT count(*) FROM notifications WHERE kind = 'slow_signoff'`); n != 2*(wantTasks+1) {
 		t.Errorf("%d notifications after the later runs, want %d", n, 2*(wantTasks+1))
 	}
 	// The watch list: open flags, oldest clock first, critical ones marked.
-	flags, err := jobs.NewWatch(f.pool).Flags(f.ctx, later, 0)
+	flags, err := care.NewStore(f.pool).Flags(f.ctx, later, 0)
 	if err != nil || len(flags) != wantFlags-1+3 {
 		t.Fatalf("watch list %d flags, %v", len(flags), err)
 	}
@@ -160,53 +155,5 @@ func TestFlagSlowSignoffs(t *testing.T) {
 		if fl.TrackingNo == "SD0000000006" && fl.Critical() {
 			t.Errorf("parcel 6 critical at 4h past promise")
 		}
-	}
-}
-
-// Two instances (two schedulers, two pools) press "run now" on the detector at once: the
-// second finds the lock taken (recorded skipped) or, if the first already finished, nothing
-// left to do; the flags and apologies exist once.
-func TestSlowSignoffsTwoInstances(t *testing.T) {
-	f := newFixture(t)
-	reg := f.shipper("REG", "regular", "")
-	for i := range 30 {
-		f.shipment(parcel{no: "SD00000001" + pad(i)[5:], level: "standard", status: "out_for_delivery", shipper: reg,
-			promised: time.Hour, station: 20 * time.Hour, ofd: 5 * time.Hour})
-	}
-	other, err := pgxpool.New(f.ctx, f.pool.Config().ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	d2 := f.deps
-	d2.Pool, d2.Outbox = other, notify.New(other, notify.Config{})
-	a := newScheduler(t, f.pool, jobs.Standard(f.deps)...)
-	b := newScheduler(t, other, jobs.Standard(d2)...)
-	a.Now = func() time.Time { return now }
-	b.Now = a.Now
-	var wg sync.WaitGroup
-	for _, s := range []*jobs.Scheduler{a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := s.RunNow(f.ctx, "slow-signoff", jobs.TriggerManual); err != nil && !errors.Is(err, jobs.ErrBusy) {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	ok := f.count(`SELECT count(*) FROM job_runs WHERE job = 'slow-signoff' AND status = 'ok'`)
-	skipped := f.count(`SELECT count(*) FROM job_runs WHERE job = 'slow-signoff' AND status = 'skipped'`)
-	items := f.count(`SELECT COALESCE(sum(items), 0) FROM job_runs WHERE job = 'slow-signoff'`)
-	// Both may also run one after the other (the first finished before the second
-	// asked): then the second finds nothing to do. Either way the effects exist once.
-	if ok+skipped != 2 || ok < 1 || items != 30 {
-		t.Errorf("runs: %d ok, %d skipped, %d items in all", ok, skipped, items)
-	}
-	if n := f.count(`SELECT count(*) FROM slow_signoffs`); n != 30 {
-		t.Errorf("%d flags, want 30", n)
-	}
-	if n := f.outbox("delay-apology:"); n != 30 {
-		t.Errorf("%d apologies, want 30", n)
 	}
 }

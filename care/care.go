@@ -1,4 +1,4 @@
-package jobs
+package care
 
 import (
 	"context"
@@ -97,18 +97,18 @@ const surveysSQL = `
 func SendSurveys(ctx context.Context, d Deps, now time.Time) (int, error) {
 	d = d.withDefaults()
 	if len(d.Secret) == 0 {
-		return 0, errors.New("jobs: survey SMS: no secret to sign survey links")
+		return 0, errors.New("care: survey SMS: no secret to sign survey links")
 	}
 	rows, err := d.Pool.Query(ctx, surveysSQL, now.Add(-d.SurveyWithin), now)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: survey SMS: %w", err)
+		return 0, fmt.Errorf("care: survey SMS: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (delivered, error) {
 		var x delivered
 		return x, r.Scan(&x.id, &x.consigneeID, &x.shipperID, &x.trackingNo, &x.name, &x.phone, &x.at)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("jobs: survey SMS: %w", err)
+		return 0, fmt.Errorf("care: survey SMS: %w", err)
 	}
 	n, err := eachInTx(ctx, d, items, func(tx pgx.Tx, x delivered) (bool, error) {
 		link := customers.SurveyLink(d.PublicURL, d.Secret, x.id, x.at.Add(d.SurveyValid))
@@ -119,7 +119,7 @@ func SendSurveys(ctx context.Context, d Deps, now time.Time) (int, error) {
 		})
 	})
 	if err != nil {
-		return n, fmt.Errorf("jobs: survey SMS: %w", err)
+		return n, fmt.Errorf("care: survey SMS: %w", err)
 	}
 	return n, nil
 }
@@ -164,14 +164,14 @@ func ComplaintFollowups(ctx context.Context, d Deps, now time.Time) (int, error)
 		  AND c.contact_phone <> '' AND cs.sent IS NULL
 		ORDER BY c.resolved_at, c.id`, now.Add(-d.FollowupWithin), now)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: complaint follow-up: %w", err)
+		return 0, fmt.Errorf("care: complaint follow-up: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (resolved, error) {
 		var x resolved
 		return x, r.Scan(&x.id, &x.shipmentID, &x.consigneeID, &x.shipperID, &x.ref, &x.phone, &x.name, &x.round)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("jobs: complaint follow-up: %w", err)
+		return 0, fmt.Errorf("care: complaint follow-up: %w", err)
 	}
 	n, err := eachInTx(ctx, d, items, func(tx pgx.Tx, x resolved) (bool, error) {
 		return sendCare(ctx, tx, d, now, "complaint_followup", x.id, x.round, notify.Message{
@@ -181,7 +181,7 @@ func ComplaintFollowups(ctx context.Context, d Deps, now time.Time) (int, error)
 		})
 	})
 	if err != nil {
-		return n, fmt.Errorf("jobs: complaint follow-up: %w", err)
+		return n, fmt.Errorf("care: complaint follow-up: %w", err)
 	}
 	return n, nil
 }
@@ -213,7 +213,7 @@ func WinBackTasks(ctx context.Context, d Deps, now time.Time) (int, error) {
 		  AND last.at >= $1::timestamptz - interval '365 days' AND vol.n >= $4
 		ON CONFLICT (key) DO NOTHING`, now, WinBackQuiet, WinBackBefore, WinBackVolume)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: win-back: %w", err)
+		return 0, fmt.Errorf("care: win-back: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
 }
@@ -236,19 +236,19 @@ func HolidayGreetings(ctx context.Context, d Deps, now time.Time) (int, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("jobs: holiday greetings: %w", err)
+		return 0, fmt.Errorf("care: holiday greetings: %w", err)
 	}
 	rows, err := d.Pool.Query(ctx, `SELECT id, CASE WHEN contact_name <> '' THEN contact_name ELSE name END, phone, locale
 		FROM shippers WHERE tier = 'key' AND phone <> '' ORDER BY id`)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: holiday greetings: %w", err)
+		return 0, fmt.Errorf("care: holiday greetings: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (greetee, error) {
 		var x greetee
 		return x, r.Scan(&x.id, &x.name, &x.phone, &x.locale)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("jobs: holiday greetings: %w", err)
+		return 0, fmt.Errorf("care: holiday greetings: %w", err)
 	}
 	n, err := eachInTx(ctx, d, items, func(tx pgx.Tx, x greetee) (bool, error) {
 		loc, holiday, text := smsLocale(x.locale), nameZH, nameZH+"快乐！"
@@ -262,7 +262,7 @@ func HolidayGreetings(ctx context.Context, d Deps, now time.Time) (int, error) {
 		return created, err
 	})
 	if err != nil {
-		return n, fmt.Errorf("jobs: holiday greetings: %w", err)
+		return n, fmt.Errorf("care: holiday greetings: %w", err)
 	}
 	return n, nil
 }

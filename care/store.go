@@ -1,4 +1,4 @@
-package jobs
+package care
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 )
 
 // ErrTaskNotFound means no open staff task has that id.
-var ErrTaskNotFound = errors.New("jobs: no such open task")
+var ErrTaskNotFound = errors.New("care: no such open task")
 
-// Watch reads what the jobs leave for staff: the slow sign-off watch list and the open
-// staff tasks (the console's /console/watch).
-type Watch struct{ pool *pgxpool.Pool }
+// Store reads what the care rules leave for staff, the slow sign-off watch list and the
+// open staff tasks (the console's /console/watch), and marks a task done.
+type Store struct{ pool *pgxpool.Pool }
 
-// NewWatch returns a Watch over pool.
-func NewWatch(pool *pgxpool.Pool) *Watch { return &Watch{pool: pool} }
+// NewStore returns a Store over pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // Flag is one open slow sign-off flag as the watch list shows it.
 type Flag struct {
@@ -42,7 +42,7 @@ type Flag struct {
 func (f Flag) Critical() bool { return f.Lag >= f.AlertAfter }
 
 // Flags returns the open flags, oldest clock first (at most limit, default 500).
-func (w *Watch) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, error) {
+func (w *Store) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
@@ -58,7 +58,7 @@ func (w *Watch) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, er
 		WHERE f.cleared_at IS NULL
 		ORDER BY f.since, f.id LIMIT $2`, now, limit)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: watch list: %w", err)
+		return nil, fmt.Errorf("care: watch list: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Flag, error) {
 		var f Flag
@@ -66,12 +66,12 @@ func (w *Watch) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, er
 			&f.Since, &f.FlaggedAt, &f.Lag, &f.Window, &f.AlertAfter, &f.AlertedAt)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("jobs: watch list: %w", err)
+		return nil, fmt.Errorf("care: watch list: %w", err)
 	}
 	return out, nil
 }
 
-// Task is an open piece of work a job left for staff.
+// Task is an open piece of work the care rules left for staff.
 type Task struct {
 	ID          int64
 	Kind        string // slow_signoff or winback
@@ -83,7 +83,7 @@ type Task struct {
 }
 
 // Tasks returns the open staff tasks, oldest first (at most 500).
-func (w *Watch) Tasks(ctx context.Context) ([]Task, error) {
+func (w *Store) Tasks(ctx context.Context) ([]Task, error) {
 	rows, err := w.pool.Query(ctx, `
 		SELECT t.id, t.kind, COALESCE(t.shipper_id, 0), COALESCE(p.name, ''), COALESCE(s.tracking_no, ''), t.text, t.created_at
 		FROM staff_tasks t
@@ -92,24 +92,24 @@ func (w *Watch) Tasks(ctx context.Context) ([]Task, error) {
 		WHERE t.done_at IS NULL
 		ORDER BY t.created_at, t.id LIMIT 500`)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: tasks: %w", err)
+		return nil, fmt.Errorf("care: tasks: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Task, error) {
 		var t Task
 		return t, r.Scan(&t.ID, &t.Kind, &t.ShipperID, &t.ShipperName, &t.TrackingNo, &t.Text, &t.CreatedAt)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("jobs: tasks: %w", err)
+		return nil, fmt.Errorf("care: tasks: %w", err)
 	}
 	return out, nil
 }
 
 // FinishTask marks an open task done by a staff user. A task already done (a double
 // submit) returns ErrTaskNotFound and keeps who finished it first.
-func (w *Watch) FinishTask(ctx context.Context, id, userID int64, now time.Time) error {
+func (w *Store) FinishTask(ctx context.Context, id, userID int64, now time.Time) error {
 	tag, err := w.pool.Exec(ctx, `UPDATE staff_tasks SET done_at = $3, done_by = $2 WHERE id = $1 AND done_at IS NULL`, id, userID, now)
 	if err != nil {
-		return fmt.Errorf("jobs: finish task: %w", err)
+		return fmt.Errorf("care: finish task: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return ErrTaskNotFound

@@ -1,4 +1,4 @@
-package jobs_test
+package care_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"lcrm/jobs"
+	"lcrm/care"
 )
 
 // TestBigSlowSignoffs measures the slow sign-off detector at 1,000,000 shipments
@@ -19,7 +19,7 @@ import (
 // past the promise). It times the first run (flags and apologies for every late parcel)
 // and the second (nothing new), and logs the scan's plan. Run:
 //
-//	LCRM_BIG=1 go test ./jobs -run TestBigSlowSignoffs -v -timeout 30m
+//	LCRM_BIG=1 go test ./care -run TestBigSlowSignoffs -v -timeout 30m
 func TestBigSlowSignoffs(t *testing.T) {
 	if os.Getenv("LCRM_BIG") != "1" {
 		t.Skip("set LCRM_BIG=1 to build 1,000,000 shipments (about a minute)")
@@ -68,7 +68,7 @@ func TestBigSlowSignoffs(t *testing.T) {
 			if _, err := tx.Exec(ctx, `SET LOCAL jit = `+jit); err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+jobs.CandidatesSQL, now)
+			rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+care.CandidatesSQL, now)
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ func TestBigSlowSignoffs(t *testing.T) {
 	t.Logf("candidate scan before the first run (jit off, as the job runs it):\n%s", strings.Join(plan, "\n"))
 	for run := 1; run <= 2; run++ {
 		start := time.Now()
-		res, err := jobs.FlagSlowSignoffs(ctx, f.deps, now)
+		res, err := care.FlagSlowSignoffs(ctx, f.deps, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestBigSlowSignoffs(t *testing.T) {
 		if run == 1 && res.Flagged != n/1000*5 {
 			t.Errorf("flagged %d, want %d", res.Flagged, n/1000*5)
 		}
-		if run == 2 && res != (jobs.SignoffResult{}) {
+		if run == 2 && res != (care.SignoffResult{}) {
 			t.Errorf("second run did something: %+v", res)
 		}
 	}
@@ -118,7 +118,7 @@ func TestBigSlowSignoffs(t *testing.T) {
 			var plan []string
 			err := pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
 				tx.Exec(ctx, `SET LOCAL jit = `+jit)
-				rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+jobs.SurveysSQL, now.Add(-72*time.Hour), now)
+				rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+care.SurveysSQL, now.Add(-72*time.Hour), now)
 				if err != nil {
 					return err
 				}

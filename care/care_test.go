@@ -1,4 +1,4 @@
-package jobs_test
+package care_test
 
 import (
 	"errors"
@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"lcrm/care"
 	"lcrm/customers"
-	"lcrm/jobs"
 )
 
 func TestSendSurveys(t *testing.T) {
@@ -41,7 +41,7 @@ func TestSendSurveys(t *testing.T) {
 		}
 	}
 	for run := 1; run <= 2; run++ {
-		n, err := jobs.SendSurveys(f.ctx, f.deps, now)
+		n, err := care.SendSurveys(f.ctx, f.deps, now)
 		if err != nil || (run == 1 && n != want) || (run == 2 && n != 0) {
 			t.Errorf("run %d: %d, %v", run, n, err)
 		}
@@ -101,7 +101,7 @@ func TestComplaintFollowups(t *testing.T) {
 		}
 	}
 	for run := 1; run <= 2; run++ {
-		n, err := jobs.ComplaintFollowups(f.ctx, f.deps, now)
+		n, err := care.ComplaintFollowups(f.ctx, f.deps, now)
 		if err != nil || (run == 1 && n != want) || (run == 2 && n != 0) {
 			t.Errorf("run %d: %d, %v", run, n, err)
 		}
@@ -119,7 +119,7 @@ func TestComplaintFollowups(t *testing.T) {
 	// C2611-000001 is reopened and resolved again: asked once more, under its new round.
 	f.exec(`UPDATE complaints SET reopen_count = 1, resolved_at = $2 WHERE id = $1`, ids["C2611-000001"], now.Add(-time.Minute))
 	for run := 1; run <= 2; run++ {
-		if n, err := jobs.ComplaintFollowups(f.ctx, f.deps, now); err != nil || n != 2-run {
+		if n, err := care.ComplaintFollowups(f.ctx, f.deps, now); err != nil || n != 2-run {
 			t.Errorf("after reopen, run %d: %d, %v", run, n, err)
 		}
 	}
@@ -155,7 +155,7 @@ func TestWinBackTasks(t *testing.T) {
 		}
 	}
 	for run := 1; run <= 2; run++ {
-		n, err := jobs.WinBackTasks(f.ctx, f.deps, now)
+		n, err := care.WinBackTasks(f.ctx, f.deps, now)
 		if err != nil || (run == 1 && n != 1) || (run == 2 && n != 0) {
 			t.Errorf("run %d: %d, %v", run, n, err)
 		}
@@ -168,19 +168,19 @@ func TestWinBackTasks(t *testing.T) {
 	}
 	// QUIET ships once more and goes quiet again: a new spell, a new task.
 	f.shipment(parcel{no: "SD0000999999", level: "standard", status: "delivered", shipper: ids["QUIET"], created: 31 * day, delivered: 30 * day})
-	if n, err := jobs.WinBackTasks(f.ctx, f.deps, now); n != 1 || err != nil {
+	if n, err := care.WinBackTasks(f.ctx, f.deps, now); n != 1 || err != nil {
 		t.Errorf("new quiet spell: %d, %v", n, err)
 	}
-	tasks, err := jobs.NewWatch(f.pool).Tasks(f.ctx)
+	tasks, err := care.NewStore(f.pool).Tasks(f.ctx)
 	if err != nil || len(tasks) != 2 || tasks[0].ShipperName != "QUIET 公司" {
 		t.Fatalf("tasks %+v, %v", tasks, err)
 	}
 	sup := f.id(`INSERT INTO users (email, password_hash, role) VALUES ('sup@x.test', 'x', 'supervisor') RETURNING id`)
-	w := jobs.NewWatch(f.pool)
+	w := care.NewStore(f.pool)
 	if err := w.FinishTask(f.ctx, tasks[0].ID, sup, now); err != nil {
 		t.Errorf("finish: %v", err)
 	}
-	if err := w.FinishTask(f.ctx, tasks[0].ID, sup, now); !errors.Is(err, jobs.ErrTaskNotFound) {
+	if err := w.FinishTask(f.ctx, tasks[0].ID, sup, now); !errors.Is(err, care.ErrTaskNotFound) {
 		t.Errorf("finish twice: %v", err)
 	}
 	if tasks, _ := w.Tasks(f.ctx); len(tasks) != 1 {
@@ -211,7 +211,7 @@ func TestHolidayGreetings(t *testing.T) {
 	for _, tt := range tests {
 		d := f.deps
 		d.Zone = tt.zone
-		n, err := jobs.HolidayGreetings(f.ctx, d, tt.at)
+		n, err := care.HolidayGreetings(f.ctx, d, tt.at)
 		if err != nil || n != tt.want {
 			t.Errorf("%s: %d, %v; want %d", tt.name, n, err, tt.want)
 		}

@@ -1,4 +1,4 @@
-package jobs
+package care
 
 import (
 	"context"
@@ -126,7 +126,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 		return err
 	})
 	if err != nil {
-		return res, fmt.Errorf("jobs: slow sign-offs: %w", err)
+		return res, fmt.Errorf("care: slow sign-offs: %w", err)
 	}
 	// One transaction per batch of parcels; a batch that fails is retried parcel by parcel,
 	// so one message the outbox refuses does not hold back the others.
@@ -168,7 +168,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 		if len(errs) > 5 {
 			errs = append(errs[:5], fmt.Errorf("and %d more", len(errs)-5))
 		}
-		return res, fmt.Errorf("jobs: slow sign-offs: %w", errors.Join(errs...))
+		return res, fmt.Errorf("care: slow sign-offs: %w", errors.Join(errs...))
 	}
 	return res, nil
 }
@@ -260,7 +260,7 @@ func clearSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			WHERE kind = 'slow_signoff' AND done_at IS NULL AND shipment_id IN (SELECT shipment_id FROM cleared))
 		SELECT count(*) FROM cleared`, now).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: clear slow sign-offs: %w", err)
+		return 0, fmt.Errorf("care: clear slow sign-offs: %w", err)
 	}
 	return n, nil
 }
@@ -359,7 +359,7 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("jobs: slow sign-off alerts: %w", err)
+		return 0, fmt.Errorf("care: slow sign-off alerts: %w", err)
 	}
 	return n, nil
 }
