@@ -125,7 +125,7 @@ func (e *reqEnv) waiting() int {
 // log lines of that request carry its id.
 func TestRequestDeadline(t *testing.T) {
 	e := newReqEnv(t, 300*time.Millisecond, 5*time.Second)
-	e.lockShipments()
+	release := e.lockShipments()
 	resp, body, took := e.send("GET", "/track/SD300000000001", "X-Request-ID", "slow-1")
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
 		!strings.Contains(body, "处理时间过长") {
@@ -134,6 +134,7 @@ func TestRequestDeadline(t *testing.T) {
 	if took > 2*time.Second {
 		t.Errorf("answered after %v, deadline 300ms", took)
 	}
+	t.Logf("stuck request answered 503 after %v (deadline 300ms)", took)
 	if got := resp.Header.Get("X-Request-ID"); got != "slow-1" {
 		t.Errorf("X-Request-ID = %q", got)
 	}
@@ -144,6 +145,38 @@ func TestRequestDeadline(t *testing.T) {
 			t.Fatalf("%d statements still waiting for the lock after the request was answered", e.waiting())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// A burst larger than the pool (20): those waiting for a connection run out of time
+	// too, and every one is a 503 at about the deadline, none a 500 or a hang.
+	const burst = 30
+	codes := make([]int, burst)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.srv.App.Test(httptest.NewRequest("GET", "/track/SD300000000001", nil), 5000)
+			if err != nil {
+				codes[i] = -1
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	burstTook := time.Since(start)
+	for i, c := range codes {
+		if c != http.StatusServiceUnavailable {
+			t.Errorf("burst request %d: %d, want 503", i, c)
+		}
+	}
+	t.Logf("%d concurrent stuck requests: all answered within %v", burst, burstTook)
+	for deadline := time.Now().Add(2 * time.Second); e.waiting() != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statements still waiting for the lock after the burst", e.waiting())
+		}
 	}
 	// The API says the same in JSON, in English.
 	resp, body, _ = e.send("GET", "/api/v1/track/SD300000000001")
@@ -165,6 +198,11 @@ func TestRequestDeadline(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no access log line for slow-1 at info with status 503 in %s", e.log)
+	}
+	// Once the lock is gone the same page answers again: the pool came through.
+	release()
+	if resp, _, _ := e.send("GET", "/track/SD300000000001"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("after the lock: %d, want 404 (no such parcel)", resp.StatusCode)
 	}
 }
 
@@ -202,6 +240,7 @@ func TestRequestDeadlineDownload(t *testing.T) {
 	if took < 700*time.Millisecond {
 		t.Errorf("export answered after %v: it never waited for the lock", took)
 	}
+	t.Logf("export waited for the lock and answered 200 after %v (request deadline 300ms)", took)
 }
 
 // The request id: a sane one from the client is kept, anything else replaced by a new one,
