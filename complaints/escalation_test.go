@@ -108,14 +108,15 @@ func TestEscalationUnassignedAndMet(t *testing.T) {
 	open := f.file(complaints.Lost, customers.TierKey)
 	answered := f.file(complaints.Lost, customers.TierKey)
 	waiting := f.file(complaints.Lost, customers.TierKey)
-	if _, err := f.store.Reply(ctx, answered.ID, agent, "在查", true); err != nil {
+	// A supervisor answers complaints nobody holds (complaints.MayWork).
+	if _, err := f.store.Reply(ctx, answered.ID, s1, "在查", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.Reply(ctx, waiting.ID, agent, "请提供照片", true); err != nil {
+	if _, err := f.store.Reply(ctx, waiting.ID, s1, "请提供照片", true); err != nil {
 		t.Fatal(err)
 	}
 	for _, to := range []complaints.Status{complaints.StatusInProgress, complaints.StatusWaitingCustomer} {
-		if err := f.store.Transition(ctx, waiting.ID, to, agent); err != nil {
+		if err := f.store.Transition(ctx, waiting.ID, to, s1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,7 +171,7 @@ func TestEscalationUnassignedAndMet(t *testing.T) {
 func TestAutoClose(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	agent := f.user("agent", "agent", 0)
+	agent := f.user("agent", "supervisor", 0) // resolves complaints nobody holds (complaints.MayWork)
 	old := f.file(complaints.Billing, customers.TierRegular)
 	recent := f.file(complaints.Billing, customers.TierRegular)
 	r := complaints.Resolution{RootCause: "system", Department: "财务部", Code: "refunded"}

@@ -151,12 +151,21 @@ func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) err
 
 // Transition moves a complaint to another status by the lifecycle (ErrIllegalTransition
 // otherwise, naming both statuses). Resolving goes through Resolve (ErrNeedsResolution);
-// moving to the status it already has is a no-op.
+// moving to the status it already has is a no-op. Only those MayWork admits may
+// (ErrNotYours, checked before anything else).
 func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) error {
-	if to == StatusResolved {
-		return ErrNeedsResolution
-	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		if err := mayWork(ctx, tx, by, c); err != nil {
+			return err
+		}
+		if to == StatusResolved {
+			return ErrNeedsResolution
+		}
+		if !to.Valid() {
+			v := &customers.ValidationError{}
+			v.Add("to", "is not a status")
+			return v
+		}
 		if c.Status == to {
 			return nil
 		}
@@ -171,18 +180,24 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) e
 
 // Reply adds a staff reply: public ones show on the customer's progress page (the first
 // sets FirstRespondedAt), internal notes only in the console. The same text sent again
-// within minutes returns the entry already stored.
+// within minutes returns the entry already stored. Any staff user may write a note; a
+// public reply only those MayWork admits (ErrNotYours, checked before the text).
 func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, public bool) (Entry, error) {
-	text, err := messageText("text", text)
-	if err != nil {
-		return Entry{}, err
-	}
 	kind := KindInternalNote
 	if public {
 		kind = KindPublicReply
 	}
 	var e Entry
-	err = s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		if public {
+			if err := mayWork(ctx, tx, by, c); err != nil {
+				return err
+			}
+		}
+		var err error
+		if text, err = messageText("text", text); err != nil {
+			return err
+		}
 		prev, dup, err := repeated(ctx, tx, id, kind, text, now)
 		if err != nil || dup {
 			e = prev
@@ -202,12 +217,16 @@ func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, publ
 // Resolve settles a complaint with its root cause, responsible department, resolution code
 // and optional compensation (a *customers.ValidationError when any is missing or unknown).
 // The note is the public text of the status change. Resolving a resolved complaint again
-// with the same resolution is a no-op.
+// with the same resolution is a no-op. Only those MayWork admits may (ErrNotYours, checked
+// before the resolution).
 func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) error {
-	if err := r.validate(); err != nil {
-		return err
-	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
+		if err := mayWork(ctx, tx, by, c); err != nil {
+			return err
+		}
+		if err := r.validate(); err != nil {
+			return err
+		}
 		same := c.RootCause == r.RootCause && c.Department == r.Department && c.ResolutionCode == r.Code && c.CompensationFen == r.CompensationFen
 		if c.Status == StatusResolved && same {
 			return nil

@@ -54,7 +54,7 @@ func TestConcurrentClaim(t *testing.T) {
 func TestTransition(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	agent := f.user("李雷", "agent", 0)
+	agent := f.user("李雷", "supervisor", 0) // works on complaints nobody holds (complaints.MayWork)
 	c := f.file(complaints.Delayed, customers.TierRegular)
 	for i, st := range []struct {
 		to   complaints.Status
@@ -89,7 +89,7 @@ func TestTransition(t *testing.T) {
 func TestReplyAndResolve(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	agent := f.user("李雷", "agent", 0)
+	agent := f.user("李雷", "supervisor", 0) // works on complaints nobody holds (complaints.MayWork)
 	c := f.file(complaints.Damaged, customers.TierRegular)
 	if _, err := f.store.Reply(ctx, c.ID, agent, "检查网点监控", false); err != nil {
 		t.Fatal(err)

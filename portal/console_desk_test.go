@@ -432,7 +432,8 @@ func TestDeskWallboardPage(t *testing.T) {
 	e := newDeskEnv(t)
 	e.file(complaints.Lost, "没收到")
 	answered := e.file(complaints.Delayed, "慢")
-	if _, err := e.cs.Reply(context.Background(), answered.ID, complaints.Actor{UserID: e.users["agent"].ID, Name: "Agent Wang"}, "已在查", true); err != nil {
+	// A supervisor answers it: nobody holds it (complaints.MayWork).
+	if _, err := e.cs.Reply(context.Background(), answered.ID, complaints.Actor{UserID: e.users["supervisor"].ID, Name: "Sup Zhao"}, "已在查", true); err != nil {
 		t.Fatal(err)
 	}
 	code, body, hdr := e.as("agent").do("GET", "/console/wallboard?lang=en", nil)

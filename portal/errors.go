@@ -65,6 +65,8 @@ func classify(err error) *Error {
 		return errorf(fe.Code, "http_"+strconv.Itoa(fe.Code), fe.Message)
 	case dberr.BadText(err):
 		return errorf(fiber.StatusBadRequest, "bad_input", "error.bad_input")
+	case dberr.TimedOut(err):
+		return errorf(fiber.StatusServiceUnavailable, "timeout", "error.timeout")
 	case dberr.Unavailable(err):
 		return errorf(fiber.StatusServiceUnavailable, "unavailable", "error.unavailable")
 	}
@@ -75,13 +77,18 @@ func classify(err error) *Error {
 // rest are logged with the request and answered with a plain apology.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	e := classify(err)
+	log := s.logger(c)
 	if e == nil {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		log.Error("request failed", "method", c.Method(), "path", logPath(c.Path()), "err", err)
 		e = errorf(fiber.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again shortly.")
 	}
-	if e.Status == fiber.StatusServiceUnavailable {
+	switch {
+	case e.Code == "timeout":
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retryAfter.Seconds())))
-		s.outage.note(s.log, c.Method(), c.Path(), err)
+		log.Warn("request out of time: answering 503", "method", c.Method(), "path", logPath(c.Path()), "err", err)
+	case e.Status == fiber.StatusServiceUnavailable:
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retryAfter.Seconds())))
+		s.outage.note(log, c.Method(), logPath(c.Path()), err)
 	}
 	c.Status(e.Status)
 	if wantsJSON(c) {

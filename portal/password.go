@@ -67,7 +67,7 @@ func (s *Server) passwordForgot(c *fiber.Ctx) error {
 	switch {
 	case err == nil:
 		if s.deps.Notify == nil {
-			s.log.Warn("password reset: no SMS outbox; code not sent", "user", rc.UserID)
+			s.logger(c).Warn("password reset: no SMS outbox; code not sent", "user", rc.UserID)
 			break
 		}
 		_, _, err := s.deps.Notify.Enqueue(c.UserContext(), s.deps.Shipments.Pool(), notify.Message{

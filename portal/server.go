@@ -21,6 +21,7 @@ import (
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
 	"lcrm/notify"
@@ -82,6 +83,10 @@ type Config struct {
 	// TwilioAuthToken checks the X-Twilio-Signature of webhooks; without it every webhook
 	// is refused (403).
 	TwilioAuthToken string
+	// RequestTimeout bounds each request, its database statements included (503 past it);
+	// DownloadTimeout bounds workbook downloads and imports instead (see isDownload).
+	// Defaults: config.DefaultRequestTimeout and config.DefaultDownloadTimeout.
+	RequestTimeout, DownloadTimeout time.Duration
 }
 
 // Server is the HTTP application with its dependencies.
@@ -122,6 +127,12 @@ func New(deps Deps, cfg Config) *Server {
 	if cfg.LookupsPerMinute <= 0 {
 		cfg.LookupsPerMinute = 60
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = config.DefaultRequestTimeout
+	}
+	if cfg.DownloadTimeout <= 0 {
+		cfg.DownloadTimeout = config.DefaultDownloadTimeout
+	}
 	if len(cfg.Secret) == 0 {
 		cfg.Secret = make([]byte, 32)
 		if _, err := rand.Read(cfg.Secret); err != nil {
@@ -156,6 +167,7 @@ func New(deps Deps, cfg Config) *Server {
 		// No ProxyHeader: Fiber would believe the left-most X-Forwarded-For value, which the
 		// client writes. clientAddress sets the client address instead (see clientAddr).
 	})
+	s.App.Use(s.requestScope) // request id, deadline, request logger: see request.go
 	s.App.Use(s.clientAddress)
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	prom := fiberprometheus.New("lcrm")
@@ -232,21 +244,6 @@ func (s *Server) routes() {
 
 	s.consoleRoutes()
 	s.webhookRoutes()
-}
-
-// accessLog writes one structured line per request.
-func (s *Server) accessLog(c *fiber.Ctx) error {
-	start := time.Now()
-	err := c.Next()
-	if err != nil {
-		if herr := s.App.Config().ErrorHandler(c, err); herr != nil {
-			c.SendStatus(fiber.StatusInternalServerError)
-		}
-	}
-	s.log.LogAttrs(c.UserContext(), slog.LevelDebug, "request",
-		slog.String("method", c.Method()), slog.String("path", c.Path()), slog.String("ip", c.IP()),
-		slog.Int("status", c.Response().StatusCode()), slog.Duration("took", time.Since(start)))
-	return nil
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.

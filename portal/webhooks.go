@@ -67,7 +67,7 @@ func (s *Server) twilioInbound(c *fiber.Ctx) error {
 		// The reply is stored in sms_inbound either way; a complaint that cannot take it
 		// (closed meanwhile) is logged, not retried.
 		if err := s.deps.Complaints.AddCustomerMessage(ctx, res.ComplaintID, "[SMS] "+body); err != nil {
-			s.log.Warn("sms reply not added to complaint", "complaint", res.ComplaintID, "err", err)
+			s.logger(c).Warn("sms reply not added to complaint", "complaint", res.ComplaintID, "err", err)
 		}
 	}
 	c.Set(fiber.HeaderContentType, "text/xml")

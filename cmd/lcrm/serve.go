@@ -87,7 +87,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,
-		MetricsToken: a.cfg.MetricsToken})
+		MetricsToken: a.cfg.MetricsToken, RequestTimeout: a.cfg.RequestTimeout, DownloadTimeout: a.cfg.DownloadTimeout})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App.Listen(*addr) }()

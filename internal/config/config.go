@@ -59,7 +59,19 @@ type Config struct {
 	// MetricsToken is the bearer token for /metrics (LCRM_METRICS_TOKEN); without it
 	// /metrics is not served.
 	MetricsToken string
+	// RequestTimeout bounds every request's work, database statements included
+	// (LCRM_REQUEST_TIMEOUT, default DefaultRequestTimeout); DownloadTimeout bounds the
+	// workbook downloads and imports instead (LCRM_DOWNLOAD_TIMEOUT, default
+	// DefaultDownloadTimeout).
+	RequestTimeout, DownloadTimeout time.Duration
 }
+
+// Request deadlines when none is set: past them a request's statements are cancelled and
+// the client gets 503.
+const (
+	DefaultRequestTimeout  = 10 * time.Second
+	DefaultDownloadTimeout = 2 * time.Minute
+)
 
 // Load reads the environment.
 func Load() (*Config, error) {
@@ -142,7 +154,9 @@ func (c *Config) loadLimits() error {
 	for _, l := range []struct {
 		name, def string
 		dst       *time.Duration
-	}{{"LCRM_TIME_PAST", "730d", &c.TimePast}, {"LCRM_TIME_FUTURE", "365d", &c.TimeFuture}} {
+	}{{"LCRM_TIME_PAST", "730d", &c.TimePast}, {"LCRM_TIME_FUTURE", "365d", &c.TimeFuture},
+		{"LCRM_REQUEST_TIMEOUT", DefaultRequestTimeout.String(), &c.RequestTimeout},
+		{"LCRM_DOWNLOAD_TIMEOUT", DefaultDownloadTimeout.String(), &c.DownloadTimeout}} {
 		d, err := days(env(l.name, l.def))
 		if err != nil || d <= 0 {
 			return fmt.Errorf("config: %s must be a positive duration such as 730d or 720h", l.name)

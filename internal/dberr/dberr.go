@@ -1,6 +1,7 @@
 // Package dberr sorts database errors into the few kinds the HTTP side answers
-// differently: the database is unreachable (503, try again), or it refused the text it was
-// given (400). Everything else stays an internal error.
+// differently: the database is unreachable (503, try again), a statement was stopped
+// because its time ran out (503, try again), or it refused the text it was given (400).
+// Everything else stays an internal error.
 package dberr
 
 import (
@@ -13,11 +14,12 @@ import (
 )
 
 // Unavailable reports whether err means the database cannot be reached right now: a
-// failed connect, a network error, a closed pool, a wait for a connection that timed out,
-// or a server that says it is shutting down or not accepting connections (SQLSTATE class
-// 08, 57P01-57P03). Such a request may succeed when retried later.
+// failed connect, a network error, a closed pool, or a server that says it is shutting
+// down or not accepting connections (SQLSTATE class 08, 57P01-57P03). Such a request may
+// succeed when retried later. A statement (or a wait for a connection) whose context ran
+// out is TimedOut instead, never both.
 func Unavailable(err error) bool {
-	if err == nil {
+	if err == nil || TimedOut(err) {
 		return false
 	}
 	var pe *pgconn.PgError
@@ -48,4 +50,24 @@ func BadText(err error) bool {
 		return pe.Code == "22021" || pe.Code == "22P05" || pe.Code == "22001"
 	}
 	return false
+}
+
+// TimedOut reports whether err means a statement was stopped before it finished because
+// its time ran out: its context ended (a request past its deadline, the client gone) or
+// PostgreSQL cancelled it (57014 query_canceled: the cancel request pgx sends when the
+// context ends, or statement_timeout). The database itself is fine; the same request may
+// succeed later. A connection that could not even be made is Unavailable, not this.
+func TimedOut(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57014"
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/internal/dberr"
@@ -72,5 +74,44 @@ func TestKinds(t *testing.T) {
 		if got := dberr.Unavailable(tt.err); got != tt.unavail {
 			t.Errorf("%s: Unavailable(%v) = %v", tt.name, tt.err, got)
 		}
+	}
+}
+
+// A statement past its context's deadline is stopped in PostgreSQL too (pgx sends a cancel
+// request as it drops the connection), and the error says it timed out, not that the
+// database is gone.
+func TestTimedOut(t *testing.T) {
+	pool := testdb.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, slow := pool.Exec(ctx, `SELECT pg_sleep(30) /* dberr timed out */`)
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	_, gone := pool.Exec(done, `SELECT 1`)
+	for _, tt := range []struct {
+		name              string
+		err               error
+		timedOut, unavail bool
+	}{
+		{"past the deadline", slow, true, false},
+		{"wrapped", fmt.Errorf("shipments: list: %w", slow), true, false},
+		{"context cancelled", gone, true, false},
+		{"deadline", context.DeadlineExceeded, true, false},
+		{"statement_timeout", &pgconn.PgError{Code: "57014"}, true, false},
+		{"connect failed", &pgconn.ConnectError{}, false, true},
+		{"no rows", errors.New("no rows in result set"), false, false},
+		{"nil", nil, false, false},
+	} {
+		if got := dberr.TimedOut(tt.err); got != tt.timedOut {
+			t.Errorf("%s: TimedOut(%v) = %v", tt.name, tt.err, got)
+		}
+		if got := dberr.Unavailable(tt.err); got != tt.unavail {
+			t.Errorf("%s: Unavailable(%v) = %v", tt.name, tt.err, got)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE query LIKE '%dberr timed out%' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d statements still running after the deadline (%v)", n, err)
 	}
 }
