@@ -88,7 +88,7 @@ func (s *Server) jobsRunNow(c *fiber.Ctx) error {
 		return err // not even recorded: the database is unreachable
 	}
 	if err != nil {
-		s.log.Warn("job run from the console failed", "job", name, "user", s.currentUser(c).Email, "err", err)
+		s.logger(c).Warn("job run from the console failed", "job", name, "user", s.currentUser(c).Email, "err", err)
 	}
 	return c.Redirect("/console/jobs?ran="+url.QueryEscape(name)+"&outcome="+string(run.Status), fiber.StatusSeeOther)
 }
