@@ -268,3 +268,21 @@ func TestC360Messages(t *testing.T) {
 		t.Errorf("messages shown on the wrong customer")
 	}
 }
+
+// A phone a customer typed into a survey comment is masked on the customer page (first
+// three and last four digits), like the customer's own phone before a reveal.
+func TestCustomerPageFreeTextPhonesMasked(t *testing.T) {
+	e := newC360Env(t)
+	ctx := context.Background()
+	d, err := shipments.NewStore(e.pool).Get(ctx, "SD500000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cus.SaveSurvey(ctx, customers.Survey{ShipmentID: d.ID, CSAT: 2, NPS: 3, Comment: "快递员态度差，有事打 186-2222-3333"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := e.login(t, accounts.RoleAgent).do("GET", "/console/customers/consignee/"+itoa(e.zhangID), nil)
+	if !strings.Contains(body, "快递员态度差") || strings.Contains(body, "186-2222-3333") || !strings.Contains(body, "186-****-3333") {
+		t.Errorf("survey comment on the customer page: full phone shown or comment missing")
+	}
+}
