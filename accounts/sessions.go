@@ -67,3 +67,12 @@ func (st *Store) EndSession(ctx context.Context, id string) error {
 	_, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1 OR expires_at < now() - interval '1 day'`, sessionHash(id))
 	return err
 }
+
+// EndOtherSessions deletes every session of userID but the one whose cookie id is keep
+// (after turning two-factor login on: sessions started with the password alone end).
+func (st *Store) EndOtherSessions(ctx context.Context, userID int64, keep string) error {
+	if _, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, sessionHash(keep)); err != nil {
+		return fmt.Errorf("accounts: end other sessions: %w", err)
+	}
+	return nil
+}

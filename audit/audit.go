@@ -86,7 +86,8 @@ type Filter struct {
 	Limit    int // 100 when 0, at most 1000
 }
 
-// List returns the entries matching f, newest first.
+// List returns the entries matching f, newest first. The ids are bigint like the columns
+// (an untyped "$1 = 0" would make them int4 and refuse ids past 2^31 with an error).
 func List(ctx context.Context, q Reader, f Filter) ([]Entry, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -101,9 +102,9 @@ func List(ctx context.Context, q Reader, f Filter) ([]Entry, error) {
 	}
 	rows, err := q.Query(ctx, `SELECT id, COALESCE(actor_id, 0), actor, action, object, object_id, before, after, at
 		FROM audit_log
-		WHERE ($1 = 0 OR actor_id = $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR object = $3)
-		  AND ($4 = 0 OR object_id = $4) AND ($5::timestamptz IS NULL OR at >= $5)
-		  AND ($6::timestamptz IS NULL OR at < $6 OR ($8 > 0 AND at = $6 AND id < $8))
+		WHERE ($1::bigint = 0 OR actor_id = $1::bigint) AND ($2 = '' OR action = $2) AND ($3 = '' OR object = $3)
+		  AND ($4::bigint = 0 OR object_id = $4::bigint) AND ($5::timestamptz IS NULL OR at >= $5)
+		  AND ($6::timestamptz IS NULL OR at < $6 OR ($8::bigint > 0 AND at = $6 AND id < $8::bigint))
 		ORDER BY at DESC, id DESC LIMIT $7`,
 		f.ActorID, f.Action, f.Object, f.ObjectID, since, until, f.Limit, f.BeforeID)
 	if err != nil {

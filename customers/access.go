@@ -46,6 +46,11 @@ const RevealWindow = 10 * time.Minute
 // busy shift of callbacks, slow for anyone copying records in bulk.
 const RevealsPerHour = 50
 
+// SearchMissesPerHour is how many console searches finding nobody one staff member may
+// make per hour (searches finding someone are free). Without it the search box tells the
+// hidden digits of a masked phone ("138****8000") in at most 10,000 tries, no reveal needed.
+const SearchMissesPerHour = 30
+
 // RevealNoteMax is the longest note a reveal keeps, in characters.
 const RevealNoteMax = 200
 

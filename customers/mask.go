@@ -196,3 +196,46 @@ func runEnd(r []rune, i int) (end, n int) {
 func isDigitSeparator(c rune) bool {
 	return c == ' ' || c == '-' || c == '(' || c == ')' || c == '\u00a0' || c == '\u3000'
 }
+
+// MaskStaffText masks the phone numbers inside free text shown on staff pages (what a
+// customer typed into a complaint, a message or an SMS reply): every phone-like run of 7 or
+// more digits keeps its first three and last four digits, like MaskStaffPhone ("139 ****
+// 5678"; a "+86" in front stays too), so a complaint page is no calling list while an agent
+// can still match "尾号5678". Dates and shorter numbers stay as they are.
+func MaskStaffText(text string) string {
+	if !strings.ContainsFunc(text, unicode.IsDigit) {
+		return text
+	}
+	r := []rune(text)
+	out := make([]rune, 0, len(r))
+	for i := 0; i < len(r); {
+		if !unicode.IsDigit(r[i]) && (r[i] != '+' || i+1 >= len(r) || !unicode.IsDigit(r[i+1])) {
+			out = append(out, r[i])
+			i++
+			continue
+		}
+		end, n := runEnd(r, i)
+		run := r[i:end]
+		if n < 7 || datePrefix.MatchString(string(run)) {
+			out = append(out, run...)
+			i = end
+			continue
+		}
+		keepFront := 3
+		if strings.HasPrefix(string(run), "+86") && n > 11 {
+			keepFront = 5 // the country code and the first three of the number
+		}
+		seen := 0
+		for _, c := range run {
+			if unicode.IsDigit(c) {
+				seen++
+				if seen > keepFront && seen <= n-4 {
+					c = '*'
+				}
+			}
+			out = append(out, c)
+		}
+		i = end
+	}
+	return string(out)
+}

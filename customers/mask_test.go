@@ -56,3 +56,21 @@ func TestMaskPhoneHidesLastFour(t *testing.T) {
 		t.Errorf("MaskSigner(李燕洁) = %q", got)
 	}
 }
+
+func TestMaskStaffText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"请打 13912345678", "请打 139****5678"},
+		{"电话 139 1234 5678 谢谢", "电话 139 **** 5678 谢谢"},
+		{"+86-137-0000-4321", "+86-137-****-4321"},
+		{"8613700004321", "861******4321"},
+		{"座机 010-6552-1234", "座机 010-****-1234"},
+		{"2026-11-25 10 点前送到", "2026-11-25 10 点前送到"},
+		{"订单 123456 尾号8000", "订单 123456 尾号8000"},
+		{"没有数字", "没有数字"},
+		{"", ""},
+	} {
+		if got := customers.MaskStaffText(tc.in); got != tc.want {
+			t.Errorf("MaskStaffText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/customers"
+	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 )
 
@@ -33,7 +34,7 @@ func customerPath(kind customers.Kind, id int64) string {
 }
 
 // customerSearch answers /console/customers?q=…: one match opens the customer's page,
-// several are listed.
+// several are listed. Searches finding nobody are limited per user (takeSearch).
 func (s *Server) customerSearch(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
 	if len([]rune(q)) > 100 {
@@ -41,9 +42,18 @@ func (s *Server) customerSearch(c *fiber.Ctx) error {
 	}
 	data := fiber.Map{"Q": q}
 	if q != "" {
+		miss, err := s.takeSearch(c)
+		if err != nil {
+			return err
+		}
 		matches, err := s.deps.Customers.Search(c.UserContext(), q, 20)
 		if err != nil {
 			return err
+		}
+		if len(matches) > 0 && s.deps.Limiter != nil { // a search that found someone is free
+			if err := s.deps.Limiter.Refund(c.UserContext(), miss); err != nil {
+				return err
+			}
 		}
 		if len(matches) == 1 {
 			return c.Redirect(customerPath(matches[0].Kind, matches[0].ID), fiber.StatusSeeOther)
@@ -55,6 +65,25 @@ func (s *Server) customerSearch(c *fiber.Ctx) error {
 		data["Searched"] = true
 	}
 	return s.render(c, "c360_search", data)
+}
+
+// takeSearch counts one search against the user's misses (customers.SearchMissesPerHour)
+// before it runs, so a burst gets no more searches than the limit; the caller refunds it
+// when the search finds someone. Past the limit it answers 429.
+func (s *Server) takeSearch(c *fiber.Ctx) (ratelimit.Attempt, error) {
+	if s.deps.Limiter == nil {
+		return ratelimit.Attempt{OK: true}, nil
+	}
+	key := "search-miss:user:" + strconv.FormatInt(s.currentUser(c).ID, 10)
+	a, err := s.deps.Limiter.Take(c.UserContext(), ratelimit.Rule{Key: key, Limit: customers.SearchMissesPerHour, Window: time.Hour})
+	if err != nil {
+		return a, err
+	}
+	if !a.OK {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(a.RetryAfter.Seconds())+1))
+		return a, &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
+	}
+	return a, nil
 }
 
 // customerRef reads :kind and :id.

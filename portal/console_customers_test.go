@@ -2,9 +2,12 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -266,5 +269,76 @@ func TestC360Messages(t *testing.T) {
 	_, body, _ = b.do("GET", "/console/customers/consignee/"+itoa(e.otherCustID), nil)
 	if strings.Contains(body, "我们已联系网点") || strings.Contains(body, "好的谢谢") || !strings.Contains(body, "没有发过短信") {
 		t.Errorf("messages shown on the wrong customer")
+	}
+}
+
+// A phone a customer typed into a survey comment is masked on the customer page (first
+// three and last four digits), like the customer's own phone before a reveal.
+func TestCustomerPageFreeTextPhonesMasked(t *testing.T) {
+	e := newC360Env(t)
+	ctx := context.Background()
+	d, err := shipments.NewStore(e.pool).Get(ctx, "SD500000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cus.SaveSurvey(ctx, customers.Survey{ShipmentID: d.ID, CSAT: 2, NPS: 3, Comment: "快递员态度差，有事打 186-2222-3333"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := e.login(t, accounts.RoleAgent).do("GET", "/console/customers/consignee/"+itoa(e.zhangID), nil)
+	if !strings.Contains(body, "快递员态度差") || strings.Contains(body, "186-2222-3333") || !strings.Contains(body, "186-****-3333") {
+		t.Errorf("survey comment on the customer page: full phone shown or comment missing")
+	}
+}
+
+// The console search is no oracle for the hidden digits of a masked phone: an agent who
+// sees 138****8000 could try 138 0000 8000 … 138 9999 8000 until one opens the customer,
+// a full phone without a reveal. Searches that find nothing are limited per user
+// (customers.SearchMissesPerHour, counted before searching, so a burst gets no more);
+// searches that find someone do not count.
+func TestCustomerSearchMissesLimited(t *testing.T) {
+	e := newC360Env(t)
+	agent := e.login(t, accounts.RoleAgent)
+	for i := 0; i < customers.SearchMissesPerHour+5; i++ { // hits never count
+		if code, _, _ := agent.do("GET", "/console/customers?q=138+0013+8000", nil); code != 303 {
+			t.Fatalf("search %d for a known phone: %d, want 303", i+1, code)
+		}
+	}
+	const tried = 200
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < tried; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest("GET", fmt.Sprintf("/console/customers?q=138%04d8000", i), nil)
+			req.Header.Set("Cookie", "lcrm_session="+agent.cookies["lcrm_session"])
+			<-start
+			resp, err := e.srv.App.Test(req, -1)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	t.Logf("%d parallel searches for 138????8000: %v", tried, codes)
+	if searched := codes[200] + codes[303]; searched > customers.SearchMissesPerHour {
+		t.Errorf("%d searches answered, want at most %d (the rest 429)", searched, customers.SearchMissesPerHour)
+	}
+	if codes[429] < tried-customers.SearchMissesPerHour {
+		t.Errorf("%d refused, want at least %d", codes[429], tried-customers.SearchMissesPerHour)
+	}
+	if code, _, _ := agent.do("GET", "/console/customers?q=138+0013+8000", nil); code != 429 {
+		t.Errorf("a known phone after the misses ran out: %d, want 429 (else the oracle stays open)", code)
+	}
+	if code, _, _ := e.login(t, accounts.RoleSupervisor).do("GET", "/console/customers?q=138+0013+8000", nil); code != 303 {
+		t.Errorf("another user: %d, want 303 (the limit is per user)", code)
 	}
 }

@@ -503,3 +503,26 @@ func TestDeskReplyBySMS(t *testing.T) {
 		t.Errorf("reply without outbox: %d", code)
 	}
 }
+
+// Phones a customer typed into free text (the complaint's description, a later message)
+// are masked on the complaint page like the contact phone (first three and last four
+// digits): an insider must not harvest full numbers from descriptions without a reveal.
+func TestDeskFreeTextPhonesMasked(t *testing.T) {
+	e := newDeskEnv(t)
+	c := e.file(complaints.Damaged, "外箱破了，请打我电话 139 1234 5678 或 +86-137-0000-4321")
+	if err := e.cs.AddCustomerMessage(context.Background(), c.ID, "还是没人联系，再留个号码15911112222"); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := e.as("agent").do("GET", path(c.ID, ""), nil)
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"139 1234 5678", false}, {"13912345678", false}, {"137-0000-4321", false}, {"15911112222", false},
+		{"外箱破了", true}, {"139 **** 5678", true}, {"4321", true}, {"159****2222", true},
+	} {
+		if got := strings.Contains(body, tc.text); got != tc.want {
+			t.Errorf("complaint page contains %q: %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

@@ -63,7 +63,7 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 func (s *Server) login(c *fiber.Ctx) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	next := safeNext(c.FormValue("next"))
-	u, err := s.deps.Accounts.LoginFrom(c.UserContext(), email, c.FormValue("password"), c.IP())
+	u, err := s.deps.Accounts.LoginFrom(c.UserContext(), email, c.FormValue("password"), clientKey(c))
 	if err != nil {
 		data := fiber.Map{"Email": email, "Error": "login.bad", "Next": next}
 		var locked *accounts.LockedError

@@ -157,7 +157,8 @@ func (s *Server) roleRequires(r accounts.Role) bool {
 	return false
 }
 
-// enrolConfirm turns two-factor login on and shows the recovery codes, once.
+// enrolConfirm turns two-factor login on, ends the user's other sessions and shows the
+// recovery codes, once.
 func (s *Server) enrolConfirm(c *fiber.Ctx) error {
 	u := s.currentUser(c)
 	codes, err := s.deps.Accounts.ConfirmTOTP(c.UserContext(), u.ID, c.FormValue("code"))
@@ -168,6 +169,11 @@ func (s *Server) enrolConfirm(c *fiber.Ctx) error {
 		return c.Redirect(enrolPath, fiber.StatusSeeOther)
 	}
 	if err != nil {
+		return err
+	}
+	// Other sessions of this user started with the password alone: end them, or they
+	// would open the console now without ever passing a second factor.
+	if err := s.deps.Accounts.EndOtherSessions(c.UserContext(), u.ID, c.Cookies(cookieSession)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

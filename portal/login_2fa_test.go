@@ -199,3 +199,30 @@ func TestTwoFactorCodeBurst(t *testing.T) {
 		t.Errorf("right code after the burst: %d, want 429", code)
 	}
 }
+
+// A session started with the password alone, while the role needed two-factor login not
+// yet turned on, opens only the enrolment page; it must not become a full console session
+// when the account enrols from another browser (the attacker who knows the password
+// waits for the owner to enrol). Enrolling ends the account's other sessions.
+func TestTwoFactorEnrolEndsOtherSessions(t *testing.T) {
+	e := newTFAEnv(t)
+	attacker, owner := newBrowser(t, e.srv), newBrowser(t, e.srv)
+	for _, b := range []*browser{attacker, owner} {
+		if loc := loginAs(t, b, "root@staff.test", "admin password 1"); loc != "/console/account/2fa" {
+			t.Fatalf("admin without 2FA goes to %q, want the enrolment page", loc)
+		}
+	}
+	_, page, _ := owner.do("GET", "/console/account/2fa", nil)
+	secret := regexp.MustCompile(`id="tfa-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)[1]
+	if code, _, _ := owner.do("POST", "/console/account/2fa/confirm", url.Values{"code": {e.code(t, secret)}}); code != 200 {
+		t.Fatalf("confirm: %d", code)
+	}
+	if code, _, _ := owner.do("GET", "/console/admin", nil); code != 200 {
+		t.Errorf("the enrolling browser after enrolment: %d, want 200", code)
+	}
+	for _, path := range []string{"/console/admin", "/console/desk", "/console/account/2fa"} {
+		if code, _, hdr := attacker.do("GET", path, nil); code != 303 || !strings.HasPrefix(hdr.Get("Location"), "/login") {
+			t.Errorf("password-only session after the owner enrolled, %s: %d %q, want a redirect to /login", path, code, hdr.Get("Location"))
+		}
+	}
+}

@@ -197,3 +197,35 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+// The login and password-reset limits per client address count an IPv6 client by its /64,
+// like every other limit per address: one subscriber line has a whole /64, so a new
+// address per attempt must not buy a new allowance.
+func TestAddressLimitsCountIPv6BySlash64(t *testing.T) {
+	l := newLiveSite(t, portal.Config{})
+	now := time.Now().Truncate(accounts.AddressWindow).Add(time.Minute)
+	l.acc.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	const accountsTried = 40
+	for i := 0; i < accountsTried; i++ {
+		if _, err := l.acc.CreateUser(ctx, accounts.NewUser{Email: fmt.Sprintf("spray%d@office.test", i), Password: "the real password", Role: accounts.RoleAgent}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := l.acc.PasswordChecks()
+	codes := l.burst(t, accountsTried, func(i int) (string, url.Values) {
+		return fmt.Sprintf("2001:db8:7:7:%x::1", i), url.Values{"email": {fmt.Sprintf("spray%d@office.test", i)}, "password": {"guess 123456"}}
+	})
+	if checks := l.acc.PasswordChecks() - before; checks > accounts.AddressFailures {
+		t.Errorf("password spraying from one /64: %d password checks (%v), want at most %d", checks, codes, accounts.AddressFailures)
+	}
+	ok := 0
+	for i := 0; i < 20; i++ {
+		if code, _, _ := l.post(t, fmt.Sprintf("2001:db8:7:8:%x::1", i), "/password/forgot", url.Values{"login": {"ops@acme.test"}}); code == 303 {
+			ok++
+		}
+	}
+	if ok > 10 {
+		t.Errorf("reset code requests from one /64: %d of 20 accepted, want at most 10", ok)
+	}
+}

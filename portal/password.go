@@ -33,12 +33,13 @@ func resetLogin(raw string) string {
 	return raw
 }
 
-// limitAddress counts one attempt for key; false when over n per hour.
+// limitAddress counts one attempt for key from this client address (an IPv6 client by its
+// /64, see clientKey); false when over n per hour.
 func (s *Server) limitAddress(c *fiber.Ctx, key string, n int) (bool, error) {
 	if s.deps.Limiter == nil {
 		return true, nil
 	}
-	ok, retry, err := s.deps.Limiter.Allow(c.UserContext(), key+c.IP(), n, time.Hour)
+	ok, retry, err := s.deps.Limiter.Allow(c.UserContext(), key+clientKey(c), n, time.Hour)
 	if !ok && err == nil {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
 	}

@@ -38,6 +38,7 @@ import (
 	"golang.org/x/text/language"
 
 	"lcrm/accounts"
+	"lcrm/customers"
 	"lcrm/internal/safetext"
 )
 
@@ -194,6 +195,8 @@ func (w *web) funcs(loc *i18n.Localizer, plain map[string]string) template.FuncM
 			}
 			return ""
 		},
+		// stafftext masks the phones inside free text on console pages (customers.MaskStaffText).
+		"stafftext": customers.MaskStaffText,
 		// when writes a <time> element: the text is in the site's zone (correct without
 		// JavaScript), and /static/localtime.js rewrites it into the viewer's own zone.
 		"when": func(t any) template.HTML {
