@@ -154,7 +154,7 @@ type ContactFilter struct {
 
 // contactsQuery is the SQL of Contacts, shared with Profile's batch.
 const contactsQuery = `SELECT ` + contactCols + ` FROM contacts c LEFT JOIN users u ON u.id = c.user_id
-	WHERE ($1 = 0 OR c.consignee_id = $1) AND ($2 = 0 OR c.shipper_id = $2) AND ($3 = 0 OR c.complaint_id = $3)
+	WHERE ($1::bigint = 0 OR c.consignee_id = $1::bigint) AND ($2::bigint = 0 OR c.shipper_id = $2::bigint) AND ($3::bigint = 0 OR c.complaint_id = $3::bigint)
 	  AND ($4::timestamptz IS NULL OR c.created_at >= $4)
 	ORDER BY c.created_at DESC, c.id DESC LIMIT $5`
 

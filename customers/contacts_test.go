@@ -156,3 +156,17 @@ func TestContactLog(t *testing.T) {
 		t.Errorf("missing shipper profile: %v", err)
 	}
 }
+
+// Ids past 2^31 are bigint like the columns: the filter finds nothing instead of failing.
+func TestContactsBigIDs(t *testing.T) {
+	st, _, _ := searchFixture(t)
+	for _, f := range []customers.ContactFilter{
+		{Kind: customers.KindConsignee, CustomerID: 3_000_000_000},
+		{Kind: customers.KindShipper, CustomerID: 3_000_000_000},
+		{ComplaintID: 1 << 40},
+	} {
+		if got, err := st.Contacts(context.Background(), f, 10); err != nil || len(got) != 0 {
+			t.Errorf("%+v: %d contacts, %v", f, len(got), err)
+		}
+	}
+}

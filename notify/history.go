@@ -42,8 +42,8 @@ func (o *Outbox) History(ctx context.Context, f Filter, limit int) ([]Record, er
 		SELECT id, kind, to_phone, body, locale, segments, status, suppressed_reason, attempts,
 		    error_code, error_message, provider_sid, created_at, next_attempt_at, sent_at, updated_at
 		FROM sms_outbox
-		WHERE ($1 = 0 OR consignee_id = $1) AND ($2 = 0 OR shipper_id = $2)
-		  AND ($3 = 0 OR shipment_id = $3) AND ($4 = 0 OR complaint_id = $4)
+		WHERE ($1::bigint = 0 OR consignee_id = $1::bigint) AND ($2::bigint = 0 OR shipper_id = $2::bigint)
+		  AND ($3::bigint = 0 OR shipment_id = $3::bigint) AND ($4::bigint = 0 OR complaint_id = $4::bigint)
 		  AND ($5 = '' OR to_phone = $5)
 		ORDER BY created_at DESC, id DESC LIMIT $6`,
 		f.ConsigneeID, f.ShipperID, f.ShipmentID, f.ComplaintID, f.Phone, limit)
@@ -80,7 +80,7 @@ func (o *Outbox) InboundHistory(ctx context.Context, f Filter, limit int) ([]Inb
 		SELECT id, from_phone, to_phone, body, action, COALESCE(consignee_id, 0),
 		    COALESCE(complaint_id, 0), received_at
 		FROM sms_inbound
-		WHERE ($1 = 0 OR consignee_id = $1) AND ($2 = 0 OR complaint_id = $2) AND ($3 = '' OR from_phone = $3)
+		WHERE ($1::bigint = 0 OR consignee_id = $1::bigint) AND ($2::bigint = 0 OR complaint_id = $2::bigint) AND ($3 = '' OR from_phone = $3)
 		ORDER BY received_at DESC, id DESC LIMIT $4`, f.ConsigneeID, f.ComplaintID, f.Phone, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notify: inbound history: %w", err)

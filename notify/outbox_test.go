@@ -100,3 +100,17 @@ func TestEnqueueInCallerTx(t *testing.T) {
 		t.Errorf("after rollback: %d rows (%v)", n, err)
 	}
 }
+
+// Ids past 2^31 are bigint like the columns: the history finds nothing instead of failing.
+func TestHistoryBigIDs(t *testing.T) {
+	r := newRig(t, notify.Config{})
+	ctx := context.Background()
+	for _, f := range []notify.Filter{{ConsigneeID: 3_000_000_000}, {ShipperID: 1 << 40}, {ShipmentID: 1 << 33}, {ComplaintID: 1 << 35}} {
+		if got, err := r.o.History(ctx, f, 10); err != nil || len(got) != 0 {
+			t.Errorf("history %+v: %d, %v", f, len(got), err)
+		}
+		if got, err := r.o.InboundHistory(ctx, f, 10); err != nil || len(got) != 0 {
+			t.Errorf("inbound %+v: %d, %v", f, len(got), err)
+		}
+	}
+}
