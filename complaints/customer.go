@@ -62,7 +62,7 @@ func (s *Store) AddCustomerMessage(ctx context.Context, id int64, text string) e
 			return err
 		}
 		if c.Status == StatusWaitingCustomer {
-			return move(ctx, tx, c, StatusInProgress, Actor{}, ActorCustomer, "", now)
+			return s.move(ctx, tx, c, StatusInProgress, Actor{}, ActorCustomer, "", now)
 		}
 		return save(ctx, tx, c, now)
 	})
@@ -76,7 +76,7 @@ func (s *Store) ConfirmResolved(ctx context.Context, id int64) error {
 		if c.Status == StatusClosed {
 			return nil
 		}
-		return move(ctx, tx, c, StatusClosed, Actor{}, ActorCustomer, "", now)
+		return s.move(ctx, tx, c, StatusClosed, Actor{}, ActorCustomer, "", now)
 	})
 	return wrap("confirm resolved", err)
 }
@@ -96,7 +96,7 @@ func (s *Store) Reopen(ctx context.Context, id int64, reason string) error {
 		if (c.Status == StatusResolved || c.Status == StatusClosed) && (c.ResolvedAt == nil || now.Sub(*c.ResolvedAt) > ReopenWindow) {
 			return ErrReopenExpired
 		}
-		return move(ctx, tx, c, StatusReopened, Actor{}, ActorCustomer, reason, now)
+		return s.move(ctx, tx, c, StatusReopened, Actor{}, ActorCustomer, reason, now)
 	})
 	return wrap("reopen", err)
 }

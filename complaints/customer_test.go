@@ -45,7 +45,7 @@ func TestCustomerMessageResumesClock(t *testing.T) {
 		t.Fatalf("after message: %s paused %v %d", got.Status, got.PausedSince, got.PausedMinutes)
 	}
 	if want := sh(27, 10, 0); !got.ResolutionDue.Equal(want) {
-		t.Errorf("resolution due %v, want %v", got.ResolutionDue.In(complaints.Zone), want)
+		t.Errorf("resolution due %v, want %v", got.ResolutionDue.In(complaints.DefaultZone), want)
 	}
 	tl, _ := f.store.Timeline(ctx, c.ID, false)
 	if len(tl) != 3 || tl[1].Kind != complaints.KindCustomerMessage || tl[1].Text != "我明天在家" ||

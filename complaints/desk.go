@@ -99,7 +99,7 @@ type Wallboard struct {
 	// AgentsActive is the number of active staff users (any staff role) whose session was
 	// used within ActiveWindow: people at their desks, whether or not they hold a complaint.
 	AgentsActive int
-	// FirstResponses is how many complaints got their first response today (Zone), and
+	// FirstResponses is how many complaints got their first response today (the store's zone), and
 	// FirstResponseMedian the median time from filing to that response (0 when none).
 	FirstResponses      int
 	FirstResponseMedian time.Duration
@@ -107,8 +107,8 @@ type Wallboard struct {
 
 // Wallboard computes the wallboard's figures at now in one round trip.
 func (s *Store) Wallboard(ctx context.Context, now time.Time) (Wallboard, error) {
-	day := now.In(Zone)
-	midnight := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, Zone)
+	day := now.In(s.zone())
+	midnight := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, s.zone())
 	var w Wallboard
 	var median *float64
 	err := s.pool.QueryRow(ctx, `

@@ -127,7 +127,7 @@ func (s *Store) escalate(ctx context.Context, tx pgx.Tx, b breach, level int, no
 		what = "resolution"
 	}
 	text := fmt.Sprintf("%s (%s, %s): %s deadline %s missed, escalation level %d",
-		c.Ref, c.Priority, c.Category, what, b.due.In(Zone).Format("2006-01-02 15:04"), level)
+		c.Ref, c.Priority, c.Category, what, b.due.In(s.zone()).Format("2006-01-02 15:04"), level)
 	var names []string
 	for _, u := range users {
 		names = append(names, u.name)

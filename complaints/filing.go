@@ -189,7 +189,7 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 		return 0, ErrTooManyFilings
 	}
 	c.Priority = PriorityFor(c.Category, c.ShipperTier)
-	if err := recompute(ctx, tx, c); err != nil {
+	if err := s.recompute(ctx, tx, c); err != nil {
 		return 0, err
 	}
 	for try := 1; c.ID == 0; try++ {

@@ -11,14 +11,14 @@ import (
 //   - entering waiting_customer pauses the resolution clock;
 //   - leaving it adds the paused time (counted under the policy) to the clock's length;
 //   - resolved and closed stamp their times; reopened starts a new resolution clock.
-func move(ctx context.Context, q querier, c *Complaint, to Status, by Actor, name, text string, now time.Time) error {
+func (s *Store) move(ctx context.Context, q querier, c *Complaint, to Status, by Actor, name, text string, now time.Time) error {
 	if err := checkMove(c.Status, to); err != nil {
 		return err
 	}
 	if to == StatusReopened && c.Status == StatusClosed && (c.ResolvedAt == nil || now.Sub(*c.ResolvedAt) > ReopenWindow) {
 		return ErrReopenExpired
 	}
-	pol, cal, err := clock(ctx, q, c)
+	pol, cal, err := s.clock(ctx, q, c)
 	if err != nil {
 		return err
 	}
@@ -50,8 +50,8 @@ func move(ctx context.Context, q querier, c *Complaint, to Status, by Actor, nam
 }
 
 // recompute sets both deadlines of c from its priority's policy (after a priority change).
-func recompute(ctx context.Context, q querier, c *Complaint) error {
-	pol, cal, err := clock(ctx, q, c)
+func (s *Store) recompute(ctx context.Context, q querier, c *Complaint) error {
+	pol, cal, err := s.clock(ctx, q, c)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ type fixture struct {
 }
 
 // monday10 is Monday 2026-11-23 10:00 in Shanghai: inside business hours.
-var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, complaints.Zone)
+var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, complaints.DefaultZone)
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()

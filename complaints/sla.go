@@ -2,18 +2,12 @@ package complaints
 
 import (
 	"time"
+
+	"lcrm/internal/config"
 )
 
-// Zone is where complaint references take their yymm and where business hours are kept.
-var Zone = mustZone("Asia/Shanghai")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("CST", 8*3600) // Asia/Shanghai has had no DST since 1991
-	}
-	return z
-}
+// DefaultZone is the service desk's zone when a Store has none set (config.DefaultZone).
+var DefaultZone = config.DefaultZone
 
 // Policy is one row of the SLA policy table: the deadlines for one priority and tier.
 type Policy struct {
@@ -41,7 +35,7 @@ func DefaultCalendar() Calendar {
 	for d := time.Monday; d <= time.Friday; d++ {
 		h[d] = Span{9 * time.Hour, 18 * time.Hour}
 	}
-	return Calendar{Zone: Zone, Hours: h, Holidays: map[string]bool{}}
+	return Calendar{Zone: DefaultZone, Hours: h, Holidays: map[string]bool{}}
 }
 
 // open returns the working span of the day that starts at midnight, if the desk works then.
@@ -67,7 +61,7 @@ const maxDays = 3660
 func (cal Calendar) midnight(t time.Time) time.Time {
 	z := cal.Zone
 	if z == nil {
-		z = Zone
+		z = DefaultZone
 	}
 	t = t.In(z)
 	y, m, d := t.Date()

@@ -8,7 +8,7 @@ import (
 )
 
 func sh(day, hour, minute int) time.Time {
-	return time.Date(2026, 11, day, hour, minute, 0, 0, complaints.Zone)
+	return time.Date(2026, 11, day, hour, minute, 0, 0, complaints.DefaultZone)
 }
 
 func TestAddWorkingMinutes(t *testing.T) {
@@ -35,12 +35,12 @@ func TestAddWorkingMinutes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := complaints.AddWorkingMinutes(tc.start, tc.minutes, cal); !got.Equal(tc.want) {
-				t.Errorf("AddWorkingMinutes(%v, %d) = %v, want %v", tc.start, tc.minutes, got.In(complaints.Zone), tc.want)
+				t.Errorf("AddWorkingMinutes(%v, %d) = %v, want %v", tc.start, tc.minutes, got.In(complaints.DefaultZone), tc.want)
 			}
 		})
 	}
 	// A calendar that is never open counts around the clock instead of looping forever.
-	closed := complaints.Calendar{Zone: complaints.Zone}
+	closed := complaints.Calendar{Zone: complaints.DefaultZone}
 	if got := complaints.AddWorkingMinutes(sh(23, 10, 0), 90, closed); !got.Equal(sh(23, 11, 30)) {
 		t.Errorf("closed calendar: %v", got)
 	}

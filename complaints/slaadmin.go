@@ -64,7 +64,7 @@ func (s *Store) SavePolicy(ctx context.Context, p Policy, by Actor) error {
 
 // Calendar returns the business hours and holidays the SLA clocks count on.
 func (s *Store) Calendar(ctx context.Context) (Calendar, error) {
-	cal, err := calendar(ctx, s.pool)
+	cal, err := s.calendar(ctx, s.pool)
 	if err != nil {
 		return cal, fmt.Errorf("complaints: calendar: %w", err)
 	}
@@ -92,9 +92,9 @@ func (s *Store) SetBusinessHours(ctx context.Context, day time.Weekday, sp Span,
 	return wrap("set business hours", err)
 }
 
-// SetHoliday marks a day (in Zone) closed with a name; an empty name removes the holiday.
+// SetHoliday marks a day (in the store's zone) closed with a name; an empty name removes the holiday.
 func (s *Store) SetHoliday(ctx context.Context, day time.Time, name string, by Actor) error {
-	d := day.In(Zone).Format(time.DateOnly)
+	d := day.In(s.zone()).Format(time.DateOnly)
 	name = strings.TrimSpace(name)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error

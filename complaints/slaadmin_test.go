@@ -32,11 +32,11 @@ func TestDeadlinesFromStoredCalendar(t *testing.T) {
 	c := f.file(complaints.Delayed, customers.TierRegular)
 	// 2 h Friday + 2 h Saturday = 240: first response due Saturday 12:00.
 	if want := sh(28, 12, 0); !c.FirstResponseDue.Equal(want) {
-		t.Errorf("first response due %v, want %v", c.FirstResponseDue.In(complaints.Zone), want)
+		t.Errorf("first response due %v, want %v", c.FirstResponseDue.In(complaints.DefaultZone), want)
 	}
 	// 1620 = 120 + 120 + 540 (Tue) + 540 (Wed) + 300 (Thu 09:00-14:00).
-	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, complaints.Zone); !c.ResolutionDue.Equal(want) {
-		t.Errorf("resolution due %v, want %v", c.ResolutionDue.In(complaints.Zone), want)
+	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, complaints.DefaultZone); !c.ResolutionDue.Equal(want) {
+		t.Errorf("resolution due %v, want %v", c.ResolutionDue.In(complaints.DefaultZone), want)
 	}
 	// A tighter policy applies to complaints whose priority is set afterwards.
 	tight := complaints.Policy{Priority: complaints.P2, Tier: "regular", FirstResponseMinutes: 10, ResolutionMinutes: 60}
@@ -63,5 +63,29 @@ func TestDeadlinesFromStoredCalendar(t *testing.T) {
 	logged, _ := audit.List(ctx, f.pool, audit.Filter{ActorID: admin.UserID})
 	if len(logged) != 6 { // holiday, hours, policy, priority, holiday, hours
 		t.Errorf("%d audit entries, want 6", len(logged))
+	}
+}
+
+// Business hours are kept in the store's zone (LCRM_TIMEZONE), not always in Shanghai.
+func TestDeadlinesInConfiguredZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	f.store.Zone = ny
+	if got := f.store.Location(); got != ny {
+		t.Fatalf("Location = %v", got)
+	}
+	cal, err := f.store.Calendar(context.Background())
+	if err != nil || cal.Zone != ny {
+		t.Fatalf("calendar zone = %v, %v", cal.Zone, err)
+	}
+	// P3 regular: 240 working minutes. Filed Friday 16:00 in New York (Saturday 05:00 in
+	// Shanghai): 2 h on Friday, 2 h on Monday from 09:00 New York time.
+	f.now = time.Date(2026, 11, 27, 16, 0, 0, 0, ny)
+	c := f.file(complaints.Delayed, customers.TierRegular)
+	if want := time.Date(2026, 11, 30, 11, 0, 0, 0, ny); !c.FirstResponseDue.Equal(want) {
+		t.Errorf("first response due %v, want %v", c.FirstResponseDue.In(ny), want)
 	}
 }

@@ -95,7 +95,7 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 			return err
 		}
 		if c.Status == StatusNew {
-			if err := move(ctx, tx, c, StatusAcknowledged, by, "", "", now); err != nil {
+			if err := s.move(ctx, tx, c, StatusAcknowledged, by, "", "", now); err != nil {
 				return err
 			}
 		}
@@ -170,7 +170,7 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) e
 			return nil
 		}
 		from := c.Status
-		if err := move(ctx, tx, c, to, by, ActorSystem, "", now); err != nil {
+		if err := s.move(ctx, tx, c, to, by, ActorSystem, "", now); err != nil {
 			return err
 		}
 		return record(ctx, tx, by, "status", id, map[string]Status{"status": from}, map[string]Status{"status": to}, now)
@@ -233,7 +233,7 @@ func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) e
 		}
 		from := c.Status
 		c.RootCause, c.Department, c.ResolutionCode, c.CompensationFen = r.RootCause, r.Department, r.Code, r.CompensationFen
-		if err := move(ctx, tx, c, StatusResolved, by, ActorSystem, r.Note, now); err != nil {
+		if err := s.move(ctx, tx, c, StatusResolved, by, ActorSystem, r.Note, now); err != nil {
 			return err
 		}
 		detail := fmt.Sprintf("root cause %s, department %s, code %s, compensation %d.%02d CNY",
@@ -260,7 +260,7 @@ func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor)
 		}
 		from := c.Priority
 		c.Priority = p
-		if err := recompute(ctx, tx, c); err != nil {
+		if err := s.recompute(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := save(ctx, tx, c, now); err != nil {

@@ -29,10 +29,25 @@ type Store struct {
 	// EscalationInterval is the time between two steps up the manager chain
 	// (DefaultEscalationInterval when zero).
 	EscalationInterval time.Duration
+	// Zone is the service desk's zone (LCRM_TIMEZONE): business hours, holidays and the
+	// wallboard's "today" are in it. DefaultZone when nil.
+	Zone *time.Location
 }
 
 // NewStore returns a Store over pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+// Location is the store's zone, for callers that read days typed by a person (holidays).
+func (s *Store) Location() *time.Location { return s.zone() }
+
+// zone is where business hours, holidays and "today" are kept: the configured Zone, or
+// the default zone when none was set.
+func (s *Store) zone() *time.Location {
+	if s.Zone != nil {
+		return s.Zone
+	}
+	return DefaultZone
+}
 
 // SetClock replaces the store's clock (tests and demo data use it to act in the past).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
@@ -219,9 +234,9 @@ func policy(ctx context.Context, q querier, p Priority, tier string) (Policy, er
 	return pol, err
 }
 
-// calendar reads business hours and holidays.
-func calendar(ctx context.Context, q querier) (Calendar, error) {
-	cal := Calendar{Zone: Zone, Hours: map[time.Weekday]Span{}, Holidays: map[string]bool{}}
+// calendar reads business hours and holidays, kept in the store's zone.
+func (s *Store) calendar(ctx context.Context, q querier) (Calendar, error) {
+	cal := Calendar{Zone: s.zone(), Hours: map[time.Weekday]Span{}, Holidays: map[string]bool{}}
 	rows, err := q.Query(ctx, `SELECT weekday, EXTRACT(EPOCH FROM opens)::bigint, EXTRACT(EPOCH FROM closes)::bigint FROM business_hours`)
 	if err != nil {
 		return cal, err
@@ -250,11 +265,11 @@ func calendar(ctx context.Context, q querier) (Calendar, error) {
 }
 
 // clock returns the policy and calendar that govern c's deadlines.
-func clock(ctx context.Context, q querier, c *Complaint) (Policy, Calendar, error) {
+func (s *Store) clock(ctx context.Context, q querier, c *Complaint) (Policy, Calendar, error) {
 	pol, err := policy(ctx, q, c.Priority, c.ShipperTier)
 	if err != nil {
 		return pol, Calendar{}, err
 	}
-	cal, err := calendar(ctx, q)
+	cal, err := s.calendar(ctx, q)
 	return pol, cal, err
 }

@@ -35,6 +35,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/config"
 )
 
 // Querier is satisfied by *pgxpool.Pool and pgx.Tx, so a message can be enqueued inside the caller's transaction.
@@ -159,15 +161,8 @@ func New(pool *pgxpool.Pool, cfg Config) *Outbox {
 	return &Outbox{pool: pool, cfg: cfg.withDefaults(), now: time.Now}
 }
 
-var shanghai = mustZone("Asia/Shanghai")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone(name, 8*3600)
-	}
-	return z
-}
+// shanghai is the local time of every +86 number.
+var shanghai = config.DefaultZone
 
 // zoneOf is the recipient's zone: China for +86 numbers, the configured zone otherwise.
 func (o *Outbox) zoneOf(phone string) *time.Location {

@@ -138,7 +138,7 @@ func (s *Server) saveHours(c *fiber.Ctx) error {
 
 // saveHoliday adds (or renames) a holiday; remove=1 removes it.
 func (s *Server) saveHoliday(c *fiber.Ctx) error {
-	day, err := time.ParseInLocation(time.DateOnly, c.FormValue("day"), complaints.Zone)
+	day, err := time.ParseInLocation(time.DateOnly, c.FormValue("day"), s.deps.Complaints.Location())
 	name := strings.TrimSpace(c.FormValue("name"))
 	if c.FormValue("remove") == "1" {
 		name = ""

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lcrm/customers"
+	"lcrm/internal/config"
 )
 
 // ErrNotFound means no shipment has that tracking number.
@@ -28,15 +29,7 @@ const (
 func (l ServiceLevel) Valid() bool { return l == Standard || l == Express || l == SameDay }
 
 // DefaultZone is the zone promises are computed in when a shipper has none.
-var DefaultZone = mustZone("Asia/Shanghai")
-
-func mustZone(name string) *time.Location {
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return z
-}
+var DefaultZone = config.DefaultZone
 
 // PromisedAt is the delivery promise for a parcel created at created: standard within 3
 // days, express within 1 day, and same-day by 22:00 local time on the day of creation

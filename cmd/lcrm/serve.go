@@ -9,7 +9,6 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/care"
-	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
 	"lcrm/portal"
 	"lcrm/reports"
@@ -79,7 +78,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
 		Limiter:    ratelimit.New(a.pool),
-		Complaints: complaints.NewStore(a.pool),
+		Complaints: a.complaints(),
 		Reports:    reports.NewStore(a.pool),
 		Jobs:       sched,
 		Watch:      care.NewStore(a.pool),
@@ -91,6 +90,8 @@ func cmdServe(ctx context.Context, args []string) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App.Listen(*addr) }()
+	// Once, so an operator sees what this instance believes (secrets shown as set or unset).
+	a.log.Info("effective configuration", "config", a.cfg)
 	a.log.Info("lcrm serving", "addr", *addr, "public_url", a.cfg.PublicURL)
 	select {
 	case err := <-errc:

@@ -47,7 +47,7 @@ func startSMS(ctx context.Context, a *app, out *notify.Outbox) (stop func()) {
 // alertingComplaints is a complaints store whose escalation alerts also go by SMS to the
 // staff member's phone (users without a phone get the in-app notification only).
 func alertingComplaints(a *app, sms *notify.Outbox) *complaints.Store {
-	cs := complaints.NewStore(a.pool)
+	cs := a.complaints()
 	cs.Alerter = notify.StaffAlerter{Outbox: sms, Link: a.cfg.PublicURL + "/console",
 		PhoneOf: func(ctx context.Context, id int64) (string, error) {
 			u, err := a.accounts.UserByID(ctx, id)
@@ -56,5 +56,12 @@ func alertingComplaints(a *app, sms *notify.Outbox) *complaints.Store {
 			}
 			return u.Phone, nil
 		}}
+	return cs
+}
+
+// complaints is a complaints store in the configured zone (business hours, holidays).
+func (a *app) complaints() *complaints.Store {
+	cs := complaints.NewStore(a.pool)
+	cs.Zone = a.cfg.Zone
 	return cs
 }

@@ -89,7 +89,7 @@ func Load() (*Config, error) {
 		TwilioAPIBase:      os.Getenv("TWILIO_API_BASE"),
 		SMSSignature:       env("LCRM_SMS_SIGNATURE", "【顺达物流】"),
 	}
-	zone, err := time.LoadLocation(env("LCRM_TIMEZONE", "Asia/Shanghai"))
+	zone, err := time.LoadLocation(env("LCRM_TIMEZONE", DefaultZoneName))
 	if err != nil {
 		return nil, fmt.Errorf("config: LCRM_TIMEZONE: %w", err)
 	}
