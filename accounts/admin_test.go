@@ -13,6 +13,7 @@ import (
 )
 
 func TestAdminUserChanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	st := accounts.NewStore(pool)

@@ -13,6 +13,7 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	st := accounts.NewStore(pool)

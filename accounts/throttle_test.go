@@ -33,6 +33,7 @@ func newThrottled(t *testing.T) (*accounts.Store, *clock, *accounts.User) {
 // between attempts (at most an hour); the password is not checked while it waits; a
 // success starts afresh.
 func TestLoginGrowingDelays(t *testing.T) {
+	t.Parallel()
 	st, clk, _ := newThrottled(t)
 	ctx := context.Background()
 	const a = "203.0.113.1"
@@ -90,6 +91,7 @@ func TestLoginGrowingDelays(t *testing.T) {
 // AccountSlowEvery to new addresses, while an address the owner logged in from before is
 // not slowed down.
 func TestLoginAccountWideSlowdown(t *testing.T) {
+	t.Parallel()
 	st, clk, _ := newThrottled(t)
 	ctx := context.Background()
 	const home = "192.0.2.10"

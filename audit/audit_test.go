@@ -13,6 +13,7 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 func TestRecordAndList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	t0 := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
@@ -69,6 +70,7 @@ func TestRecordAndList(t *testing.T) {
 // TestPagingWithTies pages through entries that share one instant (as entries recorded
 // in one transaction do) with the (at, id) cursor: every entry is seen exactly once.
 func TestPagingWithTies(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)

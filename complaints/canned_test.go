@@ -11,6 +11,7 @@ import (
 )
 
 func TestRenderCanned(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		body string
 		vars map[string]string
@@ -28,6 +29,7 @@ func TestRenderCanned(t *testing.T) {
 }
 
 func TestCannedReplies(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	admin := f.user("admin", "admin", 0)

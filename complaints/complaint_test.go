@@ -9,6 +9,7 @@ import (
 )
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	allowed := map[string]bool{
 		"new>acknowledged": true, "new>in_progress": true, "new>resolved": true,
 		"acknowledged>in_progress": true, "acknowledged>waiting_customer": true, "acknowledged>resolved": true,
@@ -37,6 +38,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestPriorityFor(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cat  complaints.Category
 		tier string
@@ -62,6 +64,7 @@ func TestPriorityFor(t *testing.T) {
 }
 
 func TestCategories(t *testing.T) {
+	t.Parallel()
 	want := "delayed damaged lost not_received_but_signed courier_attitude wrong_address billing other"
 	var got []string
 	for _, c := range complaints.Categories {

@@ -24,6 +24,7 @@ func (f *fixture) force(id int64, s complaints.Status, resolvedAgo time.Duration
 }
 
 func TestCustomerMessageResumesClock(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.file(complaints.Delayed, customers.TierRegular) // P3 regular: 1620 working minutes
@@ -66,6 +67,7 @@ func TestCustomerMessageResumesClock(t *testing.T) {
 }
 
 func TestConfirmResolved(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.file(complaints.Billing, customers.TierRegular)
@@ -88,6 +90,7 @@ func TestConfirmResolved(t *testing.T) {
 }
 
 func TestReopen(t *testing.T) {
+	t.Parallel()
 	day := 24 * time.Hour
 	for _, tc := range []struct {
 		name        string
@@ -103,6 +106,7 @@ func TestReopen(t *testing.T) {
 		{"in progress", complaints.StatusInProgress, 0, complaints.ErrIllegalTransition},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			c := f.file(complaints.Damaged, customers.TierRegular)
 			f.now = f.now.Add(10 * day)
@@ -131,6 +135,7 @@ func TestReopen(t *testing.T) {
 }
 
 func TestRate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.file(complaints.Billing, customers.TierRegular)

@@ -35,6 +35,7 @@ func (f *fixture) craft(id int64, status complaints.Status, assignee int64, crea
 func dur(d time.Duration) *time.Duration { return &d }
 
 func TestWallboard(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.user("wb-agent", "agent", 0)
@@ -113,6 +114,7 @@ func TestWallboard(t *testing.T) {
 }
 
 func TestChangedSince(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	me := f.user("desk-me", "agent", 0)
@@ -171,6 +173,7 @@ func TestChangedSince(t *testing.T) {
 // The queue's SLA filter (narrowed in SQL) picks exactly the complaints SLAState puts in
 // each state, edge cases included.
 func TestQueueSLAMatchesState(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.user("sla-agent", "agent", 0)

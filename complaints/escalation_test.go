@@ -24,6 +24,7 @@ func (a *fakeAlerter) Alert(_ context.Context, userID int64, _ string) error {
 }
 
 func TestEscalationLadder(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	alerter := &fakeAlerter{}
@@ -95,6 +96,7 @@ func TestEscalationLadder(t *testing.T) {
 }
 
 func TestEscalationUnassignedAndMet(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	boss := f.user("boss", "manager", 0)
@@ -169,6 +171,7 @@ func TestEscalationUnassignedAndMet(t *testing.T) {
 }
 
 func TestAutoClose(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.user("agent", "supervisor", 0) // resolves complaints nobody holds (complaints.MayWork)

@@ -10,6 +10,7 @@ import (
 
 // Merging two consignee records moves their complaints to the survivor.
 func TestMergeMovesComplaints(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	keep, err := f.store.File(ctx, complaints.Filing{ShipmentID: f.shipment(customers.TierRegular, "13900001111"),

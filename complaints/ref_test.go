@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseRef(t *testing.T) {
+	t.Parallel()
 	ref := newRef()
 	if len(ref) != 13 || ref[:2] != "C-" || ref[5] != '-' || ref[9] != '-' {
 		t.Fatalf("newRef() = %q", ref)

@@ -12,6 +12,7 @@ func sh(day, hour, minute int) time.Time {
 }
 
 func TestAddWorkingMinutes(t *testing.T) {
+	t.Parallel()
 	cal := complaints.DefaultCalendar()
 	cal.Holidays["2026-11-26"] = true // Thursday
 	for _, tc := range []struct {
@@ -51,6 +52,7 @@ func TestAddWorkingMinutes(t *testing.T) {
 }
 
 func TestWorkingMinutes(t *testing.T) {
+	t.Parallel()
 	cal := complaints.DefaultCalendar()
 	cal.Holidays["2026-11-26"] = true
 	for _, tc := range []struct {
@@ -72,6 +74,7 @@ func TestWorkingMinutes(t *testing.T) {
 }
 
 func TestSLAState(t *testing.T) {
+	t.Parallel()
 	created := sh(23, 10, 0)
 	responded := sh(23, 10, 20)
 	resolved := sh(23, 13, 0)

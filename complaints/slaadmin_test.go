@@ -13,6 +13,7 @@ import (
 
 // Deadlines of filed complaints follow the stored policy, business hours and holidays.
 func TestDeadlinesFromStoredCalendar(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	admin := f.user("admin", "admin", 0)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestConcurrentClaim(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.file(complaints.Lost, customers.TierRegular)
@@ -52,6 +53,7 @@ func TestConcurrentClaim(t *testing.T) {
 }
 
 func TestTransition(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.user("李雷", "supervisor", 0) // works on complaints nobody holds (complaints.MayWork)
@@ -87,6 +89,7 @@ func TestTransition(t *testing.T) {
 }
 
 func TestReplyAndResolve(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.user("李雷", "supervisor", 0) // works on complaints nobody holds (complaints.MayWork)
@@ -140,6 +143,7 @@ func TestReplyAndResolve(t *testing.T) {
 }
 
 func TestSetPriorityAndAssign(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	sup := f.user("王芳", "supervisor", 0)
@@ -172,6 +176,7 @@ func TestSetPriorityAndAssign(t *testing.T) {
 }
 
 func TestQueue(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	agent := f.user("李雷", "agent", 0)

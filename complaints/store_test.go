@@ -18,6 +18,7 @@ import (
 var pngBytes = append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
 
 func TestFile(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	ship := f.shipment(customers.TierKey, "13900001111")
@@ -73,6 +74,7 @@ func TestFile(t *testing.T) {
 }
 
 func TestFileValidation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ship := f.shipment(customers.TierRegular, "13900001111")
 	big := append(append([]byte{}, pngBytes...), make([]byte, complaints.MaxPhotoBytes)...)
@@ -111,6 +113,7 @@ func TestFileValidation(t *testing.T) {
 }
 
 func TestFileIdempotent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := complaints.Filing{ShipmentID: f.shipment(customers.TierSmall, "13900001111"), Category: complaints.Delayed,
@@ -165,6 +168,7 @@ func TestFileIdempotent(t *testing.T) {
 // A burst of filings about one parcel stores at most MaxFilingsPerDay; the next day takes
 // filings again, and the same form sent again still returns its complaint.
 func TestFilingLimitBurst(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	ship := f.shipment(customers.TierRegular, "13900001111")
@@ -229,6 +233,7 @@ func TestFilingLimitBurst(t *testing.T) {
 
 // References made before random ones keep working, typed loosely.
 func TestOldReference(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.file(complaints.Lost, customers.TierRegular)

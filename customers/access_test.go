@@ -13,6 +13,7 @@ import (
 )
 
 func TestMaskStaffPhone(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{"+8613800138000", "138****8000"},
 		{"+861065529988", "106***9988"},
@@ -30,6 +31,7 @@ func TestMaskStaffPhone(t *testing.T) {
 }
 
 func TestRevealValidate(t *testing.T) {
+	t.Parallel()
 	by := customers.Viewer{UserID: 1, Name: "A"}
 	tests := []struct {
 		name  string
@@ -62,6 +64,7 @@ func TestRevealValidate(t *testing.T) {
 // Reveal returns the value and writes its entry in one transaction; a missing customer
 // returns ErrNotFound and leaves none.
 func TestReveal(t *testing.T) {
+	t.Parallel()
 	pool := testdb.New(t)
 	st := customers.NewStore(pool)
 	ctx := context.Background()

@@ -43,6 +43,7 @@ func searchFixture(t *testing.T) (*customers.Store, int64, *complaints.Complaint
 }
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	st, zhangID, cp := searchFixture(t)
 	tests := []struct {
 		q    string
@@ -89,6 +90,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestContactLog(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, zhangID, cp := searchFixture(t)
 	if _, err := st.LastContact(ctx, customers.KindConsignee, zhangID, time.Time{}); !errors.Is(err, customers.ErrNotFound) {

@@ -14,6 +14,7 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 func TestNormalizePhone(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		bad      bool
@@ -44,6 +45,7 @@ func TestNormalizePhone(t *testing.T) {
 }
 
 func TestMasking(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		fn       func(string) string
 		in, want string
@@ -71,6 +73,7 @@ func TestMasking(t *testing.T) {
 }
 
 func TestOnePersonOneRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := customers.NewStore(testdb.New(t))
 	var ids []int64
@@ -92,6 +95,7 @@ func TestOnePersonOneRecord(t *testing.T) {
 }
 
 func TestMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	st := customers.NewStore(pool)
@@ -144,6 +148,7 @@ func TestMerge(t *testing.T) {
 }
 
 func TestMaskPhoneForeign(t *testing.T) {
+	t.Parallel()
 	if got := customers.MaskPhone("+14155552671"); got != "415*******" {
 		t.Errorf("MaskPhone(US) = %q, want 415*******", got)
 	}
@@ -151,6 +156,7 @@ func TestMaskPhoneForeign(t *testing.T) {
 
 // The fast path and the library must agree on every shape of mainland mobile.
 func TestFastPathAgreesWithLibrary(t *testing.T) {
+	t.Parallel()
 	library := func(raw string) string {
 		num, err := phonenumbers.Parse(raw, "CN")
 		if err != nil || !phonenumbers.IsValidNumber(num) {

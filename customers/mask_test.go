@@ -10,6 +10,7 @@ import (
 // Free text shown to unverified visitors: the parcel's names, signer phrases and phone
 // numbers are masked; ordinary words, dates and short numbers are kept.
 func TestMaskText(t *testing.T) {
+	t.Parallel()
 	names := []string{"张小明", "李燕洁", "本人", "李"}
 	phones := []string{"+8613800138000", "+8657188886666"}
 	tests := []struct {
@@ -42,6 +43,7 @@ func TestMaskText(t *testing.T) {
 
 // No mask may show any digit of the last four: they are the verify form's answer.
 func TestMaskPhoneHidesLastFour(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"+8613800138000", "+8613912345678", "+861065529988", "+14155552671", "+85221234567", "+8657188886666"} {
 		m := customers.MaskPhone(p)
 		last4 := customers.PhoneLast4(p)

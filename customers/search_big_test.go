@@ -1,10 +1,10 @@
+//go:build load
+
 package customers_test
 
 import (
 	"context"
-	"os"
 	"sort"
-	"strconv"
 	"testing"
 	"time"
 
@@ -13,17 +13,13 @@ import (
 	"lcrm/internal/testdb"
 )
 
-// TestSearchBig measures caller lookups on demo data: LCRM_C360_BIG=1 (300,000 shipments)
-// or a number of shipments. It logs the median and worst of 20 runs per kind of input.
+// TestSearchBig is a load run (built only with -tags load): it measures caller lookups on
+// demo data of 300,000 shipments (LCRM_LOAD_SIZE to change) and logs the median and worst
+// of 20 runs per kind of input. Run:
+//
+//	go test -tags load ./customers -run TestSearchBig -v
 func TestSearchBig(t *testing.T) {
-	v := os.Getenv("LCRM_C360_BIG")
-	if v == "" {
-		t.Skip("set LCRM_C360_BIG=1 (or a number of shipments) to run")
-	}
-	n, _ := strconv.Atoi(v)
-	if n <= 1 {
-		n = 300_000
-	}
+	n := testdb.LoadSize(300_000)
 	ctx := context.Background()
 	pool := testdb.New(t)
 	start := time.Now()

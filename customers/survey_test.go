@@ -13,6 +13,7 @@ import (
 )
 
 func TestSurveyToken(t *testing.T) {
+	t.Parallel()
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	now := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 	good := customers.SurveyToken(secret, 42, now.Add(time.Hour))
@@ -73,6 +74,7 @@ func surveyShipment(t *testing.T, st *shipments.Store) int64 {
 }
 
 func TestSaveSurvey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	cs := customers.NewStore(pool)

@@ -13,6 +13,7 @@ import (
 // Care's history follows the domain's rules, stays in the past, and a second run adds
 // nothing.
 func TestCare(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	load(t, pool, 7, 4000)

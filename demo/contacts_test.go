@@ -15,6 +15,7 @@ import (
 // The demo contact log is in the past, about the demo complaints, shows a recent call on the
 // newest complaint's customer, and a second run adds nothing.
 func TestContacts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	load(t, pool, 7, 4000)

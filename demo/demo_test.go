@@ -2,8 +2,6 @@ package demo_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -47,6 +45,7 @@ SELECT md5(concat_ws('/',
 }
 
 func TestSameSeedSameRows(t *testing.T) {
+	t.Parallel()
 	a, b, c := testdb.New(t), testdb.New(t), testdb.New(t)
 	load(t, a, 7, 300)
 	load(t, b, 7, 300)
@@ -60,6 +59,7 @@ func TestSameSeedSameRows(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	if empty, err := demo.Empty(ctx, pool); err != nil || !empty {
@@ -218,6 +218,7 @@ func checkPhones(t *testing.T, pool *pgxpool.Pool) {
 // TestLoadTwice loads onto a database that already has data: ids follow the existing
 // ones, nothing collides, and the sequences continue after the demo rows.
 func TestLoadTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	load(t, pool, 3, 100)
@@ -230,25 +231,4 @@ func TestLoadTwice(t *testing.T) {
 	if err := pool.QueryRow(ctx, "INSERT INTO shippers (code, name) VALUES ('X1', 'x') RETURNING id").Scan(&id); err != nil || id != 81 {
 		t.Errorf("next shipper id = %d, %v", id, err)
 	}
-}
-
-// TestBig loads LCRM_DEMO_BIG shipments (1 means 100,000) and reports the time; it is
-// skipped unless that variable is set.
-func TestBig(t *testing.T) {
-	v := os.Getenv("LCRM_DEMO_BIG")
-	if v == "" {
-		t.Skip("set LCRM_DEMO_BIG=1 (or a number of shipments) to run")
-	}
-	n, _ := strconv.Atoi(v)
-	if n <= 1 {
-		n = 100_000
-	}
-	pool := testdb.New(t)
-	start := time.Now()
-	sum, err := demo.Load(context.Background(), pool, demo.Options{Shipments: n, Seed: 1, Now: now,
-		Progress: func(done int) { t.Logf("%d shipments, %s", done, time.Since(start).Round(time.Millisecond)) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("loaded %+v in %s", *sum, time.Since(start).Round(time.Millisecond))
 }

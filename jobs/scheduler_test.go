@@ -29,6 +29,7 @@ func newScheduler(t *testing.T, pool *pgxpool.Pool, js ...jobs.Job) *jobs.Schedu
 
 // A run's outcome, items and error are recorded, panics included.
 func TestRunOutcomes(t *testing.T) {
+	t.Parallel()
 	pool := testdb.New(t)
 	ctx := context.Background()
 	s := newScheduler(t, pool,
@@ -78,6 +79,7 @@ func tests2(context.Context, time.Time) (int, error) { return 0, nil }
 // Two schedulers (two instances, two pools) on one database: a job triggered on both at
 // once runs once, and its effect happens once.
 func TestTwoInstancesRunOnce(t *testing.T) {
+	t.Parallel()
 	pool, url := testdb.NewWithURL(t)
 	ctx := context.Background()
 	other, err := db.Open(ctx, url, 4)
@@ -88,9 +90,16 @@ func TestTwoInstancesRunOnce(t *testing.T) {
 	if _, err := pool.Exec(ctx, `CREATE TABLE effects (n int)`); err != nil {
 		t.Fatal(err)
 	}
+	// The job that got the lock holds it until the other instance has tried and given up
+	// (release is closed when a trigger answers ErrBusy). Were both let in, each would wait
+	// out the bound and the effect would happen twice.
+	var release chan struct{}
 	job := func(p *pgxpool.Pool) jobs.Job {
 		return jobs.Job{Name: "slow", Spec: "* * * * *", Run: func(ctx context.Context, _ time.Time) (int, error) {
-			time.Sleep(300 * time.Millisecond) // long enough for the other instance to try
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
 			_, err := p.Exec(ctx, `INSERT INTO effects VALUES (1)`)
 			return 1, err
 		}}
@@ -113,6 +122,8 @@ func TestTwoInstancesRunOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		pool.Exec(ctx, `DELETE FROM effects; DELETE FROM job_runs`)
+		release = make(chan struct{})
+		var once sync.Once
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i, s := range []*jobs.Scheduler{a, b} {
@@ -123,6 +134,9 @@ func TestTwoInstancesRunOnce(t *testing.T) {
 					_, errs[i] = jobs.RunScheduled(ctx, s, "slow", time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
 				} else {
 					_, errs[i] = s.RunNow(ctx, "slow", tt.trigger)
+				}
+				if errors.Is(errs[i], jobs.ErrBusy) {
+					once.Do(func() { close(release) })
 				}
 			}()
 		}
@@ -145,6 +159,8 @@ func TestTwoInstancesRunOnce(t *testing.T) {
 	// The same slot fired a moment later on the other instance (lock already free) is
 	// not run again; the next slot is.
 	pool.Exec(ctx, `DELETE FROM effects; DELETE FROM job_runs`)
+	release = make(chan struct{})
+	close(release) // one run at a time from here: nothing to wait for
 	slot := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
 	if _, err := jobs.RunScheduled(ctx, a, "slow", slot); err != nil {
 		t.Errorf("slot: %v", err)
@@ -162,6 +178,7 @@ func TestTwoInstancesRunOnce(t *testing.T) {
 
 // Started, the scheduler runs a job on its schedule and records it; Stop waits for it.
 func TestStartStop(t *testing.T) {
+	t.Parallel()
 	pool := testdb.New(t)
 	ran := make(chan struct{}, 10)
 	s := newScheduler(t, pool, jobs.Job{Name: "tick", Spec: "@every 1s", Run: func(context.Context, time.Time) (int, error) {
@@ -189,6 +206,7 @@ func TestStartStop(t *testing.T) {
 // A run left "running" by an instance that stopped mid-run is marked failed (interrupted)
 // by the next run of the job, which alone holds the lock.
 func TestInterruptedRun(t *testing.T) {
+	t.Parallel()
 	pool := testdb.New(t)
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, `INSERT INTO job_runs (job, trigger, instance, started_at) VALUES ('good', 'schedule', 'gone:1', now() - interval '1 hour')`); err != nil {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestStaffAlerter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t, notify.Config{})
 	phones := map[int64]string{1: "+8613900000001", 2: ""}

@@ -76,6 +76,7 @@ func (r *rig) makeDue(t *testing.T) {
 }
 
 func TestDispatchOutcomes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t, notify.Config{})
 	fail500 := faketwilio.Failure{Status: 500}
@@ -145,6 +146,7 @@ func TestDispatchOutcomes(t *testing.T) {
 // second, whose own attempt never reached Twilio, must send rather than adopt it; and a
 // message Twilio took but still holds queued (no date_sent) is adopted, not sent again.
 func TestReconcileSameBody(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t, notify.Config{DailyCap: -1})
 	r.fake.SendDelay = -1 // queued at Twilio until the test ends

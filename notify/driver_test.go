@@ -10,6 +10,7 @@ import (
 )
 
 func TestTwilioSenderAndCallback(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name               string
@@ -21,6 +22,7 @@ func TestTwilioSenderAndCallback(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			r := newRig(t, notify.Config{})
 			c.cfg.AccountSID, c.cfg.AuthToken, c.cfg.APIBase = acct, token, r.fake.URL
 			d := r.o.Dispatcher(notify.NewTwilio(c.cfg), notify.DispatchConfig{StatusCallback: "https://lcrm.example.com/webhooks/twilio/status"})
@@ -38,6 +40,7 @@ func TestTwilioSenderAndCallback(t *testing.T) {
 }
 
 func TestBadCredentialsRetried(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, notify.Config{})
 	drv := notify.NewTwilio(notify.TwilioConfig{AccountSID: acct, AuthToken: "ffffffffffffffffffffffffffffffff",
 		From: "+15005550006", APIBase: r.fake.URL})
@@ -53,6 +56,7 @@ func TestBadCredentialsRetried(t *testing.T) {
 }
 
 func TestGlobalRate(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, notify.Config{DailyCap: -1})
 	for i := 0; i < 10; i++ {
 		r.enqueue(t, fmt.Sprint(i), fmt.Sprintf("+861390000%04d", i))

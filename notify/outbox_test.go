@@ -29,6 +29,7 @@ func getRow(t *testing.T, pool *pgxpool.Pool, id int64) row {
 }
 
 func TestEnqueue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	o := notify.New(pool, notify.Config{Signature: "【顺达物流】", NoQuiet: true, DailyCap: 2})
@@ -82,6 +83,7 @@ func TestEnqueue(t *testing.T) {
 }
 
 func TestEnqueueInCallerTx(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	o := notify.New(pool, notify.Config{})

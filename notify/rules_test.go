@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 )
 
 func TestQuietHours(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -77,6 +79,7 @@ func TestQuietHours(t *testing.T) {
 }
 
 func TestFreshness(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t, notify.Config{DailyCap: -1})
 	shp := shipments.NewStore(r.pool)
@@ -135,40 +138,68 @@ func TestFreshness(t *testing.T) {
 }
 
 // blocking wraps a driver and hangs (like a process that died) before or after the real send.
+// It says on entered when it hangs, so the test knows the row is claimed (and, after the
+// send, that Twilio has the message).
 type blocking struct {
 	notify.Driver
 	afterSend bool
+	entered   chan struct{}
 	release   chan struct{}
 }
 
 func (b blocking) Send(ctx context.Context, m notify.Outgoing) (string, error) {
 	if !b.afterSend {
+		close(b.entered)
 		<-b.release
 		return "", errors.New("process died before sending") // a dead process never sends
 	}
 	sid, err := b.Driver.Send(ctx, m)
+	close(b.entered)
 	<-b.release
 	return sid, err
 }
 
+// testClock is a clock the test moves while dispatchers read it from other goroutines.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock(t time.Time) *testClock {
+	c := &testClock{}
+	c.set(t)
+	return c
+}
+
+func (c *testClock) now() time.Time  { return time.Unix(0, c.ns.Load()) }
+func (c *testClock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
 func TestLeaseExpiry(t *testing.T) {
+	t.Parallel()
 	for _, afterSend := range []bool{false, true} {
 		name := map[bool]string{false: "died before Twilio", true: "died after Twilio accepted"}[afterSend]
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			r := newRig(t, notify.Config{})
+			// The lease is read on the outbox's clock: move it past the lease instead of
+			// waiting for it.
+			start := time.Now()
+			clock := newTestClock(start)
+			notify.SetClock(r.o, clock.now)
 			id := r.enqueue(t, "lease", "+8613900000077")
-			hung := blocking{Driver: r.drv, afterSend: afterSend, release: make(chan struct{})}
+			hung := blocking{Driver: r.drv, afterSend: afterSend, entered: make(chan struct{}), release: make(chan struct{})}
 			dead := r.o.Dispatcher(hung, notify.DispatchConfig{Workers: 1, Lease: time.Second})
 			var wg sync.WaitGroup
 			wg.Add(1)
 			go func() { defer wg.Done(); _, _ = dead.RunOnce(ctx) }()
-			time.Sleep(300 * time.Millisecond)
+			select {
+			case <-hung.entered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the first dispatcher did not reach Send in 10 s")
+			}
 			live := r.o.Dispatcher(r.drv, notify.DispatchConfig{Workers: 1, Lease: time.Second})
 			if n, _ := live.RunOnce(ctx); n != 0 {
 				t.Fatalf("claimed %d rows under a live lease", n)
 			}
-			time.Sleep(time.Second)
+			clock.set(start.Add(1500 * time.Millisecond))
 			if n, err := live.RunOnce(ctx); n != 1 || err != nil {
 				t.Fatalf("after the lease: claimed %d (%v), want 1", n, err)
 			}
@@ -184,6 +215,7 @@ func TestLeaseExpiry(t *testing.T) {
 }
 
 func TestOptOutAfterEnqueue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t, notify.Config{})
 	care := r.enqueue(t, "care", "+8613900000031")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestSegments(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		body string
 		n    int
@@ -33,6 +34,7 @@ func TestSegments(t *testing.T) {
 }
 
 func TestRenderKeepsLinkWithinSegments(t *testing.T) {
+	t.Parallel()
 	link := "https://track.example.com/t/SD123456789"
 	for _, max := range []int{1, 2, 3} {
 		body, err := render(KindComplaintReply, "zh", "【顺达物流】", map[string]string{

@@ -22,6 +22,7 @@ func shipmentJSON(tn string) map[string]any {
 }
 
 func TestAPIAuth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name, key string
@@ -44,6 +45,7 @@ func TestAPIAuth(t *testing.T) {
 }
 
 func TestAPICreateShipments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var one map[string]any
 	if got := e.do("POST", "/api/v1/shipments", e.key, shipmentJSON("SD100000000001"), &one); got != http.StatusCreated || one["status"] != "created" {
@@ -97,6 +99,7 @@ func TestAPICreateShipments(t *testing.T) {
 }
 
 func TestAPIEventsAndTrack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.do("POST", "/api/v1/shipments", e.key, shipmentJSON("SD100000000001"), nil)
 	base := time.Now().Add(-30 * time.Hour).UTC()
@@ -146,6 +149,7 @@ func TestAPIEventsAndTrack(t *testing.T) {
 }
 
 func TestAPIShipperKeyScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.do("POST", "/api/v1/shipments", e.key, shipmentJSON("SD100000000001"), nil)
@@ -169,6 +173,7 @@ func TestAPIShipperKeyScope(t *testing.T) {
 }
 
 func TestAPIImportUpload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	csv := "tracking_no,shipper_code,shipper_name,origin_city,consignee_name,consignee_phone,city,weight_g\n" +
 		"SD600000000001,ACME,Acme,杭州,张三,13800138000,北京,100\nSD600000000002,ACME,,杭州,李四,13900001111,上海,abc\n"

@@ -6,6 +6,7 @@ import (
 )
 
 func TestClientAddr(t *testing.T) {
+	t.Parallel()
 	nets, bad := parseProxies([]string{"10.0.0.0/8", " 192.0.2.1 ", "2001:db8::/32", "", "proxy.internal"})
 	if len(nets) != 3 || len(bad) != 1 || bad[0] != "proxy.internal" {
 		t.Fatalf("parseProxies = %v, bad %v", nets, bad)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestComplaintActionsBeforeResolution(t *testing.T) {
+	t.Parallel()
 	e, cs := newComplaintEnv(t)
 	ctx := context.Background()
 	cp := fileDirect(t, e, cs, "actions-1")
@@ -61,6 +62,7 @@ func TestComplaintActionsBeforeResolution(t *testing.T) {
 }
 
 func TestShipperComplaints(t *testing.T) {
+	t.Parallel()
 	e, cs := newComplaintEnv(t)
 	ctx := context.Background()
 	cp := fileDirect(t, e, cs, "shipper-1")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestComplaintActionsAfterResolution(t *testing.T) {
+	t.Parallel()
 	e, cs := newComplaintEnv(t)
 	ctx := context.Background()
 	cp := fileDirect(t, e, cs, "resolved-1")

@@ -84,6 +84,7 @@ func (e *selfEnv) file(fields map[string]string, files []upload) (int, string, s
 }
 
 func TestComplaintFiling(t *testing.T) {
+	t.Parallel()
 	e, cs := newComplaintEnv(t)
 	ctx := context.Background()
 	good := map[string]string{"category": "damaged", "description": "外箱<script>alert(1)</script>破损", "phone": "13800138000", "idem": "idem-token-0123456789abcdef"}
@@ -185,6 +186,7 @@ func fileDirect(t *testing.T, e *selfEnv, cs *complaints.Store, key string) *com
 }
 
 func TestComplaintLookup(t *testing.T) {
+	t.Parallel()
 	e, cs := newComplaintEnv(t)
 	cp := fileDirect(t, e, cs, "lookup-1")
 	page := "/complaint/" + cp.Ref

@@ -40,6 +40,7 @@ func adminRoutes(e *c360Env) []struct {
 }
 
 func TestAdminForbiddenBelowAdmin(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	for _, role := range []accounts.Role{accounts.RoleShipper, accounts.RoleAgent, accounts.RoleSupervisor, accounts.RoleManager} {
 		b := e.login(t, role)
@@ -90,6 +91,7 @@ func lastAudit(t *testing.T, e *c360Env, action string) (audit.Entry, map[string
 }
 
 func TestAdminUsers(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	ctx := context.Background()
 	admin := e.login(t, accounts.RoleAdmin)
@@ -181,6 +183,7 @@ func TestAdminUsers(t *testing.T) {
 }
 
 func TestAdminAuditPaging(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	ctx := context.Background()
 	t0 := time.Now().Add(-time.Hour)
@@ -202,6 +205,7 @@ func TestAdminAuditPaging(t *testing.T) {
 }
 
 func TestAdminSLAAndCanned(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	ctx := context.Background()
 	admin := e.login(t, accounts.RoleAdmin)

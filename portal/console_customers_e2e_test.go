@@ -17,6 +17,7 @@ import (
 // caller's number as they say it, land on the customer, type a summary and press one
 // outcome button; a colleague then sees the "last contacted" banner.
 func TestE2EC360CallerLookupAndLog(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newC360Env(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

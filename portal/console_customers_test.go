@@ -100,6 +100,7 @@ func (e *c360Env) login(t *testing.T, role accounts.Role) *browser {
 }
 
 func TestC360Search(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	b := e.login(t, accounts.RoleAgent)
 	zhang := "/console/customers/consignee/" + itoa(e.zhangID)
@@ -148,6 +149,7 @@ func TestC360Search(t *testing.T) {
 var nonceRe = regexp.MustCompile(`name="nonce" value="([^"]+)"`)
 
 func TestC360ContactLog(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	ctx := context.Background()
 	page := "/console/customers/consignee/" + itoa(e.zhangID)
@@ -244,6 +246,7 @@ func TestC360ContactLog(t *testing.T) {
 
 // The customer page's messages section lists the SMS sent to the customer and their replies.
 func TestC360Messages(t *testing.T) {
+	t.Parallel()
 	e := newC360Env(t)
 	ctx := context.Background()
 	if _, _, err := e.sms.Enqueue(ctx, e.pool, notify.Message{Key: "c360-test", Kind: notify.KindComplaintReply, To: "+8613800138000",

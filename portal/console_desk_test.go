@@ -99,6 +99,7 @@ func path(id int64, action string) string {
 }
 
 func TestDeskQueueAndClaim(t *testing.T) {
+	t.Parallel()
 	e := newDeskEnv(t)
 	lost := e.file(complaints.Lost, "包裹丢了")
 	late := e.file(complaints.Delayed, "三天没动了")
@@ -206,6 +207,7 @@ func TestDeskQueueAndClaim(t *testing.T) {
 
 // Two agents claim one complaint over HTTP at the same moment: exactly one wins.
 func TestDeskConcurrentClaim(t *testing.T) {
+	t.Parallel()
 	e := newDeskEnv(t)
 	for round := 0; round < 5; round++ {
 		c := e.file(complaints.Damaged, fmt.Sprintf("外箱破损 %d", round))
@@ -252,6 +254,7 @@ func TestDeskConcurrentClaim(t *testing.T) {
 }
 
 func TestDeskComplaintActions(t *testing.T) {
+	t.Parallel()
 	e := newDeskEnv(t)
 	c := e.file(complaints.Damaged, "杯子碎了")
 	agent, other, sup := e.as("agent"), e.as("agent2"), e.as("supervisor")
@@ -358,6 +361,7 @@ func TestDeskComplaintActions(t *testing.T) {
 }
 
 func TestDeskHome(t *testing.T) {
+	t.Parallel()
 	e := newDeskEnv(t)
 	ctx := context.Background()
 	c := e.file(complaints.Lost, "一直没收到")
@@ -429,6 +433,7 @@ func TestDeskHome(t *testing.T) {
 }
 
 func TestDeskWallboardPage(t *testing.T) {
+	t.Parallel()
 	e := newDeskEnv(t)
 	e.file(complaints.Lost, "没收到")
 	answered := e.file(complaints.Delayed, "慢")
@@ -457,6 +462,7 @@ func TestDeskWallboardPage(t *testing.T) {
 // A public reply can also go by SMS: one outbox message per reply, even when the form is
 // sent twice, listed on the complaint page; without the outbox there is no such box.
 func TestDeskReplyBySMS(t *testing.T) {
+	t.Parallel()
 	var out *notify.Outbox
 	e := newDeskEnv(t, func(d *portal.Deps) {
 		out = notify.New(d.Shipments.Pool(), notify.Config{NoQuiet: true})

@@ -35,6 +35,7 @@ func staffLogin(t *testing.T, e *siteEnv, email string, role accounts.Role) *bro
 // The job console and the watch list: supervisors and up only; run now runs the job, the
 // flag it raises is on the watch list, and a task can be marked done.
 func TestConsoleJobsAndWatch(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	ctx := context.Background()
 	pool := e.shp.Pool()

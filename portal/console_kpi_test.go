@@ -133,6 +133,7 @@ func tiles(body string) (map[string]string, map[string]string) {
 }
 
 func TestKPIDashboard(t *testing.T) {
+	t.Parallel()
 	e := newKPIEnv(t)
 	ctx := context.Background()
 	st := reports.NewStore(e.pool)
@@ -218,6 +219,7 @@ func TestKPIDashboard(t *testing.T) {
 }
 
 func TestKPIAccessAndBadParameters(t *testing.T) {
+	t.Parallel()
 	e := newKPIEnv(t)
 	cases := []struct {
 		name, role, query string
@@ -262,6 +264,7 @@ func TestKPIAccessAndBadParameters(t *testing.T) {
 }
 
 func TestKPIWorkbookDownload(t *testing.T) {
+	t.Parallel()
 	e := newKPIEnv(t)
 	for _, role := range []string{"manager", "supervisor"} {
 		t.Run(role, func(t *testing.T) {
@@ -325,6 +328,7 @@ func TestKPIWorkbookDownload(t *testing.T) {
 }
 
 func TestKPIFiles(t *testing.T) {
+	t.Parallel()
 	e := newKPIEnv(t)
 	ctx := context.Background()
 	st := reports.NewStore(e.pool)

@@ -64,6 +64,7 @@ func (e *revealEnv) customerPage() string {
 // An agent sees no full phone or street on the customer page, the search results or the
 // complaint page until revealing it; a reveal shows one field, to that agent only.
 func TestRevealMaskedByDefault(t *testing.T) {
+	t.Parallel()
 	e := newRevealEnv(t)
 	agent := e.as("agent")
 	pages := []string{e.customerPage(), "/console/customers?q=SD300000000001", path(e.cp.ID, ""), "/console/queue", "/console/desk", "/console/wallboard"}
@@ -113,6 +114,7 @@ func TestRevealMaskedByDefault(t *testing.T) {
 // A reveal needs a reason from the list (and a note for "other"); refused ones leave no
 // entry and do not count; people outside the console cannot reveal at all.
 func TestRevealRefused(t *testing.T) {
+	t.Parallel()
 	e := newRevealEnv(t)
 	page := e.customerPage() + "/reveal"
 	cases := []struct {
@@ -163,6 +165,7 @@ func TestRevealRefused(t *testing.T) {
 // A reveal writes one audit entry (who, whose, which field, when, why) that a supervisor
 // sees in the access log and an admin in the audit log, filterable by action.
 func TestRevealAudited(t *testing.T) {
+	t.Parallel()
 	e := newRevealEnv(t)
 	// The complaint gives another number to call back on.
 	if _, err := e.pool.Exec(context.Background(), `UPDATE complaints SET contact_phone = '+8613900139000' WHERE id = $1`, e.cp.ID); err != nil {
@@ -220,6 +223,7 @@ func TestRevealAudited(t *testing.T) {
 // A burst of reveals by one agent, all at once, lets exactly RevealsPerHour through and
 // refuses the rest with 429; another agent is not affected.
 func TestRevealLimitBurst(t *testing.T) {
+	t.Parallel()
 	e := newRevealEnv(t)
 	agent := e.as("agent")
 	const n = customers.RevealsPerHour + 30
@@ -299,6 +303,7 @@ func checkStamp(t *testing.T, body, email string) *excelize.File {
 // Every workbook download (shipper export, KPI workbook, stored KPI file) carries who and
 // when, and writes an audit entry with the export, its filters and rows.
 func TestExportsStamped(t *testing.T) {
+	t.Parallel()
 	e := newKPIEnv(t)
 	ctx := context.Background()
 	w, err := reports.NewStore(e.pool).SaveWorkbook(ctx, reports.KindWeekly, reports.Week(time.Now(), nil))

@@ -31,6 +31,7 @@ var rank = map[string]int{"": 0, "shipper": 1, "agent": 2, "supervisor": 3, "man
 // The minimum roles of the other areas are read from their route files: customers agent+,
 // admin admin, kpi manager+ (supervisors see their team), jobs and watch supervisor+.
 func TestConsoleRoles(t *testing.T) {
+	t.Parallel()
 	// Every area's dependencies, so every area's routes answer for real.
 	e := newDeskEnv(t, func(d *portal.Deps) {
 		pool := d.Shipments.Pool()

@@ -25,6 +25,7 @@ func serveSelf(t *testing.T, e *selfEnv) string {
 }
 
 func TestE2EAnswerSurvey(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newSelfEnv(t)
 	base := serveSelf(t, e)
@@ -53,6 +54,7 @@ func TestE2EAnswerSurvey(t *testing.T) {
 }
 
 func TestE2EFileComplaintAndFollowIt(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e, cs := newComplaintEnv(t)
 	base := serveSelf(t, e)

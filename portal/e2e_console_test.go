@@ -16,6 +16,7 @@ import (
 // publicly, resolve it with a root cause; then the customer, with the reference and the
 // phone's last 4 digits, sees the reply and the resolution on the public progress page.
 func TestE2EConsoleAgentFlow(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newDeskEnv(t)
 	base := serveSelf(t, e.selfEnv)

@@ -23,6 +23,7 @@ import (
 // service level, follow the workbook link's parameters, switch to English; an agent who
 // opens the same address is refused. The figures are compared with reports' own.
 func TestE2EKPIDashboard(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newKPIEnv(t)
 	ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestE2ELookupSeveralNumbers(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newSiteEnv(t)
 	base := serveSite(t, e)
@@ -36,6 +37,7 @@ func TestE2ELookupSeveralNumbers(t *testing.T) {
 }
 
 func TestE2EVerifyWithLastFourDigits(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newSiteEnv(t)
 	base := serveSite(t, e)
@@ -54,6 +56,7 @@ func TestE2EVerifyWithLastFourDigits(t *testing.T) {
 }
 
 func TestE2EShipperFilterAndDownload(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newSiteEnv(t)
 	base := serveSite(t, e)
@@ -93,6 +96,7 @@ func TestE2EShipperFilterAndDownload(t *testing.T) {
 }
 
 func TestE2ESwitchLanguageAndPhoneWidth(t *testing.T) {
+	t.Parallel()
 	tab := newTab(t)
 	e := newSiteEnv(t)
 	base := serveSite(t, e)
@@ -122,6 +126,7 @@ func TestE2ESwitchLanguageAndPhoneWidth(t *testing.T) {
 // Times are written in the site's zone (Asia/Shanghai) and shown in the viewer's own zone
 // by /static/localtime.js; a viewer in the site's zone sees the server's text unchanged.
 func TestE2ETimesInViewersZone(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	base := serveSite(t, e)
 	cases := []struct{ zone, suffix string }{

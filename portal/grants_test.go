@@ -11,6 +11,7 @@ import (
 // A grant cookie keeps at most maxGrants ids and always the newest one; a cookie signed
 // for one purpose is not accepted for another.
 func TestGrantCookies(t *testing.T) {
+	t.Parallel()
 	s := New(Deps{}, Config{})
 	cases := []struct {
 		name   string

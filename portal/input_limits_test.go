@@ -93,6 +93,7 @@ func rawPost(t *testing.T, addr, path, contentType string, length, send int) int
 // at once, chunked ones as soon as they pass the limit. Attackers fire at once, at a real
 // listening server, on every kind of route; none gets past its limit.
 func TestBodyLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addr := listen(t, e.srv) // default limits: forms 1 MiB, API 4 MiB, imports 64 MiB
 	const form = "application/x-www-form-urlencoded"
@@ -142,6 +143,7 @@ func TestBodyLimits(t *testing.T) {
 // A request whose query, form, path or cookie is not UTF-8 or holds NUL is a 400 naming
 // the field, as a page or as JSON; it never reaches SQL (where it was a 500).
 func TestBadBytesAre400(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	b := newBrowser(t, e.srv)
 	b.cookies["lcrm_csrf"] = testCSRF
@@ -188,6 +190,7 @@ func TestBadBytesAre400(t *testing.T) {
 // In a batch only the bad item is invalid, with the field named; decode errors speak of
 // fields and kinds of value, not Go types.
 func TestAPIItemErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	bad := []map[string]any{shipmentJSON("SD710000000001"), shipmentJSON("SD710000000002"), shipmentJSON("SD710000000003"),
 		shipmentJSON("SD710000000004"), shipmentJSON("SD710000000005"), shipmentJSON("SD710000000006"), shipmentJSON("SD710000000007")}
@@ -249,6 +252,7 @@ func TestAPIItemErrors(t *testing.T) {
 // The importer reports the row and the reason for bad bytes and implausible times, with
 // and without skip_invalid.
 func TestImportBadRows(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	csv := "tracking_no,shipper_code,shipper_name,origin_city,consignee_name,consignee_phone,city,weight_g,created_at\n" +
 		"SD720000000001,ACME,Acme,杭州,张三,13800138000,北京,100,\n" +
@@ -347,6 +351,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // /metrics is not served on the public listener without the configured bearer token.
 func TestMetricsToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Metrics come from net/http's promhttp (through an adaptor), so ask a real listener.
 	// Only the first server of a test binary registers the collectors, so the body may be
@@ -383,6 +388,7 @@ func TestMetricsToken(t *testing.T) {
 // Text stored before input was checked shows without bidi controls; a consignee named
 // like a formula comes out of the shipper export as text, never as a formula.
 func TestStoredTextShownSafely(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	ctx := context.Background()
 	const formula = `=HYPERLINK("http://evil","x")`

@@ -156,6 +156,7 @@ func (f *fuzzer) form() []byte {
 // console pages logged in as staff, shipper pages) and requires that none is answered
 // with a 5xx: bad input is the client's fault (400/404/422), never a server error.
 func TestFuzzBadInput(t *testing.T) {
+	t.Parallel()
 	e := newFuzzEnv(t)
 	f := &fuzzer{t: t, srv: e.srv, rnd: rand.New(rand.NewSource(11))}
 	anon := e.as("")

@@ -107,6 +107,7 @@ func ipOf(i int) string { return fmt.Sprintf("198.51.%d.%d", i/250, 1+i%250) }
 // 1,000 simultaneous guesses of one parcel's last 4 digits, each from its own address:
 // at most 5 wrong ones are ever checked, and the others are refused with Retry-After.
 func TestVerifyBurst(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	const tried = 1000
 	got := burst(t, e.srv, tried, func(i int) *http.Request {
@@ -143,6 +144,7 @@ func TestVerifyBurst(t *testing.T) {
 
 // Right answers are not held against the person who typed them; wrong ones are.
 func TestVerifyRightAnswersFree(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	send := func(guess string) answer {
 		return burst(t, e.srv, 1, func(int) *http.Request {
@@ -167,6 +169,7 @@ func TestVerifyRightAnswersFree(t *testing.T) {
 // One address may give at most 20 answers an hour over all numbers together, parcels and
 // complaints alike, however they arrive.
 func TestAnswersPerAddress(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	const tried = 100
 	got := burst(t, e.srv, tried, func(i int) *http.Request {
@@ -198,6 +201,7 @@ func TestAnswersPerAddress(t *testing.T) {
 
 // 1,000 simultaneous reference + last-4 guesses of one complaint: at most 5 checked.
 func TestComplaintLookupBurst(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	d, err := e.shp.Get(context.Background(), "SD100000000001")
 	if err != nil {
@@ -248,6 +252,7 @@ func TestComplaintLookupBurst(t *testing.T) {
 // Lookups count per number: a 20-number query is 20 lookups. The JSON API is limited the
 // same way, with Retry-After and a JSON error.
 func TestLookupLimits(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	var twenty []string
 	for i := 0; i < 20; i++ {
@@ -294,6 +299,7 @@ func TestLookupLimits(t *testing.T) {
 // X-Forwarded-For value per request (what an attacker sends; the proxy appends the address
 // it saw) gets no more than the limit. Without trusting the peer, the header is ignored.
 func TestForgedForwardedFor(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		proxies []string
@@ -304,6 +310,7 @@ func TestForgedForwardedFor(t *testing.T) {
 		{"untrusted peer", []string{"10.0.0.0/8"}, func(i int) string { return ipOf(i) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			e := newLimitEnv(t, c.proxies...)
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -349,6 +356,7 @@ func TestForgedForwardedFor(t *testing.T) {
 
 // 40 simultaneous filings about one parcel from a verified browser: 3 are filed.
 func TestComplaintFilingBurst(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	resp, err := e.srv.App.Test(request("POST", "/track/SD100000000001/verify", "203.0.113.30", url.Values{"last4": {"8000"}}, nil), -1)
 	if err != nil || resp.StatusCode != 303 || strings.Contains(resp.Header.Get("Location"), "vf=1") {
@@ -386,6 +394,7 @@ func TestComplaintFilingBurst(t *testing.T) {
 // lock is released. (The old code read the count, compared, and counted only wrong answers
 // afterwards: the right answer came back at once, unlocked.)
 func TestAnswersCountedBeforeChecked(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	ctx := context.Background()
 	d, err := e.shp.Get(ctx, "SD100000000001")
@@ -460,6 +469,7 @@ func TestAnswersCountedBeforeChecked(t *testing.T) {
 
 // IPv6 addresses of one /64 (what one subscriber line gets) share one client's limits.
 func TestIPv6SharesSlash64(t *testing.T) {
+	t.Parallel()
 	e := newLimitEnv(t)
 	const tried = 200
 	got := burst(t, e.srv, tried, func(i int) *http.Request {

@@ -59,6 +59,7 @@ func loginAs(t *testing.T, b *browser, email, pw string) string {
 // An admin must enrol before using the console; afterwards logging in takes a code, a
 // code works once, recovery codes work once, and the second step cannot be skipped.
 func TestTwoFactorLogin(t *testing.T) {
+	t.Parallel()
 	e := newTFAEnv(t)
 	b := newBrowser(t, e.srv)
 	if loc := loginAs(t, b, "root@staff.test", "admin password 1"); loc != "/console/account/2fa" {
@@ -158,6 +159,7 @@ func TestTwoFactorLogin(t *testing.T) {
 // A burst of wrong codes at the second step is cut off at the limit: afterwards even a
 // right code waits.
 func TestTwoFactorCodeBurst(t *testing.T) {
+	t.Parallel()
 	e := newTFAEnv(t)
 	b := newBrowser(t, e.srv)
 	loginAs(t, b, "root@staff.test", "admin password 1")

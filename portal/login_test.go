@@ -89,8 +89,10 @@ func (l *liveSite) burst(t *testing.T, n int, login func(i int) (addr string, fo
 // checks; every other attempt is refused (429) without one, and afterwards even the right
 // password is refused from that address.
 func TestLoginBurstChecksAtMostTheLimit(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{25, 200} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
 			l := newLiveSite(t, portal.Config{})
 			before := l.acc.PasswordChecks()
 			codes := l.burst(t, n, func(i int) (string, url.Values) {
@@ -116,6 +118,7 @@ func TestLoginBurstChecksAtMostTheLimit(t *testing.T) {
 
 // A stranger's wrong passwords from one address do not lock the owner out from theirs.
 func TestLoginStrangerDoesNotLockOwner(t *testing.T) {
+	t.Parallel()
 	l := newLiveSite(t, portal.Config{})
 	for i := 0; i < 12; i++ {
 		l.post(t, "203.0.113.66", "/login", url.Values{"email": {"ops@acme.test"}, "password": {"guess guess"}})
@@ -132,6 +135,7 @@ func TestLoginStrangerDoesNotLockOwner(t *testing.T) {
 // use the address's budget); the budget for failures is still there afterwards, and when
 // it runs out the answer says failed logins, not "queries too frequent".
 func TestLoginShiftStartOneAddress(t *testing.T) {
+	t.Parallel()
 	l := newLiveSite(t, portal.Config{})
 	// The address limit counts in fixed windows: hold the clock inside one.
 	now := time.Now().Truncate(accounts.AddressWindow).Add(time.Minute)
@@ -162,6 +166,7 @@ func TestLoginShiftStartOneAddress(t *testing.T) {
 
 // The redirect after login stays on this site whatever the browser would make of next.
 func TestLoginNextStaysOnSite(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	tests := []struct{ next, want string }{
 		{"/shipper/complaints", "/shipper/complaints"},

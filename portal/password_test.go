@@ -84,6 +84,7 @@ func (e *resetEnv) reset(b *browser, code, pw string) (int, string) {
 // message), five wrong codes spend it, a used code is spent, an expired one is refused,
 // and the answers never say whether an account exists.
 func TestPasswordResetBySMS(t *testing.T) {
+	t.Parallel()
 	e := newResetEnv(t)
 	b := newBrowser(t, e.srv)
 	b.do("GET", "/login", nil)
@@ -159,6 +160,7 @@ func TestPasswordResetBySMS(t *testing.T) {
 // Twenty-five code submissions at once spend the code's five tries and no more: the right code
 // is refused afterwards, and the stored count stops at the limit.
 func TestPasswordResetTriesBurst(t *testing.T) {
+	t.Parallel()
 	e := newResetEnv(t)
 	b := newBrowser(t, e.srv)
 	b.do("GET", "/login", nil)

@@ -23,6 +23,7 @@ import (
 // through its API key, its pages, its export and the tracking page (verified with its own
 // phone). Nothing may show A's name or email; staff still see the one shared record.
 func TestShipperSeesOnlyWhatItSent(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t) // shipper A is ACME, with user ops@acme.test
 	ctx := context.Background()
 	cs := complaints.NewStore(e.shp.Pool())

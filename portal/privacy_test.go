@@ -147,6 +147,7 @@ func privacyEnv(t *testing.T, parcels int) (*siteEnv, []string) {
 // 404 and 429 pages. None may show a person's full name, the street, or any phone's last
 // four digits, which is what the verify form asks for.
 func TestUnverifiedVisitorLearnsNothing(t *testing.T) {
+	t.Parallel()
 	e, numbers := privacyEnv(t, 300)
 	ctx := context.Background()
 	secret := []byte("privacy-test-secret-0123456789ab")
@@ -220,6 +221,7 @@ func TestUnverifiedVisitorLearnsNothing(t *testing.T) {
 // The verify flow still works with the new mask: the consignee's or the shipper's last
 // four unlock the full detail in that browser, shown whole; a wrong answer does not.
 func TestVerifyStillUnlocks(t *testing.T) {
+	t.Parallel()
 	e, _ := privacyEnv(t, 50)
 	for _, tt := range []struct {
 		name, last4 string

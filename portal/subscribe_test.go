@@ -8,6 +8,7 @@ import (
 )
 
 func TestSubscribe(t *testing.T) {
+	t.Parallel()
 	e := newSelfEnv(t)
 	const path = "/track/SD300000000001/subscribe"
 	// Unverified: back to the tracking page, nothing stored, no form shown.

@@ -120,6 +120,7 @@ func (e *selfEnv) verify() {
 }
 
 func TestSurveyPages(t *testing.T) {
+	t.Parallel()
 	e := newSelfEnv(t)
 	now := time.Now()
 	good := "/survey/" + customers.SurveyToken(e.secret, e.shipID, now.Add(72*time.Hour))

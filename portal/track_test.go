@@ -11,6 +11,7 @@ import (
 // The timeline is written in Go, not by html/template: every text in it must still be
 // escaped, and the step and status labels must be in the page's language.
 func TestTimelineHTML(t *testing.T) {
+	t.Parallel()
 	s := New(Deps{}, Config{Zone: time.FixedZone("CST", 8*3600)})
 	at := time.Date(2026, 11, 20, 16, 30, 0, 0, time.UTC)
 	d := &shipments.Detail{}

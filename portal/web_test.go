@@ -92,6 +92,7 @@ func newSiteEnv(t *testing.T) *siteEnv {
 // Every {{t "key"}} in the templates must exist in both catalogues, and both catalogues
 // must have the same keys.
 func TestCatalogues(t *testing.T) {
+	t.Parallel()
 	load := func(lang string) map[string]string {
 		m := map[string]string{}
 		files, _ := filepath.Glob("i18n/*." + lang + ".json")
@@ -142,6 +143,7 @@ func TestCatalogues(t *testing.T) {
 }
 
 func TestTrackPages(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	b := newBrowser(t, e.srv)
 	code, body, hdr := b.do("GET", "/", nil)
@@ -200,6 +202,7 @@ func TestTrackPages(t *testing.T) {
 }
 
 func TestVerifyAndLookupLimits(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	b := newBrowser(t, e.srv)
 	b.do("GET", "/", nil)
@@ -225,6 +228,7 @@ func TestVerifyAndLookupLimits(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	b := newBrowser(t, e.srv)
 	b.do("GET", "/login", nil)
@@ -238,6 +242,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestLoginAndShipperPages(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	b := newBrowser(t, e.srv)
 	if code, _, hdr := b.do("GET", "/shipper", nil); code != 303 || !strings.HasPrefix(hdr.Get("Location"), "/login") {
@@ -318,6 +323,7 @@ func TestLoginAndShipperPages(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	ctx := context.Background()
 	for i := 0; i < accounts.MaxFailures; i++ {
@@ -332,6 +338,7 @@ func TestLockout(t *testing.T) {
 }
 
 func TestEscaping(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	s := shipmentJSON("SD100000000003")
 	s["consignee"].(map[string]any)["name"] = `<script>alert(1)</script>`
@@ -352,6 +359,7 @@ func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // The tracking page with everything it loads must stay under 100 KB and use no other host.
 func TestTrackPageWeight(t *testing.T) {
+	t.Parallel()
 	e := newSiteEnv(t)
 	b := newBrowser(t, e.srv)
 	_, page, _ := b.do("GET", "/track?q=SD100000000001+SD100000000002", nil)
@@ -373,6 +381,7 @@ func TestTrackPageWeight(t *testing.T) {
 }
 
 func TestLanguageSwitchKeepsQuery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases := []struct {
 		name, path, want string

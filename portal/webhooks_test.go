@@ -76,6 +76,7 @@ func (h *hookEnv) post(path string, form url.Values, sig string) (int, string) {
 }
 
 func TestTwilioStatusWebhook(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHookEnv(t)
 	id, _, err := h.out.Enqueue(ctx, h.pool, notify.Message{Key: "k1", Kind: notify.KindSurvey, To: "+8613800138000",
@@ -130,6 +131,7 @@ func TestTwilioStatusWebhook(t *testing.T) {
 }
 
 func TestTwilioInboundWebhook(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHookEnv(t)
 	cp := fileDirect(t, h.selfEnv, h.cs, "sms-reply")

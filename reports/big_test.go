@@ -1,3 +1,5 @@
+//go:build load
+
 package reports_test
 
 import (
@@ -6,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,24 +22,18 @@ import (
 	"lcrm/shipments"
 )
 
-// TestBigDataset measures the dashboard queries and the workbook at 1,000,000 shipments
-// (LCRM_BENCH_SHIPMENTS to change). It loads the demo data set (seed 7) into a fresh
-// test database with a survey for every delivered shipment, so a 91-day workbook has
-// about a million detail rows. Run:
+// TestBigDataset is a load run (built only with -tags load): it measures the dashboard
+// queries and the workbook at 1,000,000 shipments (LCRM_LOAD_SIZE to change). It loads
+// the demo data set (seed 7) into a fresh test database with a survey for every delivered
+// shipment, so a 91-day workbook has about a million detail rows. Run:
 //
-//	LCRM_BENCH_BIG=1 go test ./reports -run TestBigDataset -v -timeout 30m
+//	go test -tags load ./reports -run TestBigDataset -v -timeout 30m
 func TestBigDataset(t *testing.T) {
-	if os.Getenv("LCRM_BENCH_BIG") != "1" {
-		t.Skip("set LCRM_BENCH_BIG=1 to load 1,000,000 shipments (a few minutes)")
-	}
-	n := 1_000_000
-	if s := os.Getenv("LCRM_BENCH_SHIPMENTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	n := testdb.LoadSize(1_000_000)
 	ctx := context.Background()
 	pool := bigPool(t)
 	if empty, err := demo.Empty(ctx, pool); err != nil || !empty {
-		t.Logf("using the data already in LCRM_BENCH_DB (%v)", err)
+		t.Logf("using the data already in LCRM_LOAD_DB (%v)", err)
 		measure(t, pool)
 		return
 	}
@@ -80,10 +75,10 @@ FROM shipments WHERE delivered_at IS NOT NULL AND id % 50 = 0`)
 	measure(t, pool)
 }
 
-// bigPool is a fresh test database, or LCRM_BENCH_DB (migrated here) to keep a loaded
+// bigPool is a fresh test database, or LCRM_LOAD_DB (migrated here) to keep a loaded
 // data set between runs.
 func bigPool(t *testing.T) *pgxpool.Pool {
-	url := os.Getenv("LCRM_BENCH_DB")
+	url := os.Getenv("LCRM_LOAD_DB")
 	if url == "" {
 		return testdb.New(t)
 	}
@@ -105,7 +100,7 @@ func measure(t *testing.T, pool *pgxpool.Pool) {
 	month := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
 	rollup(t, st, pool, month)
 	dashboard(t, st, month)
-	if os.Getenv("LCRM_BENCH_SKIP_WORKBOOK") == "" {
+	if os.Getenv("LCRM_LOAD_SKIP_WORKBOOK") == "" {
 		full := reports.Period{From: now.AddDate(0, 0, -91), To: now.Add(time.Hour)}
 		workbookMemory(t, st, full)
 	}

@@ -124,6 +124,7 @@ func checkFigures(t *testing.T, what string, got, want reports.ComplaintFigures)
 }
 
 func TestComplaintKPIsAgainstRawRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 1500, true)
 	agents := addComplaints(t, pool, 400)

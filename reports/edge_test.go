@@ -79,6 +79,7 @@ func local(m time.Month, d, h, min int) time.Time {
 }
 
 func TestMidnightInShanghai(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	// 23:59 and 00:01 local are 15:59 and 16:01 UTC of the same UTC day: bucketing in UTC
@@ -134,6 +135,7 @@ func TestMidnightInShanghai(t *testing.T) {
 }
 
 func TestNoSurveys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 600, false)
 	st := reports.NewStore(pool)
@@ -156,6 +158,7 @@ func TestNoSurveys(t *testing.T) {
 }
 
 func TestChurnRisk(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	end := day(2026, 11, 1)
@@ -210,6 +213,7 @@ func TestChurnRisk(t *testing.T) {
 }
 
 func TestBadPeriod(t *testing.T) {
+	t.Parallel()
 	st := reports.NewStore(testdb.New(t))
 	p := reports.Period{From: day(2026, 11, 2), To: day(2026, 11, 1)}
 	if _, err := st.Summary(context.Background(), p, reports.Filter{}); err == nil {
@@ -218,6 +222,7 @@ func TestBadPeriod(t *testing.T) {
 }
 
 func TestReopenedComplaint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	seed(t, pool, []parcel{{no: "RO00000001", shipper: "RO", tier: customers.TierKey,

@@ -14,6 +14,7 @@ import (
 )
 
 func TestStoredWorkbooks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	seed(t, pool, []parcel{{no: "WB00000001", shipper: "WB", tier: customers.TierKey, created: local(10, 3, 9, 0),
@@ -84,6 +85,7 @@ func TestStoredWorkbooks(t *testing.T) {
 }
 
 func TestPruneWorkbooks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	st := reports.NewStore(pool)

@@ -129,6 +129,7 @@ func checkTiles(t *testing.T, what string, got reports.Tiles, want *expected) {
 }
 
 func TestKPIsAgainstRawRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 4000, true)
 	st := reports.NewStore(pool)

@@ -10,6 +10,7 @@ import (
 // TestPercentile checks the selection-based percentile against percentile_cont's
 // definition computed on a sorted copy, on inputs with and without ties.
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	cases := []struct {
 		name string

@@ -11,6 +11,7 @@ import (
 // TestREADMEDefinitions keeps the README's "KPI definitions" table word for word equal to
 // reports.Definitions, which the workbook prints too.
 func TestREADMEDefinitions(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)

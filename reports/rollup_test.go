@@ -54,6 +54,7 @@ func refresh(t *testing.T, st *reports.Store) reports.RefreshResult {
 // TestRollupIsRead shows the dashboard really reads the rollup for held days, and reads
 // a day live again as soon as a change to it is pending.
 func TestRollupIsRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 800, true)
 	st := reports.NewStore(pool)
@@ -97,6 +98,7 @@ func TestRollupIsRead(t *testing.T) {
 // TestRollupFollowsChanges changes rows of closed, rolled-up days in the ways a live
 // system does and checks the figures against the raw rows before and after Refresh.
 func TestRollupFollowsChanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 1500, true)
 	st := reports.NewStore(pool)
@@ -159,6 +161,7 @@ DELETE FROM surveys WHERE id = (SELECT max(v.id) FROM surveys v JOIN shipments s
 // TestRollupLateDelivery records a late delivery scan for a closed day through the
 // shipments domain, the way a courier's offline device uploads it.
 func TestRollupLateDelivery(t *testing.T) {
+	t.Parallel()
 	pool := loadDemo(t, 600, false)
 	st := reports.NewStore(pool)
 	refresh(t, st)
@@ -172,6 +175,7 @@ func TestRollupLateDelivery(t *testing.T) {
 // TestRollupConcurrentWriter commits a change after Refresh took its snapshot: the change
 // must keep its mark (and so be read live) instead of being cleared unseen.
 func TestRollupConcurrentWriter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 600, true)
 	st := reports.NewStore(pool)
@@ -201,6 +205,7 @@ func TestRollupConcurrentWriter(t *testing.T) {
 
 // TestRefreshBusy: a second Refresh while one holds the lock returns at once.
 func TestRefreshBusy(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 200, false)
 	st := reports.NewStore(pool)

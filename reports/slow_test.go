@@ -17,6 +17,7 @@ import (
 // SL3 not at all, SL4 flagged but of a small-tier shipper), SL5 flagged and delivered in
 // September (the previous period), SL6 flagged and not delivered.
 func TestSlowSignoffs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	seed(t, pool, []parcel{

@@ -12,6 +12,7 @@ import (
 // checked against the raw rows: totals, agents, root causes, escalations and the shipper
 // complaint counts.
 func TestTeamFilter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 600, false)
 	agents := addComplaints(t, pool, 250)

@@ -18,6 +18,7 @@ import (
 )
 
 func TestFileName(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		p    reports.Period
 		want string
@@ -70,6 +71,7 @@ func days(d *time.Duration) *float64 {
 }
 
 func TestWorkbook(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 2000, true)
 	addComplaints(t, pool, 200)
@@ -220,6 +222,7 @@ func checkParts(t *testing.T, data []byte) {
 }
 
 func TestWorkbookEmptyPeriod(t *testing.T) {
+	t.Parallel()
 	st := reports.NewStore(loadDemo(t, 200, false))
 	p := reports.Period{From: day(2027, 1, 1), To: day(2027, 1, 2)}
 	var buf bytes.Buffer

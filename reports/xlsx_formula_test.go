@@ -15,6 +15,7 @@ import (
 // workbook as text: no cell holds a formula, and formula-like text is neutralised with a
 // leading apostrophe, so opening or re-saving the file never runs it.
 func TestWorkbookNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := loadDemo(t, 300, true)
 	const formula = `=HYPERLINK("http://evil","x")`

@@ -29,6 +29,7 @@ func importString(t *testing.T, st *shipments.Store, kind shipments.ImportKind, 
 }
 
 func TestImportCSV(t *testing.T) {
+	t.Parallel()
 	st := shipments.NewStore(testdb.New(t))
 	rep := importString(t, st, shipments.ImportShipments, shipmentsCSV, false)
 	if !rep.Committed || rep.Imported != 2 || rep.Rows != 2 || len(rep.Errors) != 0 {
@@ -74,6 +75,7 @@ func TestImportCSV(t *testing.T) {
 }
 
 func TestImportErrors(t *testing.T) {
+	t.Parallel()
 	header := "tracking_no,event_id,code,occurred_at\n"
 	tests := []struct {
 		name    string
@@ -102,6 +104,7 @@ func TestImportErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			st := shipments.NewStore(testdb.New(t))
 			importString(t, st, shipments.ImportShipments, shipmentsCSV, false)
 			rep := importString(t, st, tt.kind, tt.body, false)
@@ -122,6 +125,7 @@ func TestImportErrors(t *testing.T) {
 }
 
 func TestImportAllOrNothingVersusSkip(t *testing.T) {
+	t.Parallel()
 	body := shipmentsCSV + "bad-number,ACME,,standard,杭州,王五,13800138000,北京市,北京,x,100\n"
 	for _, skip := range []bool{false, true} {
 		st := shipments.NewStore(testdb.New(t))
@@ -164,6 +168,7 @@ func xlsxFile(t *testing.T, date1904 bool, rows ...[]any) *bytes.Buffer {
 }
 
 func TestImportXLSX(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	header := []any{"运单号", "发件商户编码", "发件商户名称", "始发城市", "收件人", "收件人电话", "市", "重量克", "下单时间"}
 	want := time.Date(2026, 11, 22, 12, 0, 0, 0, shipments.DefaultZone)
@@ -219,6 +224,7 @@ func TestImportXLSX(t *testing.T) {
 // is known to later ones even after a bad row has doomed an all-or-nothing import, so the
 // report lists the one real problem; a malformed file is never committed, even when skipping.
 func TestImportAcrossBatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	head := "tracking_no,shipper_code,shipper_name,origin_city,consignee_name,consignee_phone,city,weight_g\n"
 	body := head + "SD500000000011,NEWCO,新公司,杭州,王五,13800138000,北京,100\n" +
@@ -243,6 +249,7 @@ func TestImportAcrossBatches(t *testing.T) {
 }
 
 func TestImportMaxErrors(t *testing.T) {
+	t.Parallel()
 	body := "tracking_no,code,occurred_at\n" + strings.Repeat("SD500000000001,teleported,yesterday\n", 5)
 	st := shipments.NewStore(testdb.New(t))
 	rep, err := st.Import(context.Background(), shipments.ImportEvents, strings.NewReader(body), shipments.ImportOptions{Format: "csv", MaxErrors: 3})

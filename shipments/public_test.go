@@ -14,6 +14,7 @@ import (
 // Every way a shipment is created keeps the consignee as its shipper sent it (Addressee),
 // apart from the shared one-phone record, which keeps the person as first known.
 func TestAddresseeKeptPerShipment(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := shipments.NewStore(testdb.New(t))
 	if _, err := st.CreateShipments(ctx, []shipments.NewShipment{{TrackingNo: "SD600000000001",
@@ -68,6 +69,7 @@ func mustShipper(t *testing.T, st *shipments.Store, code string) int64 {
 
 // The public view is the one place the masking rule is written.
 func TestPublicView(t *testing.T) {
+	t.Parallel()
 	d := &shipments.Detail{
 		Shipper:   customers.Shipper{Name: "宁波海风电器", ContactName: "周海波", Phone: "+8613912345678"},
 		Consignee: customers.Consignee{Name: "张小明", Phone: "+8613800138000"},
@@ -117,6 +119,7 @@ func BenchmarkPublic(b *testing.B) {
 // The verify answer is the last four of the label's phone, the shared record's (after a
 // merge they differ) or the shipper's, and nothing else.
 func TestAnswers(t *testing.T) {
+	t.Parallel()
 	d := &shipments.Detail{
 		Addressee: shipments.Addressee{Phone: "+8613800138000"},
 		Consignee: customers.Consignee{Phone: "+8613900139111"},

@@ -15,6 +15,7 @@ func ev(key string, code shipments.Code, h int) shipments.Event {
 }
 
 func TestDerive(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		events      []shipments.Event
@@ -60,6 +61,7 @@ func TestDerive(t *testing.T) {
 }
 
 func TestTrackingNumbers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		err      error
@@ -96,6 +98,7 @@ func TestTrackingNumbers(t *testing.T) {
 }
 
 func TestPromisedAt(t *testing.T) {
+	t.Parallel()
 	sh := shipments.DefaultZone
 	created := time.Date(2026, 11, 20, 9, 0, 0, 0, sh)
 	tests := []struct {

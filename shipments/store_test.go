@@ -23,6 +23,7 @@ func newShipment(tn, phone string) shipments.NewShipment {
 }
 
 func TestCreateShipments(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := shipments.NewStore(testdb.New(t))
 	batch := []shipments.NewShipment{
@@ -85,6 +86,7 @@ func events(tn string, codes ...shipments.Code) []shipments.NewEvent {
 }
 
 func TestRecordEventsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	st := shipments.NewStore(pool)
@@ -144,6 +146,7 @@ func TestRecordEventsIdempotent(t *testing.T) {
 // Two batches for one shipment at once: the lock order makes them serialise, so the final
 // status reflects every event, whichever commits last.
 func TestRecordEventsConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := shipments.NewStore(testdb.New(t))
 	var items []shipments.NewShipment
@@ -186,6 +189,7 @@ func TestRecordEventsConcurrent(t *testing.T) {
 }
 
 func TestGetNotFound(t *testing.T) {
+	t.Parallel()
 	st := shipments.NewStore(testdb.New(t))
 	for _, tn := range []string{"SD999999999999", "bad", ""} {
 		if _, err := st.Get(context.Background(), tn); err != shipments.ErrNotFound {

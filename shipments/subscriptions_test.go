@@ -12,6 +12,7 @@ import (
 )
 
 func TestSubscriptions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := shipments.NewStore(testdb.New(t))
 	if _, err := st.CreateShipments(ctx, []shipments.NewShipment{newShipment("SD100000000001", "13800138000")}); err != nil {
@@ -86,6 +87,7 @@ func TestSubscriptions(t *testing.T) {
 
 // A burst of subscriptions from different phones at once stores exactly MaxSubscribers.
 func TestSubscribeBurst(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	st := shipments.NewStore(pool)

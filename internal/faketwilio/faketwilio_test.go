@@ -17,6 +17,7 @@ import (
 )
 
 func TestFake(t *testing.T) {
+	t.Parallel()
 	f := faketwilio.New(t, "AC1", "tok")
 	path := f.URL + "/2010-04-01/Accounts/AC1/Messages.json"
 	post := func(user, pass string, form url.Values) (int, map[string]any) {
@@ -112,6 +113,7 @@ func TestFake(t *testing.T) {
 // created, sent with a date_sent after SendDelay; twilio-go reads both shapes and walks
 // the pages by next_page_uri.
 func TestQueuedThenSent(t *testing.T) {
+	t.Parallel()
 	f := faketwilio.New(t, "AC1", "tok")
 	f.SendDelay = 300 * time.Millisecond
 	hc := &http.Client{Transport: rebase{f.URL}}

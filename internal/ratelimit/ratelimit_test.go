@@ -13,6 +13,7 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 func TestAllow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	clock := time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC)
@@ -53,6 +54,7 @@ func TestAllow(t *testing.T) {
 
 // Two instances share a limit through PostgreSQL, each counting locally between writes.
 func TestBatched(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -94,6 +96,7 @@ func TestBatched(t *testing.T) {
 // A burst of attempts at once: exactly the limit is allowed, per key and over the shared
 // key; a refund gives one attempt back.
 func TestTakeBurst(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	clock := time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC)
@@ -179,6 +182,7 @@ func TestTakeBurst(t *testing.T) {
 
 // A burst of multi-number lookups on one instance never passes the limit.
 func TestBatchedBurst(t *testing.T) {
+	t.Parallel()
 	pool := testdb.New(t)
 	b := New(pool).Batched(time.Millisecond) // flushing all the time
 	defer b.Stop()

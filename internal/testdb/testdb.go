@@ -18,9 +18,11 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", used by pgtestdb
 	"github.com/peterldowns/pgtestdb"
@@ -54,6 +56,10 @@ func run(m *testing.M) int {
 		}
 		defer srv.Stop()
 		raw = srv.URL("postgres")
+		if err := throwaway(raw); err != nil {
+			fmt.Fprintln(os.Stderr, "testdb:", err)
+			return 1
+		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -71,6 +77,30 @@ func run(m *testing.M) int {
 		Options:    "sslmode=disable",
 	}
 	return m.Run()
+}
+
+// throwaway turns off the durability the private server of a test binary does not need:
+// it lives in a temporary folder removed at exit, so flushing every commit and every
+// cloned database to disk only makes the tests wait for the disk.
+func throwaway(url string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("throwaway: %w", err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		"ALTER SYSTEM SET fsync = off",
+		"ALTER SYSTEM SET synchronous_commit = off",
+		"ALTER SYSTEM SET full_page_writes = off",
+		"SELECT pg_reload_conf()",
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("throwaway: %s: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // New returns a pool on a fresh, fully migrated database that belongs to t alone.
@@ -118,4 +148,14 @@ func (migrator) Hash() (string, error) {
 func (migrator) Migrate(ctx context.Context, _ *sql.DB, c pgtestdb.Config) error {
 	_, err := db.Migrate(ctx, c.URL())
 	return err
+}
+
+// LoadSize is the size of a load run (the tests built with `-tags load`): LCRM_LOAD_SIZE
+// when it is a positive number, otherwise def. What it counts (shipments, messages) is the
+// run's to say.
+func LoadSize(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("LCRM_LOAD_SIZE")); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
