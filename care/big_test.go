@@ -1,9 +1,9 @@
+//go:build load
+
 package care_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,23 +11,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/care"
+	"lcrm/internal/testdb"
 )
 
 // TestBigSlowSignoffs measures the slow sign-off detector at 1,000,000 shipments
-// (LCRM_BIG_SHIPMENTS to change) of which 0.5% are at risk: 95% delivered, 4.5% on the
+// (LCRM_LOAD_SIZE to change) of which 0.5% are at risk: 95% delivered, 4.5% on the
 // road and on time, 0.5% late (out for delivery 6 hours, at the station 30 hours, or 2 hours
 // past the promise). It times the first run (flags and apologies for every late parcel)
 // and the second (nothing new), and logs the scan's plan. Run:
 //
-//	LCRM_BIG=1 go test ./care -run TestBigSlowSignoffs -v -timeout 30m
+//	go test -tags load ./care -run TestBigSlowSignoffs -v -timeout 30m
 func TestBigSlowSignoffs(t *testing.T) {
-	if os.Getenv("LCRM_BIG") != "1" {
-		t.Skip("set LCRM_BIG=1 to build 1,000,000 shipments (about a minute)")
-	}
-	n := 1_000_000
-	if s := os.Getenv("LCRM_BIG_SHIPMENTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	n := testdb.LoadSize(1_000_000)
 	f := newFixture(t)
 	ctx := context.Background()
 	start := time.Now()
