@@ -131,6 +131,20 @@ func replaceGroup(re *regexp.Regexp, s string, f func(string) string) string {
 // others. Dates ("2026-11-25") are left alone. A run of exactly four digits found in last4
 // is starred whole.
 func maskDigitRuns(s string, last4 map[string]bool) string {
+	return mapDigitRuns(s, func(run []rune, n int) []rune {
+		switch {
+		case n == 4 && len(run) == 4 && last4[string(run)]:
+			return []rune("****")
+		case n < 7 || datePrefix.MatchString(string(run)):
+			return run
+		}
+		return starDigits(run, 3, 0)
+	})
+}
+
+// mapDigitRuns copies s with every run of digits (as runEnd reads it, a leading "+"
+// included) replaced by what fn makes of it; n is the run's count of digits.
+func mapDigitRuns(s string, fn func(run []rune, n int) []rune) string {
 	r := []rune(s)
 	out := make([]rune, 0, len(r))
 	for i := 0; i < len(r); {
@@ -140,31 +154,33 @@ func maskDigitRuns(s string, last4 map[string]bool) string {
 			continue
 		}
 		end, n := runEnd(r, i)
-		run := r[i:end]
-		if n == 4 && len(run) == 4 && last4[string(run)] {
-			out = append(out, '*', '*', '*', '*')
-			i = end
-			continue
-		}
-		if n < 7 || datePrefix.MatchString(string(run)) {
-			out = append(out, run...)
-			i = end
-			continue
-		}
-		kept := 0
-		for _, c := range run {
-			if unicode.IsDigit(c) {
-				if kept < 3 {
-					kept++
-				} else {
-					c = '*'
-				}
-			}
-			out = append(out, c)
-		}
+		out = append(out, fn(r[i:end], n)...)
 		i = end
 	}
 	return string(out)
+}
+
+// starDigits stars the digits of run but the first front and the last back, keeping its
+// spaces, dashes and brackets.
+func starDigits(run []rune, front, back int) []rune {
+	n := 0
+	for _, c := range run {
+		if unicode.IsDigit(c) {
+			n++
+		}
+	}
+	out := make([]rune, 0, len(run))
+	seen := 0
+	for _, c := range run {
+		if unicode.IsDigit(c) {
+			seen++
+			if seen > front && seen <= n-back {
+				c = '*'
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // runEnd returns where the digit run starting at r[i] ends (after its last digit) and how
@@ -206,36 +222,14 @@ func MaskStaffText(text string) string {
 	if !strings.ContainsFunc(text, unicode.IsDigit) {
 		return text
 	}
-	r := []rune(text)
-	out := make([]rune, 0, len(r))
-	for i := 0; i < len(r); {
-		if !unicode.IsDigit(r[i]) && (r[i] != '+' || i+1 >= len(r) || !unicode.IsDigit(r[i+1])) {
-			out = append(out, r[i])
-			i++
-			continue
-		}
-		end, n := runEnd(r, i)
-		run := r[i:end]
+	return mapDigitRuns(text, func(run []rune, n int) []rune {
 		if n < 7 || datePrefix.MatchString(string(run)) {
-			out = append(out, run...)
-			i = end
-			continue
+			return run
 		}
-		keepFront := 3
+		front := 3
 		if strings.HasPrefix(string(run), "+86") && n > 11 {
-			keepFront = 5 // the country code and the first three of the number
+			front = 5 // the country code and the first three of the number
 		}
-		seen := 0
-		for _, c := range run {
-			if unicode.IsDigit(c) {
-				seen++
-				if seen > keepFront && seen <= n-4 {
-					c = '*'
-				}
-			}
-			out = append(out, c)
-		}
-		i = end
-	}
-	return string(out)
+		return starDigits(run, front, 4)
+	})
 }
