@@ -184,15 +184,15 @@ func (s *Server) routes() {
 	s.App.Get("/healthz", s.healthz)
 	s.App.Get("/readyz", s.readyz)
 
-	api.Mount(s.App, s.core, api.Deps{Shipments: s.deps.Shipments, Customers: s.deps.Customers, Accounts: s.deps.Accounts,
-		Complaints: s.deps.Complaints, Notify: s.deps.Notify}, api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
-	site.Mount(s.App, s.core, site.Deps{Shipments: s.deps.Shipments, Customers: s.deps.Customers, Accounts: s.deps.Accounts,
-		Complaints: s.deps.Complaints, Notify: s.deps.Notify, Limiter: s.deps.Limiter}, site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
-	shipper.Mount(s.App, s.core, shipper.Deps{Shipments: s.deps.Shipments, Customers: s.deps.Customers, Accounts: s.deps.Accounts,
-		Complaints: s.deps.Complaints}, shipper.Config{Zone: s.cfg.Zone})
-	console.Mount(s.App, s.core, console.Deps{Shipments: s.deps.Shipments, Customers: s.deps.Customers, Accounts: s.deps.Accounts,
-		Complaints: s.deps.Complaints, Reports: s.deps.Reports, Notify: s.deps.Notify, Limiter: s.deps.Limiter, Jobs: s.deps.Jobs,
-		Watch: s.deps.Watch}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
+	d := s.deps
+	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints}
+	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify},
+		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
+	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
+		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
+	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores})
+	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
+		Jobs: d.Jobs, Watch: d.Watch}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.

@@ -6,20 +6,13 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"lcrm/accounts"
-	"lcrm/complaints"
-	"lcrm/customers"
 	"lcrm/notify"
 	"lcrm/portal/web"
-	"lcrm/shipments"
 )
 
 // Deps are the domain services the API and the webhooks call.
 type Deps struct {
-	Shipments  *shipments.Store
-	Customers  *customers.Store
-	Accounts   *accounts.Store
-	Complaints *complaints.Store
+	web.Stores
 	// Notify is the SMS outbox; without it /webhooks is not served (404).
 	Notify *notify.Outbox
 }

@@ -21,31 +21,21 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/care"
-	"lcrm/complaints"
-	"lcrm/customers"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/portal/web"
 	"lcrm/reports"
-	"lcrm/shipments"
 )
 
 // Deps are the domain services the console calls.
 type Deps struct {
-	Shipments  *shipments.Store
-	Customers  *customers.Store
-	Accounts   *accounts.Store
-	Complaints *complaints.Store
-	Reports    *reports.Store
-	// Notify is the SMS outbox: replies by SMS and the SMS history (optional).
-	Notify *notify.Outbox
-	// Limiter keeps rate-limit counters shared by all instances.
+	web.Stores
+	Reports *reports.Store
+	Notify  *notify.Outbox // optional: replies by SMS, the SMS history
 	Limiter *ratelimit.Limiter
-	// Jobs is the scheduler; without it /console/jobs is not served (404).
-	Jobs *jobs.Scheduler
-	// Watch reads the slow sign-off watch list; without it /console/watch is not served (404).
-	Watch *care.Store
+	Jobs    *jobs.Scheduler // without it /console/jobs is not served (404)
+	Watch   *care.Store     // without it /console/watch is not served (404)
 }
 
 // Config holds the settings of the console (see portal.Config).

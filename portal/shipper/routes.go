@@ -3,41 +3,27 @@
 package shipper
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
-	"lcrm/complaints"
-	"lcrm/customers"
 	"lcrm/portal/web"
-	"lcrm/shipments"
 )
 
 // Deps are the domain services shipper self-service calls.
 type Deps struct {
-	Shipments  *shipments.Store
-	Customers  *customers.Store
-	Accounts   *accounts.Store
-	Complaints *complaints.Store
-}
-
-// Config holds the settings of shipper self-service (see portal.Config).
-type Config struct {
-	Zone *time.Location
+	web.Stores
 }
 
 // handler serves shipper self-service.
 type handler struct {
 	*web.Core
 	deps Deps
-	cfg  Config
 }
 
 // Mount registers every route of shipper self-service on app: this is its one route
 // table. Every path under /shipper asks for a shipper's login.
-func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
-	s := &handler{Core: core, deps: deps, cfg: cfg}
+func Mount(app fiber.Router, core *web.Core, deps Deps) {
+	s := &handler{Core: core, deps: deps}
 
 	shipper := app.Group("/shipper", s.RequireRole(accounts.RoleShipper))
 	shipper.Get("/", s.shipperList)

@@ -49,7 +49,7 @@ func (s *handler) parseShipperFilter(c *fiber.Ctx) (shipperFilter, shipments.Lis
 		if d.in == "" {
 			continue
 		}
-		t, err := time.ParseInLocation("2006-01-02", d.in, s.cfg.Zone)
+		t, err := time.ParseInLocation("2006-01-02", d.in, s.Zone())
 		if err != nil {
 			msg = "shipper.baddate"
 			continue
@@ -128,9 +128,9 @@ func (s *handler) shipperExport(c *fiber.Ctx) error {
 		return err
 	}
 	now := time.Now()
-	name := "shipments-" + now.In(s.cfg.Zone).Format("20060102-1504") + ".xlsx"
+	name := "shipments-" + now.In(s.Zone()).Format("20060102-1504") + ".xlsx"
 	var buf bytes.Buffer
-	if err := shipments.WriteXLSX(&buf, rows, s.cfg.Zone, now); err != nil {
+	if err := shipments.WriteXLSX(&buf, rows, s.Zone(), now); err != nil {
 		return err
 	}
 	return s.SendStamped(c, &buf, customers.Export{Name: "shipper_shipments", File: name, Rows: len(rows),

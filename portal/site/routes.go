@@ -9,21 +9,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"lcrm/accounts"
-	"lcrm/complaints"
-	"lcrm/customers"
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 	"lcrm/portal/web"
-	"lcrm/shipments"
 )
 
 // Deps are the domain services the public site calls.
 type Deps struct {
-	Shipments  *shipments.Store
-	Customers  *customers.Store
-	Accounts   *accounts.Store
-	Complaints *complaints.Store
+	web.Stores
 	// Notify sends subscription and password-reset messages.
 	Notify *notify.Outbox
 	// Limiter keeps rate-limit counters shared by all instances.

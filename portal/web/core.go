@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"lcrm/accounts"
+	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
+	"lcrm/shipments"
 )
 
 // Deps are the domain services the core itself calls.
@@ -28,6 +30,14 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// Log is the server's logger (slog.Default when nil).
 	Log *slog.Logger
+}
+
+// Stores are the domain stores most surfaces call; each surface's Deps embeds them.
+type Stores struct {
+	Shipments  *shipments.Store
+	Customers  *customers.Store
+	Accounts   *accounts.Store
+	Complaints *complaints.Store
 }
 
 // Config holds the settings of the core: see portal.Config for each field. The caller
@@ -87,6 +97,9 @@ func (s *Core) Stop() {
 		s.lookups = nil
 	}
 }
+
+// Zone is the time zone pages are shown in (Config.Zone).
+func (s *Core) Zone() *time.Location { return s.cfg.Zone }
 
 // Static is the embedded static files, under "static/".
 func Static() fs.FS { return staticFS }
