@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 
 	"github.com/gofiber/fiber/v2"
+
+	"lcrm/portal/web"
 )
 
 // requireMetricsToken admits /metrics only with "Authorization: Bearer <MetricsToken>";
@@ -13,7 +15,7 @@ func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 	want := s.cfg.MetricsToken
 	got := c.Get(fiber.HeaderAuthorization)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+want)) != 1 {
-		return errorf(fiber.StatusNotFound, "not_found", "Not found.")
+		return web.Errorf(fiber.StatusNotFound, "not_found", "Not found.")
 	}
 	return c.Next()
 }

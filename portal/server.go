@@ -1,6 +1,8 @@
-// Package portal holds every HTTP surface of lcrm: the JSON API, the public tracking site,
-// shipper self-service and the staff console. Handlers parse input, call the domain
-// packages and render; they write no SQL.
+// Package portal assembles lcrm's HTTP server: it builds the shared core (portal/web),
+// installs the middleware chain and mounts each surface: the JSON API and webhooks
+// (portal/api), the public site (portal/site), shipper self-service (portal/shipper) and
+// the staff console (portal/console); it serves /healthz, /readyz and /metrics itself.
+// Handlers parse input, call the domain packages and render; they write no SQL.
 package portal
 
 import (
@@ -8,7 +10,6 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -25,6 +26,11 @@ import (
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
 	"lcrm/notify"
+	"lcrm/portal/api"
+	"lcrm/portal/console"
+	"lcrm/portal/shipper"
+	"lcrm/portal/site"
+	"lcrm/portal/web"
 	"lcrm/reports"
 	"lcrm/shipments"
 )
@@ -94,16 +100,7 @@ type Server struct {
 	App  *fiber.App
 	deps Deps
 	cfg  Config
-	log  *slog.Logger
-	web  *web
-	// lookups counts public lookups per address in memory and syncs them to PostgreSQL.
-	lookups *ratelimit.Batched
-	// proxies are the trusted reverse proxies (cfg.TrustedProxies parsed): see clientAddr.
-	proxies []netip.Prefix
-	// secure is true when the public URL is https: cookies get the Secure flag.
-	secure bool
-	// outage logs database outages once per interval.
-	outage outageLog
+	core *web.Core
 }
 
 // New builds the Fiber application with every route.
@@ -112,17 +109,13 @@ func New(deps Deps, cfg Config) *Server {
 		cfg.Zone = shipments.DefaultZone
 	}
 	if cfg.MaxUploadBytes <= 0 {
-		cfg.MaxUploadBytes = defaultMaxUpload
+		cfg.MaxUploadBytes = web.DefaultMaxUpload
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = defaultMaxBody
+		cfg.MaxBodyBytes = web.DefaultMaxBody
 	}
 	if cfg.MaxAPIBytes <= 0 {
-		cfg.MaxAPIBytes = defaultMaxAPI
-	}
-	log := deps.Log
-	if log == nil {
-		log = slog.Default()
+		cfg.MaxAPIBytes = web.DefaultMaxAPI
 	}
 	if cfg.LookupsPerMinute <= 0 {
 		cfg.LookupsPerMinute = 60
@@ -139,119 +132,72 @@ func New(deps Deps, cfg Config) *Server {
 			panic(err)
 		}
 	}
-	w, err := newWeb(cfg.Zone)
+	core, err := web.New(web.Deps{Accounts: deps.Accounts, Customers: deps.Customers, Limiter: deps.Limiter, Log: deps.Log},
+		web.Config{PublicURL: cfg.PublicURL, Zone: cfg.Zone, MaxUploadBytes: cfg.MaxUploadBytes, MaxBodyBytes: cfg.MaxBodyBytes,
+			MaxAPIBytes: cfg.MaxAPIBytes, LookupsPerMinute: cfg.LookupsPerMinute, TrustedProxies: cfg.TrustedProxies,
+			Secret: cfg.Secret, TwoFactorRoles: cfg.TwoFactorRoles, RequestTimeout: cfg.RequestTimeout, DownloadTimeout: cfg.DownloadTimeout})
 	if err != nil {
 		panic(err) // templates and catalogues are embedded: a failure is a build defect
 	}
-	s := &Server{deps: deps, cfg: cfg, log: log, web: w, secure: strings.HasPrefix(cfg.PublicURL, "https://")}
-	var bad []string
-	if s.proxies, bad = parseProxies(cfg.TrustedProxies); len(bad) > 0 {
-		log.Error("trusted proxies: not an address or CIDR, ignored", "entries", bad)
-	}
-	if deps.Limiter != nil {
-		s.lookups = deps.Limiter.Batched(250 * time.Millisecond)
-	}
+	s := &Server{deps: deps, cfg: cfg, core: core}
 	s.App = fiber.New(fiber.Config{
 		AppName:   "lcrm",
 		Immutable: true, // handlers may keep request strings
-		// Bodies are streamed: limitBody refuses one past its route's limit before it is
+		// Bodies are streamed: LimitBody refuses one past its route's limit before it is
 		// read, so fasthttp's limit is only the largest of them.
-		BodyLimit:                    s.largestBody(),
+		BodyLimit:                    core.LargestBody(),
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		ReadTimeout:                  60 * time.Second,
 		WriteTimeout:                 120 * time.Second,
 		IdleTimeout:                  120 * time.Second,
-		ErrorHandler:                 s.handleError,
+		ErrorHandler:                 core.HandleError,
 		DisableStartupMessage:        true,
 		// No ProxyHeader: Fiber would believe the left-most X-Forwarded-For value, which the
-		// client writes. clientAddress sets the client address instead (see clientAddr).
+		// client writes. ClientAddress sets the client address instead (see web.Core.ClientAddress).
 	})
-	s.App.Use(s.requestScope) // request id, deadline, request logger: see request.go
-	s.App.Use(s.clientAddress)
+	s.App.Use(core.RequestScope) // request id, deadline, request logger: see web/request.go
+	s.App.Use(core.ClientAddress)
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	prom := fiberprometheus.New("lcrm")
 	prom.RegisterAt(s.App, "/metrics", s.requireMetricsToken)
 	s.App.Use(prom.Middleware)
-	s.App.Use(s.accessLog)
-	s.App.Use(s.securityHeaders)
+	s.App.Use(core.AccessLog)
+	s.App.Use(core.SecurityHeaders)
 	// Before anything reads the body or a value: refuse oversized bodies and input that
 	// is not text (the answers still carry the security headers and reach the access log).
-	s.App.Use(s.limitBody)
-	s.App.Use(s.checkInput)
-	s.App.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 86400}))
+	s.App.Use(core.LimitBody)
+	s.App.Use(core.CheckInput)
+	s.App.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static()), PathPrefix: "static", MaxAge: 86400}))
 	s.App.Use(func(c *fiber.Ctx) error { // forms everywhere but the API and webhooks
 		if p := c.Path(); strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") {
 			return c.Next()
 		}
-		return s.checkCSRF(c)
+		return core.CheckCSRF(c)
 	})
 	s.routes()
 	return s
 }
 
-// routes lists every route in one place.
+// routes mounts every surface; each lists its routes in its own routes.go.
 func (s *Server) routes() {
 	s.App.Get("/healthz", s.healthz)
 	s.App.Get("/readyz", s.readyz)
 
-	api := s.App.Group("/api/v1")
-	api.Get("/track/:no", s.apiTrack)
-	authed := api.Group("", s.requireAPIKey)
-	authed.Post("/shipments", s.apiCreateShipments)
-	authed.Get("/shipments/:no", s.apiGetShipment)
-	authed.Post("/events", s.apiRecordEvents)
-	authed.Post("/import/:kind", s.apiImport)
-
-	s.App.Get("/", s.home)
-	s.App.Get("/track", s.trackMany)
-	s.App.Get("/track/:no", s.trackOne)
-	s.App.Post("/track/:no/verify", s.verify)
-	s.App.Post("/track/:no/subscribe", s.subscribe)
-	s.App.Get("/track/:no/complaint", s.complaintNew)
-	s.App.Post("/track/:no/complaint", s.complaintFile)
-	s.App.Get("/complaint", s.complaintLookupPage)
-	s.App.Post("/complaint/lookup", s.complaintLookup)
-	s.App.Get("/complaint/:ref", s.complaintPage)
-	s.App.Get("/complaint/:ref/filed", s.complaintFiled)
-	s.App.Get("/complaint/:ref/photos/:id", s.complaintPhoto)
-	s.App.Post("/complaint/:ref/message", s.complaintAction("message", s.complaintMessage))
-	s.App.Post("/complaint/:ref/confirm", s.complaintAction("confirm", s.complaintConfirm))
-	s.App.Post("/complaint/:ref/reopen", s.complaintAction("reopen", s.complaintReopen))
-	s.App.Post("/complaint/:ref/rate", s.complaintAction("rate", s.complaintRate))
-	s.App.Get("/login", s.loginPage)
-	s.App.Post("/login", s.login)
-	s.App.Post("/logout", s.logout)
-	s.App.Get("/login/2fa", s.twoFactorPage)
-	s.App.Post("/login/2fa", s.twoFactor)
-	s.App.Get("/password/forgot", s.passwordForgotPage)
-	s.App.Post("/password/forgot", s.passwordForgot)
-	s.App.Get("/password/reset", s.passwordResetPage)
-	s.App.Post("/password/reset", s.passwordReset)
-
-	shipper := s.App.Group("/shipper", s.requireRole(accounts.RoleShipper))
-	shipper.Get("/", s.shipperList)
-	shipper.Get("/shipments/:no", s.shipperDetail)
-	shipper.Get("/export.xlsx", s.shipperExport)
-	shipper.Get("/keys", s.shipperKeys)
-	shipper.Post("/keys", s.shipperCreateKey)
-	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
-	shipper.Get("/complaints", s.shipperComplaints)
-
-	s.App.Get("/survey/:token", s.surveyPage)
-	s.App.Post("/survey/:token", s.surveySubmit)
-	s.App.Get("/survey/:token/thanks", s.surveyThanks)
-
-	s.consoleRoutes()
-	s.webhookRoutes()
+	d := s.deps
+	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints}
+	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify},
+		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
+	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
+		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
+	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores})
+	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
+		Jobs: d.Jobs, Watch: d.Watch}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.
 func (s *Server) Shutdown(timeout time.Duration) error {
 	err := s.App.ShutdownWithTimeout(timeout)
-	if s.lookups != nil {
-		s.lookups.Stop()
-		s.lookups = nil
-	}
+	s.core.Stop()
 	return err
 }

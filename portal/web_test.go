@@ -95,7 +95,7 @@ func TestCatalogues(t *testing.T) {
 	t.Parallel()
 	load := func(lang string) map[string]string {
 		m := map[string]string{}
-		files, _ := filepath.Glob("i18n/*." + lang + ".json")
+		files, _ := filepath.Glob("web/i18n/*." + lang + ".json")
 		for _, f := range files {
 			var part map[string]string
 			b, err := os.ReadFile(f)
@@ -125,7 +125,7 @@ func TestCatalogues(t *testing.T) {
 			t.Errorf("key %q missing in Chinese", k)
 		}
 	}
-	files, _ := filepath.Glob("templates/*.html")
+	files, _ := filepath.Glob("web/templates/*.html")
 	re := regexp.MustCompile(`\{\{\s*tf?\s+"([a-z0-9_.]+)"`)
 	for _, f := range files {
 		b, _ := os.ReadFile(f)

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"lcrm/customers"
+)
+
+// jsonProblem turns a decoding error into a field error in plain words: which field, what
+// was expected and what came ("weight_g: must be a whole number, got text"), never Go's
+// own wording with struct and type names.
+func jsonProblem(err error) customers.FieldError {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return customers.FieldError{Field: field, Message: fmt.Sprintf("must be %s, got %s", jsonKind(te.Type), jsonValue(te.Value))}
+	case errors.As(err, &se):
+		return customers.FieldError{Field: "(body)", Message: fmt.Sprintf("is not valid JSON (at byte %d)", se.Offset)}
+	}
+	return customers.FieldError{Field: "(body)", Message: "is not valid JSON"}
+}
+
+// jsonKind names what a Go type accepts, in the words of the API documentation.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "an object"
+}
+
+// jsonValue names the JSON value json reports ("string", "number 1.5", "array", ...).
+func jsonValue(v string) string {
+	switch v {
+	case "string":
+		return "text"
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	if len(v) >= 6 && v[:6] == "number" {
+		return "a number"
+	}
+	return v
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/customers"
+	"lcrm/shipments"
+)
+
+type eventOut struct {
+	EventID    string    `json:"event_id,omitempty"`
+	Code       string    `json:"code"`
+	OccurredAt time.Time `json:"occurred_at"`
+	Location   string    `json:"location"`
+	Note       string    `json:"note,omitempty"`
+	SignedBy   string    `json:"signed_by,omitempty"`
+}
+
+type partyOut struct {
+	Code  string `json:"code,omitempty"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email,omitempty"`
+	Tier  string `json:"tier,omitempty"`
+}
+
+// trackOut is the public view of a shipment: cities only, people masked.
+type trackOut struct {
+	TrackingNo   string     `json:"tracking_no"`
+	Status       string     `json:"status"`
+	ServiceLevel string     `json:"service_level"`
+	OriginCity   string     `json:"origin_city"`
+	DestCity     string     `json:"dest_city"`
+	PromisedAt   time.Time  `json:"promised_at"`
+	Late         bool       `json:"late"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	SignedBy     string     `json:"signed_by,omitempty"`
+	Shipper      partyOut   `json:"shipper"`
+	Consignee    partyOut   `json:"consignee"`
+	Events       []eventOut `json:"events"`
+}
+
+// publicView is the JSON form of the public view of d (shipments.Detail.Public, where the
+// masking rule is written).
+func publicView(d *shipments.Detail, now time.Time) trackOut {
+	p := d.Public(now)
+	t := trackOut{
+		TrackingNo: p.TrackingNo, Status: string(p.Status), ServiceLevel: string(p.ServiceLevel),
+		OriginCity: p.OriginCity, DestCity: p.DestCity, PromisedAt: p.PromisedAt, Late: p.Late,
+		DeliveredAt: p.DeliveredAt, SignedBy: p.SignedBy,
+		Shipper:   partyOut{Name: p.ShipperName, Phone: p.ShipperPhone},
+		Consignee: partyOut{Name: p.ConsigneeName, Phone: p.ConsigneePhone},
+		Events:    make([]eventOut, len(p.Events)),
+	}
+	for i, e := range p.Events {
+		t.Events[i] = eventOut{Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note}
+	}
+	return t
+}
+
+// apiTrack handles the public GET /api/v1/track/:no. Unknown and malformed numbers get
+// the same 404, so the answer reveals nothing about which numbers exist. It is limited like
+// the tracking pages, per client address (429 with Retry-After and a JSON error).
+func (s *handler) apiTrack(c *fiber.Ctx) error {
+	if err := s.LimitLookup(c, 1); err != nil {
+		return err
+	}
+	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(publicView(d, time.Now()))
+}
+
+// shipmentOut is the full record for authenticated integrations.
+type shipmentOut struct {
+	trackOut
+	ID                 int64             `json:"id"`
+	Dest               customers.Address `json:"destination"`
+	WeightG            int               `json:"weight_g"`
+	DeclaredValueFen   int64             `json:"declared_value_fen"`
+	CreatedAt          time.Time         `json:"created_at"`
+	PickedUpAt         *time.Time        `json:"picked_up_at"`
+	ArrivedAtStationAt *time.Time        `json:"arrived_at_station_at"`
+	OutForDeliveryAt   *time.Time        `json:"out_for_delivery_at"`
+	SignedAt           *time.Time        `json:"signed_at"`
+	PODURL             string            `json:"pod_url,omitempty"`
+}
+
+// apiGetShipment handles GET /api/v1/shipments/:no; a shipper's key sees only its own, with
+// the consignee as that shipper sent it (shipments.Detail.ForShipper); a staff key sees the
+// shared consignee record.
+func (s *handler) apiGetShipment(c *fiber.Ctx) error {
+	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
+	if err != nil {
+		return err
+	}
+	if k := apiKey(c); k.ShipperID != 0 {
+		if k.ShipperID != d.ShipperID {
+			return shipments.ErrNotFound
+		}
+		d = d.ForShipper()
+	}
+	out := shipmentOut{
+		trackOut: trackOut{TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
+			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(time.Now()),
+			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events))},
+		ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
+		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,
+		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,
+		SignedAt: d.SignedAt, PODURL: d.PODURL,
+	}
+	out.Shipper = partyOut{Code: d.Shipper.Code, Name: d.Shipper.Name, Phone: d.Shipper.Phone, Email: d.Shipper.Email, Tier: string(d.Shipper.Tier)}
+	out.Consignee = partyOut{Name: d.Consignee.Name, Phone: d.Consignee.Phone, Email: d.Consignee.Email}
+	for i, e := range d.Events {
+		out.Events[i] = eventOut{EventID: e.Key, Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note, SignedBy: e.SignedBy}
+	}
+	return c.JSON(out)
+}

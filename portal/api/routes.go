@@ -1,0 +1,51 @@
+// Package api is the portal's machine surface: the JSON API under /api/v1 (tracking,
+// shipments, events, imports; all but tracking behind an API key) and the provider
+// callbacks under /webhooks (each checks its provider's signature instead of CSRF).
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/notify"
+	"lcrm/portal/web"
+)
+
+// Deps are the domain services the API and the webhooks call.
+type Deps struct {
+	web.Stores
+	// Notify is the SMS outbox; without it /webhooks is not served (404).
+	Notify *notify.Outbox
+}
+
+// Config holds the settings of the API surface (see portal.Config).
+type Config struct {
+	PublicURL       string
+	TwilioAuthToken string
+}
+
+// handler serves the API and the webhooks.
+type handler struct {
+	*web.Core
+	deps Deps
+	cfg  Config
+}
+
+// Mount registers every route of the API surface on app: this is its one route table.
+// The API key check is a middleware on /api/v1 from the point it is installed, so the
+// public tracking route comes before it.
+func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
+	s := &handler{Core: core, deps: deps, cfg: cfg}
+
+	api := app.Group("/api/v1")
+	api.Get("/track/:no", s.apiTrack)
+	authed := api.Group("", s.requireAPIKey)
+	authed.Post("/events", s.apiRecordEvents)
+	authed.Post("/import/:kind", s.apiImport)
+	authed.Post("/shipments", s.apiCreateShipments)
+	authed.Get("/shipments/:no", s.apiGetShipment)
+
+	if deps.Notify != nil {
+		app.Post("/webhooks/twilio/inbound", s.twilioSigned(s.twilioInbound))
+		app.Post("/webhooks/twilio/status", s.twilioSigned(s.twilioStatus))
+	}
+}

@@ -1,0 +1,115 @@
+// Package console is the staff console under /console: every route needs a staff login
+// (agent and up), and routes narrow the role where they must.
+//
+//	console_desk*.go      queue, my desk, complaint detail and actions, SMS, wallboard (agent+)
+//	console_customers.go  customer 360 / caller lookup, contact log (agent+)
+//	console_reveal.go     revealing masked contact details, the access log (supervisor+)
+//	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, audit (admin)
+//	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
+//	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
+//	account_2fa.go        the signed-in user's two-factor login settings
+//
+// Console pages share the layout's console navigation ({{template "consolenav" .}} is
+// drawn by layout.html on every /console page) and the catalogue portal/web/i18n/console.*.json
+// (areas may keep their own pair of catalogue files).
+package console
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/accounts"
+	"lcrm/care"
+	"lcrm/internal/ratelimit"
+	"lcrm/jobs"
+	"lcrm/notify"
+	"lcrm/portal/web"
+	"lcrm/reports"
+)
+
+// Deps are the domain services the console calls.
+type Deps struct {
+	web.Stores
+	Reports *reports.Store
+	Notify  *notify.Outbox // optional: replies by SMS, the SMS history
+	Limiter *ratelimit.Limiter
+	Jobs    *jobs.Scheduler // without it /console/jobs is not served (404)
+	Watch   *care.Store     // without it /console/watch is not served (404)
+}
+
+// Config holds the settings of the console (see portal.Config).
+type Config struct {
+	PublicURL string
+	Zone      *time.Location
+}
+
+// handler serves the console.
+type handler struct {
+	*web.Core
+	deps Deps
+	cfg  Config
+}
+
+// Mount registers every route of the console on app: this is its one route table. The
+// agent check covers every path under /console (shippers get 403, visitors the login
+// page), the admin check every path under /console/admin.
+func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
+	s := &handler{Core: core, deps: deps, cfg: cfg}
+	sup := s.RequireRole(accounts.RoleSupervisor)
+	mgr := s.RequireRole(accounts.RoleManager)
+
+	g := app.Group("/console", s.RequireRole(accounts.RoleAgent))
+	g.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/console/desk", fiber.StatusSeeOther) })
+	g.Get("/access", sup, s.accessPage)
+	g.Get("/account/2fa", s.enrolPage)
+	g.Post("/account/2fa/confirm", s.enrolConfirm)
+	g.Post("/account/2fa/disable", s.enrolDisable)
+
+	admin := g.Group("/admin", s.RequireRole(accounts.RoleAdmin))
+	admin.Get("/", func(c *fiber.Ctx) error { return s.Render(c, "admin_index", nil) })
+	admin.Get("/audit", s.auditPage)
+	admin.Get("/canned", func(c *fiber.Ctx) error { return s.cannedPage(c, fiber.StatusOK, "", nil) })
+	admin.Post("/canned", s.saveCanned)
+	admin.Post("/canned/:id/delete", s.deleteCanned)
+	admin.Get("/sla", func(c *fiber.Ctx) error { return s.slaPage(c, fiber.StatusOK, "") })
+	admin.Post("/sla/holiday", s.saveHoliday)
+	admin.Post("/sla/hours", s.saveHours)
+	admin.Post("/sla/policy", s.savePolicy)
+	admin.Get("/users", func(c *fiber.Ctx) error { return s.usersPage(c, fiber.StatusOK, "", nil) })
+	admin.Post("/users", s.createUser)
+	admin.Post("/users/:id", s.updateUser)
+	admin.Post("/users/:id/password", s.resetPassword)
+
+	g.Get("/complaints/:id", s.deskComplaint)
+	g.Post("/complaints/:id/assign", sup, s.deskAssign)
+	g.Post("/complaints/:id/claim", s.deskClaim)
+	g.Get("/complaints/:id/photos/:pid", s.deskPhoto)
+	g.Post("/complaints/:id/priority", sup, s.deskPriority)
+	g.Post("/complaints/:id/reply", s.deskReply)
+	g.Post("/complaints/:id/resolve", s.deskResolve)
+	g.Post("/complaints/:id/reveal", s.revealOnComplaint)
+	g.Post("/complaints/:id/status", s.deskStatus)
+	g.Get("/customers", s.customerSearch)
+	g.Get("/customers/:kind/:id", s.customerPage)
+	g.Post("/customers/:kind/:id/contacts", s.logContact)
+	g.Post("/customers/:kind/:id/reveal", s.revealCustomer)
+	g.Get("/desk", s.deskHome)
+	g.Post("/desk/read", s.deskRead)
+	g.Post("/desk/seen", s.deskSeen)
+	if deps.Jobs != nil {
+		g.Get("/jobs", sup, s.jobsPage)
+		g.Post("/jobs/:name/run", sup, s.jobsRunNow)
+	}
+	g.Get("/kpi", sup, s.kpiDashboard)
+	g.Get("/kpi/files", mgr, s.kpiFiles)
+	g.Get("/kpi/files/:id", mgr, s.kpiFile)
+	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
+	g.Get("/queue", s.deskQueue)
+	g.Post("/queue/assign", sup, s.deskBulkAssign)
+	g.Get("/wallboard", s.deskWallboard)
+	if deps.Watch != nil {
+		g.Get("/watch", sup, s.watchPage)
+		g.Post("/watch/tasks/:id/done", sup, s.watchTaskDone)
+	}
+}

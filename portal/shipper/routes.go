@@ -1,0 +1,36 @@
+// Package shipper is shipper self-service under /shipper: a logged-in shipper's own
+// shipments (list, detail, workbook export), API keys and complaints.
+package shipper
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"lcrm/accounts"
+	"lcrm/portal/web"
+)
+
+// Deps are the domain services shipper self-service calls.
+type Deps struct {
+	web.Stores
+}
+
+// handler serves shipper self-service.
+type handler struct {
+	*web.Core
+	deps Deps
+}
+
+// Mount registers every route of shipper self-service on app: this is its one route
+// table. Every path under /shipper asks for a shipper's login.
+func Mount(app fiber.Router, core *web.Core, deps Deps) {
+	s := &handler{Core: core, deps: deps}
+
+	shipper := app.Group("/shipper", s.RequireRole(accounts.RoleShipper))
+	shipper.Get("/", s.shipperList)
+	shipper.Get("/complaints", s.shipperComplaints)
+	shipper.Get("/export.xlsx", s.shipperExport)
+	shipper.Get("/keys", s.shipperKeys)
+	shipper.Post("/keys", s.shipperCreateKey)
+	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
+	shipper.Get("/shipments/:no", s.shipperDetail)
+}
