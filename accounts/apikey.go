@@ -15,13 +15,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/errs"
 )
 
 // ErrBadKey means an API key is unknown, malformed or revoked.
-var ErrBadKey = errors.New("accounts: invalid API key")
+var ErrBadKey = errs.New(errs.Unauthorized, "error.accounts.bad_key", "accounts: invalid API key")
 
 // ErrNotFound means no such record exists.
-var ErrNotFound = errors.New("accounts: not found")
+var ErrNotFound = errs.New(errs.NotFound, errs.KeyNotFound, "accounts: not found")
 
 // APIKey describes an integration key; the secret itself is never stored.
 type APIKey struct {

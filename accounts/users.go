@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/argon2"
+
+	"lcrm/internal/errs"
 )
 
 // Role is what a user may do. Staff roles are ordered: each includes the ones before it.
@@ -53,8 +55,8 @@ type User struct {
 // Login errors. ErrBadLogin never says whether the email exists; ErrLocked is matched by
 // every *LockedError (errors.Is).
 var (
-	ErrBadLogin = errors.New("accounts: wrong email or password")
-	ErrLocked   = errors.New("accounts: too many failed logins")
+	ErrBadLogin = errs.New(errs.Unauthorized, "login.bad", "accounts: wrong email or password")
+	ErrLocked   = errs.New(errs.Limited, "login.locked", "accounts: too many failed logins")
 )
 
 // MaxFailures is how many wrong passwords one address may try on one account before

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/audit"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // CannedReply is a prepared answer for a complaint category, with placeholders such as
@@ -56,7 +56,7 @@ func (s *Store) Canned(ctx context.Context, category Category, locale string) ([
 // category, locale and title exists: it is updated, so a retried save stores one), else
 // the one with that ID. It returns the stored reply and writes an audit entry.
 func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (CannedReply, error) {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	r.Title, r.Body, r.Locale = strings.TrimSpace(r.Title), strings.TrimSpace(r.Body), cannedLocale(r.Locale)
 	if r.Category != "" && !r.Category.Valid() {
 		v.Add("category", "must be one of the listed categories or empty")

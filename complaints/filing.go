@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/safetext"
 )
 
@@ -31,15 +32,15 @@ const MaxFilingsPerDay = 3
 
 // ErrTooManyFilings means the parcel already has Filing.PerDay complaints filed in the last
 // 24 hours.
-var ErrTooManyFilings = errors.New("complaints: this parcel already has the most complaints allowed for today")
+var ErrTooManyFilings = errs.New(errs.Limited, "limits.complaints_full", "complaints: this parcel already has the most complaints allowed for today")
 
 // PhotoTypes are the accepted photo formats, checked against the bytes, not the name.
 var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
 
 // normalize trims the filing, puts the phone in E.164, reads each photo's real type from its
-// bytes and reports every invalid field at once (*customers.ValidationError).
+// bytes and reports every invalid field at once (*errs.ValidationError).
 func (f *Filing) normalize() error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	f.Description = strings.TrimSpace(f.Description)
 	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
 	if f.ShipmentID <= 0 {
@@ -99,7 +100,7 @@ func allowedType(t string) bool {
 }
 
 // File stores a new complaint from the portal: it validates the filing (a
-// *customers.ValidationError lists the bad fields), sets the priority from the category and
+// *errs.ValidationError lists the bad fields), sets the priority from the category and
 // the shipper's tier, the deadlines from the SLA policy, and a random reference (see
 // newRef). The same IdempotencyKey returns the complaint already filed and stores nothing
 // new, also when two submissions race. Past f.PerDay complaints about the parcel it is
@@ -118,7 +119,7 @@ func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 		id, err = s.fileTx(ctx, tx, &f)
 		return err
 	})
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	switch {
 	case errors.As(err, &ve), errors.Is(err, ErrTooManyFilings):
 		return nil, err
@@ -138,7 +139,7 @@ func sameFiling(c *Complaint, f Filing, err error) (*Complaint, error) {
 		return nil, err
 	}
 	if c.ShipmentID != f.ShipmentID {
-		v := &customers.ValidationError{}
+		v := &errs.ValidationError{}
 		v.Add("idempotency_key", "was used for another complaint")
 		return nil, v
 	}
@@ -167,7 +168,7 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 		JOIN shippers sh ON sh.id = s.shipper_id WHERE s.id = $1 FOR NO KEY UPDATE OF s`, f.ShipmentID).
 		Scan(&c.ShipperID, &c.ConsigneeID, &c.ShipperTier)
 	if errors.Is(err, pgx.ErrNoRows) {
-		v := &customers.ValidationError{}
+		v := &errs.ValidationError{}
 		v.Add("shipment_id", "no such shipment")
 		return 0, v
 	}

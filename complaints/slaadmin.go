@@ -10,6 +10,7 @@ import (
 
 	"lcrm/audit"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // Policies returns the SLA policy table, by priority then tier.
@@ -32,7 +33,7 @@ func (s *Store) Policies(ctx context.Context) ([]Policy, error) {
 // SavePolicy sets one row of the SLA policy table (an admin's edit, audited). Complaints
 // already filed keep their deadlines until their priority changes.
 func (s *Store) SavePolicy(ctx context.Context, p Policy, by Actor) error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	if !p.Priority.Valid() {
 		v.Add("priority", "must be P1, P2, P3 or P4")
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/audit"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // RootCauses is the defect taxonomy a resolution must name.
@@ -31,7 +31,7 @@ type Resolution struct {
 
 // validate trims r and reports every bad field.
 func (r *Resolution) validate() error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	r.RootCause, r.Department = strings.TrimSpace(r.RootCause), strings.TrimSpace(r.Department)
 	r.Code, r.Note = strings.TrimSpace(r.Code), strings.TrimSpace(r.Note)
 	if !slices.Contains(RootCauses, r.RootCause) {
@@ -113,7 +113,7 @@ func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) err
 		if to != 0 {
 			err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND active AND role <> 'shipper'`, to).Scan(&name)
 			if errors.Is(err, pgx.ErrNoRows) {
-				v := &customers.ValidationError{}
+				v := &errs.ValidationError{}
 				v.Add("assignee", "no active staff user %d", to)
 				return v
 			}
@@ -162,7 +162,7 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) e
 			return ErrNeedsResolution
 		}
 		if !to.Valid() {
-			v := &customers.ValidationError{}
+			v := &errs.ValidationError{}
 			v.Add("to", "is not a status")
 			return v
 		}
@@ -215,7 +215,7 @@ func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, publ
 }
 
 // Resolve settles a complaint with its root cause, responsible department, resolution code
-// and optional compensation (a *customers.ValidationError when any is missing or unknown).
+// and optional compensation (a *errs.ValidationError when any is missing or unknown).
 // The note is the public text of the status change. Resolving a resolved complaint again
 // with the same resolution is a no-op. Only those MayWork admits may (ErrNotYours, checked
 // before the resolution).
@@ -250,7 +250,7 @@ func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) e
 // deadlines from the policy of the new priority.
 func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor) error {
 	if !p.Valid() {
-		v := &customers.ValidationError{}
+		v := &errs.ValidationError{}
 		v.Add("priority", "must be P1, P2, P3 or P4")
 		return v
 	}

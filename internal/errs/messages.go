@@ -1,0 +1,62 @@
+package errs
+
+// Catalogue keys shared by several packages.
+const (
+	// KeyNotFound is the message of every NotFound sentinel.
+	KeyNotFound = "error.not_found"
+	// KeyInvalid is the message of a *ValidationError as a whole.
+	KeyInvalid = "error.invalid"
+	// KeyRequired says a field is missing.
+	KeyRequired = "field.required"
+	// KeyTooLong says a text field is longer than allowed (data N, Max).
+	KeyTooLong = "field.too_long"
+	// KeyPhone says a phone number is not valid (data Value: the number, quoted).
+	KeyPhone = "field.phone"
+	// KeyNegative says a number must not be negative.
+	KeyNegative = "field.negative"
+	// KeyFuture says a time lies in the future.
+	KeyFuture = "field.future"
+	// KeyOutOfRange says a time lies outside the accepted window (data Time, From, To).
+	KeyOutOfRange = "field.out_of_range"
+)
+
+// Messages holds the English text of every field message a domain builds with AddKey or
+// NewField, in the catalogue's template syntax. portal/i18n/errors.en.json holds the same
+// texts (a test keeps them equal) and errors.zh.json their Chinese; the English is what
+// API answers show, so it stays as the domains wrote it before keys existed.
+var Messages = map[string]string{
+	KeyRequired:   "is required",
+	KeyTooLong:    "is {{.N}} characters long, at most {{.Max}}",
+	KeyPhone:      "{{.Value}} is not a valid phone number",
+	KeyNegative:   "must not be negative",
+	KeyFuture:     "is in the future",
+	KeyOutOfRange: "{{.Time}} is outside the accepted range {{.From}} to {{.To}}",
+
+	"field.not_utf8":      "is not valid UTF-8 text",
+	"field.nul":           "contains a NUL byte",
+	"field.control":       "contains a control character",
+	"field.bidi":          "contains a text-direction control character (U+202A-U+202E, U+2066-U+2069)",
+	"field.phone_invalid": "not a valid phone number",
+	"field.time_zone":     "unknown time zone {{.Value}}",
+
+	"field.customers.code": "is required, at most 32 characters",
+	"field.customers.tier": "must be key, regular or small",
+
+	"field.tracking_no":             "tracking number must be 8-30 letters A-Z or digits",
+	"field.check_digit":             "tracking number has a wrong S10 check digit",
+	"field.shipments.service_level": "must be standard, express or same_day",
+	"field.shipments.dest_city":     "is required (or give the consignee's city)",
+	"field.shipments.weight":        "must be a positive number of grams",
+	"field.shipments.promised_at":   "is before the shipment was created",
+	"field.shipments.event_code":    "unknown event code {{.Value}}",
+	"field.shipments.occurred_at":   "is required (RFC 3339, e.g. 2026-11-22T08:30:00+08:00)",
+	"field.shipments.signed_by":     "is required for a delivered event",
+
+	"import.empty":               "the file is empty: the first row must name the columns",
+	"import.header_not_utf8":     "the column names are not UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8 (逗号分隔)\")",
+	"import.not_utf8":            "not UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8 (逗号分隔)\")",
+	"import.missing_column":      "missing required column ({{.Names}})",
+	"import.unknown_tracking_no": "no shipment has tracking number {{.TrackingNo}}",
+	"import.not_whole_number":    "{{.Value}} is not a whole number",
+	"import.not_a_date":          "{{.Value}} is not a date (use 2026-11-22T08:30:00+08:00 or 2026-11-22 08:30)",
+}
