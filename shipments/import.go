@@ -168,7 +168,6 @@ func readHeader(src rowSource, cols map[string]column, rep *ImportReport, opt Im
 	}
 }
 
-
 func (rep *ImportReport) addError(opt ImportOptions, e RowError) {
 	if len(rep.Errors) >= opt.MaxErrors {
 		rep.ErrorsTruncated = true
