@@ -20,7 +20,7 @@ func messageText(field, text string) (string, error) {
 	text = strings.TrimSpace(text)
 	var v errs.ValidationError
 	if text == "" {
-		v.Add(field, "is required")
+		v.AddKey(field, errs.KeyRequired, nil)
 	} else {
 		v.Text(field, text, MaxDescription, true)
 	}
@@ -106,7 +106,7 @@ func (s *Store) Reopen(ctx context.Context, id int64, reason string) error {
 func (s *Store) Rate(ctx context.Context, id int64, stars int) error {
 	if stars < 1 || stars > 5 {
 		v := &errs.ValidationError{}
-		v.Add("rating", "must be 1 to 5 stars")
+		v.AddKey("rating", "field.complaints.rating", nil)
 		return v
 	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,28 +45,28 @@ func (f *Filing) normalize() error {
 	f.Description = strings.TrimSpace(f.Description)
 	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
 	if f.ShipmentID <= 0 {
-		v.Add("shipment_id", "is required")
+		v.AddKey("shipment_id", errs.KeyRequired, nil)
 	}
 	if !f.Category.Valid() {
-		v.Add("category", "must be one of the listed categories")
+		v.AddKey("category", "field.complaints.category", nil)
 	}
 	if f.Description == "" {
-		v.Add("description", "is required")
+		v.AddKey("description", errs.KeyRequired, nil)
 	} else {
 		v.Text("description", f.Description, MaxDescription, true)
 	}
 	phone, err := customers.NormalizePhone(f.ContactPhone, "")
 	if err != nil {
-		v.Add("contact_phone", "%q is not a valid phone number", f.ContactPhone)
+		v.AddKey("contact_phone", errs.KeyPhone, map[string]any{"Value": strconv.Quote(f.ContactPhone)})
 	}
 	f.ContactPhone = phone
 	if len(f.IdempotencyKey) > maxIdempotencyKey {
-		v.Add("idempotency_key", "is longer than %d characters", maxIdempotencyKey)
+		v.AddKey("idempotency_key", "field.longer_than", map[string]any{"Max": maxIdempotencyKey})
 	} else {
 		v.Text("idempotency_key", f.IdempotencyKey, maxIdempotencyKey, false)
 	}
 	if len(f.Photos) > MaxPhotos {
-		v.Add("photos", "at most %d photos", MaxPhotos)
+		v.AddKey("photos", "field.complaints.photos_max", map[string]any{"Max": MaxPhotos})
 	}
 	for i := range f.Photos {
 		p := &f.Photos[i]
@@ -78,11 +79,11 @@ func (f *Filing) normalize() error {
 		}
 		switch sniffed := http.DetectContentType(p.Data); {
 		case len(p.Data) == 0:
-			v.Add("photos", "%s is empty", p.Name)
+			v.AddKey("photos", "field.complaints.photo_empty", map[string]any{"Name": p.Name})
 		case len(p.Data) > MaxPhotoBytes:
-			v.Add("photos", "%s is larger than %d MB", p.Name, MaxPhotoBytes>>20)
+			v.AddKey("photos", "field.complaints.photo_large", map[string]any{"Name": p.Name, "MB": MaxPhotoBytes >> 20})
 		case !allowedType(sniffed):
-			v.Add("photos", "%s is not a JPEG, PNG or WebP image", p.Name)
+			v.AddKey("photos", "field.complaints.photo_type", map[string]any{"Name": p.Name})
 		default:
 			p.ContentType = sniffed
 		}
@@ -140,7 +141,7 @@ func sameFiling(c *Complaint, f Filing, err error) (*Complaint, error) {
 	}
 	if c.ShipmentID != f.ShipmentID {
 		v := &errs.ValidationError{}
-		v.Add("idempotency_key", "was used for another complaint")
+		v.AddKey("idempotency_key", "field.complaints.idempotency_used", nil)
 		return nil, v
 	}
 	return c, nil
@@ -169,7 +170,7 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 		Scan(&c.ShipperID, &c.ConsigneeID, &c.ShipperTier)
 	if errors.Is(err, pgx.ErrNoRows) {
 		v := &errs.ValidationError{}
-		v.Add("shipment_id", "no such shipment")
+		v.AddKey("shipment_id", "field.complaints.no_shipment", nil)
 		return 0, v
 	}
 	if err != nil {

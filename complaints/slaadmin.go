@@ -35,16 +35,16 @@ func (s *Store) Policies(ctx context.Context) ([]Policy, error) {
 func (s *Store) SavePolicy(ctx context.Context, p Policy, by Actor) error {
 	var v errs.ValidationError
 	if !p.Priority.Valid() {
-		v.Add("priority", "must be P1, P2, P3 or P4")
+		v.AddKey("priority", "field.complaints.priority", nil)
 	}
 	if !customers.Tier(p.Tier).Valid() {
-		v.Add("tier", "must be key, regular or small")
+		v.AddKey("tier", "field.customers.tier", nil)
 	}
 	if p.FirstResponseMinutes <= 0 {
-		v.Add("first_response_minutes", "must be positive")
+		v.AddKey("first_response_minutes", "field.positive", nil)
 	}
 	if p.ResolutionMinutes <= 0 || p.ResolutionMinutes < p.FirstResponseMinutes {
-		v.Add("resolution_minutes", "must be positive and at least the first response time")
+		v.AddKey("resolution_minutes", "field.complaints.resolution_minutes", nil)
 	}
 	if err := v.Err(); err != nil {
 		return err

@@ -57,18 +57,18 @@ func (s *Survey) Validate() error {
 	var v ValidationError
 	s.Comment = strings.TrimSpace(s.Comment)
 	if s.CSAT < 1 || s.CSAT > 5 {
-		v.Add("csat", "must be 1 to 5")
+		v.AddKey("csat", "field.customers.csat", nil)
 	}
 	if s.NPS < 0 || s.NPS > 10 {
-		v.Add("nps", "must be 0 to 10")
+		v.AddKey("nps", "field.customers.nps", nil)
 	}
 	if utf8.RuneCountInString(s.Comment) > maxSurveyComment {
-		v.Add("comment", "must be at most %d characters", maxSurveyComment)
+		v.AddKey("comment", "field.must_at_most", map[string]any{"Max": maxSurveyComment})
 	} else {
 		v.Text("comment", s.Comment, maxSurveyComment, true)
 	}
 	if s.ShipmentID <= 0 {
-		v.Add("shipment_id", "is required")
+		v.AddKey("shipment_id", errs.KeyRequired, nil)
 	}
 	return v.Err()
 }
