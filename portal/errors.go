@@ -117,6 +117,10 @@ func fromKind(err error) *Error {
 // english renders catalogue key key with data in English; ok is false when key is not
 // in the catalogue (Message is then English already).
 func (s *Server) english(key string, data map[string]any) (msg string, ok bool) {
+	if data == nil {
+		msg = s.web.message("en", key) // the key itself when it is not in the catalogue
+		return msg, msg != key
+	}
 	msg, err := i18n.NewLocalizer(s.web.bundle, "en").Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
 	return msg, err == nil
 }
