@@ -62,7 +62,7 @@ func keyHash(key string) []byte {
 func (st *Store) CreateAPIKey(ctx context.Context, name string, shipperID int64) (string, *APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", nil, errors.New("accounts: a key needs a name (at most 100 characters)")
+		return "", nil, errs.New(errs.Invalid, "error.accounts.key_name", "accounts: a key needs a name (at most 100 characters)")
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {

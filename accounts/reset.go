@@ -130,7 +130,7 @@ VALUES ($1, $2, $3, $4) RETURNING id`, rc.UserID, resetHash(rc.UserID, rc.Code),
 // spent for good. The user's sessions end and their login delays are cleared.
 func (st *Store) ResetPasswordWithCode(ctx context.Context, login, code, password string) error {
 	if len([]rune(password)) < 10 {
-		return errors.New("accounts: the password needs at least 10 characters")
+		return errPasswordShort
 	}
 	now := st.now()
 	tx, err := st.pool.Begin(ctx)
