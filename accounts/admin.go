@@ -10,18 +10,19 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"lcrm/audit"
+	"lcrm/internal/errs"
 )
 
 // Errors of the admin's user management; each is a refusal a person can act on.
 var (
-	ErrSelfManager   = errors.New("accounts: a user cannot be their own manager")
-	ErrManagerCycle  = errors.New("accounts: that manager reports (directly or not) to this user")
-	ErrBadManager    = errors.New("accounts: the manager must be an active staff member")
-	ErrEmailTaken    = errors.New("accounts: a user with that email exists")
-	ErrShortPassword = errors.New("accounts: an admin-set password needs at least 12 characters")
-	ErrSelfLockout   = errors.New("accounts: you cannot remove your own admin role or deactivate yourself")
-	ErrNotStaffRole  = errors.New("accounts: the role must be agent, supervisor, manager or admin")
-	ErrBadEmail      = errors.New("accounts: not an email address")
+	ErrSelfManager   = errs.New(errs.Invalid, "admin.err_self_manager", "accounts: a user cannot be their own manager")
+	ErrManagerCycle  = errs.New(errs.Invalid, "admin.err_cycle", "accounts: that manager reports (directly or not) to this user")
+	ErrBadManager    = errs.New(errs.Invalid, "admin.err_bad_manager", "accounts: the manager must be an active staff member")
+	ErrEmailTaken    = errs.New(errs.Conflict, "admin.err_email_taken", "accounts: a user with that email exists")
+	ErrShortPassword = errs.New(errs.Invalid, "admin.err_short_password", "accounts: an admin-set password needs at least 12 characters")
+	ErrSelfLockout   = errs.New(errs.Forbidden, "admin.err_self_lockout", "accounts: you cannot remove your own admin role or deactivate yourself")
+	ErrNotStaffRole  = errs.New(errs.Invalid, "admin.err_role", "accounts: the role must be agent, supervisor, manager or admin")
+	ErrBadEmail      = errs.New(errs.Invalid, "admin.err_email", "accounts: not an email address")
 )
 
 // AdminMinPassword is the shortest password an admin may set for someone.

@@ -15,13 +15,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/errs"
 )
 
 // ErrBadKey means an API key is unknown, malformed or revoked.
-var ErrBadKey = errors.New("accounts: invalid API key")
+var ErrBadKey = errs.New(errs.Unauthorized, "error.accounts.bad_key", "accounts: invalid API key")
 
 // ErrNotFound means no such record exists.
-var ErrNotFound = errors.New("accounts: not found")
+var ErrNotFound = errs.New(errs.NotFound, errs.KeyNotFound, "accounts: not found")
 
 // APIKey describes an integration key; the secret itself is never stored.
 type APIKey struct {
@@ -60,7 +62,7 @@ func keyHash(key string) []byte {
 func (st *Store) CreateAPIKey(ctx context.Context, name string, shipperID int64) (string, *APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", nil, errors.New("accounts: a key needs a name (at most 100 characters)")
+		return "", nil, errs.New(errs.Invalid, "error.accounts.key_name", "accounts: a key needs a name (at most 100 characters)")
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {

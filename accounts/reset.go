@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/errs"
 )
 
 // Shipper password reset by SMS: a 6-digit code, valid ResetCodeFor, usable once, and
@@ -27,8 +29,8 @@ const (
 // Password reset errors. ErrBadResetCode covers a wrong, used, expired or exhausted code
 // and an unknown account alike, so the answer never tells which.
 var (
-	ErrBadResetCode = errors.New("accounts: the reset code is wrong or no longer valid")
-	ErrResetLimited = errors.New("accounts: too many reset codes asked for this account")
+	ErrBadResetCode = errs.New(errs.Invalid, "password.bad_code", "accounts: the reset code is wrong or no longer valid")
+	ErrResetLimited = errs.New(errs.Limited, "error.accounts.reset_limited", "accounts: too many reset codes asked for this account")
 )
 
 // ResetCode is a freshly made reset code and where to send it.
@@ -128,7 +130,7 @@ VALUES ($1, $2, $3, $4) RETURNING id`, rc.UserID, resetHash(rc.UserID, rc.Code),
 // spent for good. The user's sessions end and their login delays are cleared.
 func (st *Store) ResetPasswordWithCode(ctx context.Context, login, code, password string) error {
 	if len([]rune(password)) < 10 {
-		return errors.New("accounts: the password needs at least 10 characters")
+		return errPasswordShort
 	}
 	now := st.now()
 	tx, err := st.pool.Begin(ctx)

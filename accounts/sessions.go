@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/errs"
 )
 
 // Session lifetimes: idle sessions end after SessionIdle, every session after SessionMax.
@@ -19,7 +21,7 @@ const (
 )
 
 // ErrNoSession means the cookie names no live session.
-var ErrNoSession = errors.New("accounts: no session")
+var ErrNoSession = errs.New(errs.Unauthorized, "error.accounts.no_session", "accounts: no session")
 
 func sessionHash(id string) []byte {
 	h := sha256.Sum256([]byte(id))

@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+
+	"lcrm/internal/errs"
 )
 
 // Two-factor login with time-based one-time codes (RFC 6238: 6 digits, 30 s, SHA-1, the
@@ -31,9 +33,9 @@ const (
 
 // Two-factor errors.
 var (
-	ErrBadCode       = errors.New("accounts: wrong or already used code")
-	ErrTOTPEnabled   = errors.New("accounts: two-factor login is already on")
-	ErrTOTPNotActive = errors.New("accounts: two-factor login is not on")
+	ErrBadCode       = errs.New(errs.Unauthorized, "tfa.bad_code", "accounts: wrong or already used code")
+	ErrTOTPEnabled   = errs.New(errs.Conflict, "error.accounts.totp_enabled", "accounts: two-factor login is already on")
+	ErrTOTPNotActive = errs.New(errs.Conflict, "error.accounts.totp_not_active", "accounts: two-factor login is not on")
 )
 
 var totpOpts = totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/argon2"
+
+	"lcrm/internal/errs"
 )
 
 // Role is what a user may do. Staff roles are ordered: each includes the ones before it.
@@ -53,8 +55,11 @@ type User struct {
 // Login errors. ErrBadLogin never says whether the email exists; ErrLocked is matched by
 // every *LockedError (errors.Is).
 var (
-	ErrBadLogin = errors.New("accounts: wrong email or password")
-	ErrLocked   = errors.New("accounts: too many failed logins")
+	ErrBadLogin = errs.New(errs.Unauthorized, "login.bad", "accounts: wrong email or password")
+	ErrLocked   = errs.New(errs.Limited, "login.locked", "accounts: too many failed logins")
+
+	// errPasswordShort refuses a password a user sets for themselves (admins: ErrShortPassword).
+	errPasswordShort = errs.New(errs.Invalid, "error.accounts.password_short", "accounts: the password needs at least 10 characters")
 )
 
 // MaxFailures is how many wrong passwords one address may try on one account before
@@ -116,13 +121,13 @@ func (st *Store) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	switch {
 	case !strings.Contains(in.Email, "@") || len(in.Email) > 200:
-		return nil, fmt.Errorf("accounts: %q is not an email address", in.Email)
+		return nil, &errs.Error{Kind: errs.Invalid, Key: "admin.err_email", Msg: fmt.Sprintf("accounts: %q is not an email address", in.Email)}
 	case !in.Role.Valid():
-		return nil, fmt.Errorf("accounts: unknown role %q (shipper, agent, supervisor, manager, admin)", in.Role)
+		return nil, &errs.Error{Kind: errs.Invalid, Key: "admin.err_role", Msg: fmt.Sprintf("accounts: unknown role %q (shipper, agent, supervisor, manager, admin)", in.Role)}
 	case (in.Role == RoleShipper) != (in.ShipperID != 0):
-		return nil, errors.New("accounts: a shipper user needs a shipper, and only shipper users have one")
+		return nil, errs.New(errs.Invalid, "error.accounts.shipper_mismatch", "accounts: a shipper user needs a shipper, and only shipper users have one")
 	case len([]rune(in.Password)) < 10:
-		return nil, errors.New("accounts: the password needs at least 10 characters")
+		return nil, errPasswordShort
 	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
@@ -173,7 +178,7 @@ func trimEmail(email string) string { return strings.TrimSpace(email) }
 // ChangePassword replaces a user's password and ends their other sessions.
 func (st *Store) ChangePassword(ctx context.Context, userID int64, password string) error {
 	if len([]rune(password)) < 10 {
-		return errors.New("accounts: the password needs at least 10 characters")
+		return errPasswordShort
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

@@ -2,16 +2,17 @@ package care
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/errs"
 )
 
 // ErrTaskNotFound means no open staff task has that id.
-var ErrTaskNotFound = errors.New("care: no such open task")
+var ErrTaskNotFound = errs.New(errs.NotFound, errs.KeyNotFound, "care: no such open task")
 
 // Store reads what the care rules leave for staff, the slow sign-off watch list and the
 // open staff tasks (the console's /console/watch), and marks a task done.

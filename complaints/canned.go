@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/audit"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // CannedReply is a prepared answer for a complaint category, with placeholders such as
@@ -56,18 +56,18 @@ func (s *Store) Canned(ctx context.Context, category Category, locale string) ([
 // category, locale and title exists: it is updated, so a retried save stores one), else
 // the one with that ID. It returns the stored reply and writes an audit entry.
 func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (CannedReply, error) {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	r.Title, r.Body, r.Locale = strings.TrimSpace(r.Title), strings.TrimSpace(r.Body), cannedLocale(r.Locale)
 	if r.Category != "" && !r.Category.Valid() {
-		v.Add("category", "must be one of the listed categories or empty")
+		v.AddKey("category", "field.complaints.category_or_empty", nil)
 	}
 	if r.Title == "" || len(r.Title) > 200 {
-		v.Add("title", "is required, at most 200 characters")
+		v.AddKey("title", "field.required_at_most", map[string]any{"Max": 200})
 	} else {
 		v.Text("title", r.Title, 200, false)
 	}
 	if r.Body == "" || len(r.Body) > 4000 {
-		v.Add("body", "is required, at most 4000 characters")
+		v.AddKey("body", "field.required_at_most", map[string]any{"Max": 4000})
 	} else {
 		v.Text("body", r.Body, 4000, true)
 	}

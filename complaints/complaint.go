@@ -8,9 +8,10 @@
 package complaints
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"lcrm/internal/errs"
 )
 
 // Category is what the customer complains about.
@@ -101,14 +102,14 @@ const ReopenWindow = 7 * 24 * time.Hour
 
 // Errors callers tell apart.
 var (
-	ErrNotFound          = errors.New("complaints: not found")
-	ErrAlreadyClaimed    = errors.New("complaints: already claimed")
-	ErrIllegalTransition = errors.New("complaints: illegal status change")
-	ErrReopenExpired     = errors.New("complaints: the reopen window of 7 days has passed")
-	ErrNotResolved       = errors.New("complaints: not resolved yet")
+	ErrNotFound          = errs.New(errs.NotFound, errs.KeyNotFound, "complaints: not found")
+	ErrAlreadyClaimed    = errs.New(errs.Conflict, "error.desk_claimed", "complaints: already claimed")
+	ErrIllegalTransition = errs.New(errs.Conflict, "error.desk_transition", "complaints: illegal status change")
+	ErrReopenExpired     = errs.New(errs.Conflict, "complaint.err_reopen_expired", "complaints: the reopen window of 7 days has passed")
+	ErrNotResolved       = errs.New(errs.Conflict, "complaint.err_not_resolved", "complaints: not resolved yet")
 	// ErrNeedsResolution means a complaint can only become resolved through Resolve, which
 	// records the root cause.
-	ErrNeedsResolution = errors.New("complaints: resolving needs a root cause: use Resolve")
+	ErrNeedsResolution = errs.New(errs.Invalid, "desk.err_needs_resolution", "complaints: resolving needs a root cause: use Resolve")
 )
 
 // Priority orders complaints by urgency: P1 is the most urgent.

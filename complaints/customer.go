@@ -9,18 +9,18 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // repeatWindow is how long an identical message or reply counts as a retry of the last one.
 const repeatWindow = 10 * time.Minute
 
-// messageText trims a message and checks its length (a *customers.ValidationError on field).
+// messageText trims a message and checks its length (a *errs.ValidationError on field).
 func messageText(field, text string) (string, error) {
 	text = strings.TrimSpace(text)
-	var v customers.ValidationError
+	var v errs.ValidationError
 	if text == "" {
-		v.Add(field, "is required")
+		v.AddKey(field, errs.KeyRequired, nil)
 	} else {
 		v.Text(field, text, MaxDescription, true)
 	}
@@ -105,8 +105,8 @@ func (s *Store) Reopen(ctx context.Context, id int64, reason string) error {
 // (ErrNotResolved before that); rating again overwrites.
 func (s *Store) Rate(ctx context.Context, id int64, stars int) error {
 	if stars < 1 || stars > 5 {
-		v := &customers.ValidationError{}
-		v.Add("rating", "must be 1 to 5 stars")
+		v := &errs.ValidationError{}
+		v.AddKey("rating", "field.complaints.rating", nil)
 		return v
 	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
@@ -129,7 +129,7 @@ func (s *Store) Rate(ctx context.Context, id int64, stars int) error {
 // wrap puts the operation's name on unexpected errors and passes the sentinel errors and
 // validation errors through unchanged for callers to test.
 func wrap(op string, err error) error {
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	switch {
 	case err == nil:
 		return nil

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/safetext"
 )
 
@@ -31,40 +33,40 @@ const MaxFilingsPerDay = 3
 
 // ErrTooManyFilings means the parcel already has Filing.PerDay complaints filed in the last
 // 24 hours.
-var ErrTooManyFilings = errors.New("complaints: this parcel already has the most complaints allowed for today")
+var ErrTooManyFilings = errs.New(errs.Limited, "limits.complaints_full", "complaints: this parcel already has the most complaints allowed for today")
 
 // PhotoTypes are the accepted photo formats, checked against the bytes, not the name.
 var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
 
 // normalize trims the filing, puts the phone in E.164, reads each photo's real type from its
-// bytes and reports every invalid field at once (*customers.ValidationError).
+// bytes and reports every invalid field at once (*errs.ValidationError).
 func (f *Filing) normalize() error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	f.Description = strings.TrimSpace(f.Description)
 	f.IdempotencyKey = strings.TrimSpace(f.IdempotencyKey)
 	if f.ShipmentID <= 0 {
-		v.Add("shipment_id", "is required")
+		v.AddKey("shipment_id", errs.KeyRequired, nil)
 	}
 	if !f.Category.Valid() {
-		v.Add("category", "must be one of the listed categories")
+		v.AddKey("category", "field.complaints.category", nil)
 	}
 	if f.Description == "" {
-		v.Add("description", "is required")
+		v.AddKey("description", errs.KeyRequired, nil)
 	} else {
 		v.Text("description", f.Description, MaxDescription, true)
 	}
 	phone, err := customers.NormalizePhone(f.ContactPhone, "")
 	if err != nil {
-		v.Add("contact_phone", "%q is not a valid phone number", f.ContactPhone)
+		v.AddKey("contact_phone", errs.KeyPhone, map[string]any{"Value": strconv.Quote(f.ContactPhone)})
 	}
 	f.ContactPhone = phone
 	if len(f.IdempotencyKey) > maxIdempotencyKey {
-		v.Add("idempotency_key", "is longer than %d characters", maxIdempotencyKey)
+		v.AddKey("idempotency_key", "field.longer_than", map[string]any{"Max": maxIdempotencyKey})
 	} else {
 		v.Text("idempotency_key", f.IdempotencyKey, maxIdempotencyKey, false)
 	}
 	if len(f.Photos) > MaxPhotos {
-		v.Add("photos", "at most %d photos", MaxPhotos)
+		v.AddKey("photos", "field.complaints.photos_max", map[string]any{"Max": MaxPhotos})
 	}
 	for i := range f.Photos {
 		p := &f.Photos[i]
@@ -77,11 +79,11 @@ func (f *Filing) normalize() error {
 		}
 		switch sniffed := http.DetectContentType(p.Data); {
 		case len(p.Data) == 0:
-			v.Add("photos", "%s is empty", p.Name)
+			v.AddKey("photos", "field.complaints.photo_empty", map[string]any{"Name": p.Name})
 		case len(p.Data) > MaxPhotoBytes:
-			v.Add("photos", "%s is larger than %d MB", p.Name, MaxPhotoBytes>>20)
+			v.AddKey("photos", "field.complaints.photo_large", map[string]any{"Name": p.Name, "MB": MaxPhotoBytes >> 20})
 		case !allowedType(sniffed):
-			v.Add("photos", "%s is not a JPEG, PNG or WebP image", p.Name)
+			v.AddKey("photos", "field.complaints.photo_type", map[string]any{"Name": p.Name})
 		default:
 			p.ContentType = sniffed
 		}
@@ -99,7 +101,7 @@ func allowedType(t string) bool {
 }
 
 // File stores a new complaint from the portal: it validates the filing (a
-// *customers.ValidationError lists the bad fields), sets the priority from the category and
+// *errs.ValidationError lists the bad fields), sets the priority from the category and
 // the shipper's tier, the deadlines from the SLA policy, and a random reference (see
 // newRef). The same IdempotencyKey returns the complaint already filed and stores nothing
 // new, also when two submissions race. Past f.PerDay complaints about the parcel it is
@@ -118,7 +120,7 @@ func (s *Store) File(ctx context.Context, f Filing) (*Complaint, error) {
 		id, err = s.fileTx(ctx, tx, &f)
 		return err
 	})
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	switch {
 	case errors.As(err, &ve), errors.Is(err, ErrTooManyFilings):
 		return nil, err
@@ -138,8 +140,8 @@ func sameFiling(c *Complaint, f Filing, err error) (*Complaint, error) {
 		return nil, err
 	}
 	if c.ShipmentID != f.ShipmentID {
-		v := &customers.ValidationError{}
-		v.Add("idempotency_key", "was used for another complaint")
+		v := &errs.ValidationError{}
+		v.AddKey("idempotency_key", "field.complaints.idempotency_used", nil)
 		return nil, v
 	}
 	return c, nil
@@ -167,8 +169,8 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 		JOIN shippers sh ON sh.id = s.shipper_id WHERE s.id = $1 FOR NO KEY UPDATE OF s`, f.ShipmentID).
 		Scan(&c.ShipperID, &c.ConsigneeID, &c.ShipperTier)
 	if errors.Is(err, pgx.ErrNoRows) {
-		v := &customers.ValidationError{}
-		v.Add("shipment_id", "no such shipment")
+		v := &errs.ValidationError{}
+		v.AddKey("shipment_id", "field.complaints.no_shipment", nil)
 		return 0, v
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"lcrm/audit"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // Policies returns the SLA policy table, by priority then tier.
@@ -32,18 +33,18 @@ func (s *Store) Policies(ctx context.Context) ([]Policy, error) {
 // SavePolicy sets one row of the SLA policy table (an admin's edit, audited). Complaints
 // already filed keep their deadlines until their priority changes.
 func (s *Store) SavePolicy(ctx context.Context, p Policy, by Actor) error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	if !p.Priority.Valid() {
-		v.Add("priority", "must be P1, P2, P3 or P4")
+		v.AddKey("priority", "field.complaints.priority", nil)
 	}
 	if !customers.Tier(p.Tier).Valid() {
-		v.Add("tier", "must be key, regular or small")
+		v.AddKey("tier", "field.customers.tier", nil)
 	}
 	if p.FirstResponseMinutes <= 0 {
-		v.Add("first_response_minutes", "must be positive")
+		v.AddKey("first_response_minutes", "field.positive", nil)
 	}
 	if p.ResolutionMinutes <= 0 || p.ResolutionMinutes < p.FirstResponseMinutes {
-		v.Add("resolution_minutes", "must be positive and at least the first response time")
+		v.AddKey("resolution_minutes", "field.complaints.resolution_minutes", nil)
 	}
 	if err := v.Err(); err != nil {
 		return err

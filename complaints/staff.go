@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/audit"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // RootCauses is the defect taxonomy a resolution must name.
@@ -31,27 +31,27 @@ type Resolution struct {
 
 // validate trims r and reports every bad field.
 func (r *Resolution) validate() error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	r.RootCause, r.Department = strings.TrimSpace(r.RootCause), strings.TrimSpace(r.Department)
 	r.Code, r.Note = strings.TrimSpace(r.Code), strings.TrimSpace(r.Note)
 	if !slices.Contains(RootCauses, r.RootCause) {
-		v.Add("root_cause", "choose one of %s", strings.Join(RootCauses, ", "))
+		v.AddKey("root_cause", "field.choose_one_of", map[string]any{"Choices": strings.Join(RootCauses, ", ")})
 	}
 	if r.Department == "" || len(r.Department) > 100 {
-		v.Add("department", "is required, at most 100 characters")
+		v.AddKey("department", "field.required_at_most", map[string]any{"Max": 100})
 	} else {
 		v.Text("department", r.Department, 100, false)
 	}
 	if !slices.Contains(ResolutionCodes, r.Code) {
-		v.Add("code", "choose one of %s", strings.Join(ResolutionCodes, ", "))
+		v.AddKey("code", "field.choose_one_of", map[string]any{"Choices": strings.Join(ResolutionCodes, ", ")})
 	}
 	if len(r.Note) > 4*MaxDescription {
-		v.Add("note", "is too long")
+		v.AddKey("note", "field.complaints.note_long", nil)
 	} else {
 		v.Text("note", r.Note, 4*MaxDescription, true)
 	}
 	if r.CompensationFen < 0 {
-		v.Add("compensation", "cannot be negative")
+		v.AddKey("compensation", "field.complaints.compensation", nil)
 	}
 	return v.Err()
 }
@@ -113,8 +113,8 @@ func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) err
 		if to != 0 {
 			err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND active AND role <> 'shipper'`, to).Scan(&name)
 			if errors.Is(err, pgx.ErrNoRows) {
-				v := &customers.ValidationError{}
-				v.Add("assignee", "no active staff user %d", to)
+				v := &errs.ValidationError{}
+				v.AddKey("assignee", "field.complaints.assignee", map[string]any{"ID": to})
 				return v
 			}
 			if err != nil {
@@ -162,8 +162,8 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) e
 			return ErrNeedsResolution
 		}
 		if !to.Valid() {
-			v := &customers.ValidationError{}
-			v.Add("to", "is not a status")
+			v := &errs.ValidationError{}
+			v.AddKey("to", "field.complaints.status", nil)
 			return v
 		}
 		if c.Status == to {
@@ -215,7 +215,7 @@ func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, publ
 }
 
 // Resolve settles a complaint with its root cause, responsible department, resolution code
-// and optional compensation (a *customers.ValidationError when any is missing or unknown).
+// and optional compensation (a *errs.ValidationError when any is missing or unknown).
 // The note is the public text of the status change. Resolving a resolved complaint again
 // with the same resolution is a no-op. Only those MayWork admits may (ErrNotYours, checked
 // before the resolution).
@@ -250,8 +250,8 @@ func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) e
 // deadlines from the policy of the new priority.
 func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor) error {
 	if !p.Valid() {
-		v := &customers.ValidationError{}
-		v.Add("priority", "must be P1, P2, P3 or P4")
+		v := &errs.ValidationError{}
+		v.AddKey("priority", "field.complaints.priority", nil)
 		return v
 	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {

@@ -8,11 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/accounts"
+	"lcrm/internal/errs"
 )
 
 // ErrNotYours means a staff user tried to work on a complaint for the customer (a public
 // reply, a status change, resolving) that is neither theirs nor within their role.
-var ErrNotYours = errors.New("complaints: only the assignee or a supervisor may do this")
+var ErrNotYours = errs.New(errs.Forbidden, "error.desk_not_yours", "complaints: only the assignee or a supervisor may do this")
 
 // MayWork is the rule for acting on c for the customer (a public reply, a status change,
 // resolving): its assignee may, and so may every supervisor and up; anyone else gets an

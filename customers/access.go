@@ -78,29 +78,29 @@ func (r *RevealRequest) Validate() error {
 	r.Note = strings.TrimSpace(r.Note)
 	r.Reason = strings.TrimSpace(r.Reason)
 	if r.By.UserID == 0 {
-		v.Add("by", "a staff member is required")
+		v.AddKey("by", "field.customers.reveal_by", nil)
 	}
 	switch {
 	case !r.Kind.Valid():
-		v.Add("kind", "must be consignee or shipper")
+		v.AddKey("kind", "field.customers.reveal_kind", nil)
 	case r.Field == RevealPhone:
 	case r.Field == RevealAddress && r.Kind == KindConsignee:
 	case r.Field == RevealContactPhone && r.Kind == KindConsignee && r.ComplaintID > 0:
 	default:
-		v.Add("field", "cannot be revealed")
+		v.AddKey("field", "field.customers.reveal_field", nil)
 	}
 	known := false
 	for _, k := range RevealReasons {
 		known = known || r.Reason == k
 	}
 	if !known {
-		v.Add("reason", "choose a reason")
+		v.AddKey("reason", "field.customers.reveal_reason", nil)
 	}
 	if r.Reason == "other" && r.Note == "" {
-		v.Add("note", "say why")
+		v.AddKey("note", "field.customers.reveal_note", nil)
 	}
 	if utf8.RuneCountInString(r.Note) > RevealNoteMax {
-		v.Add("note", "at most %d characters", RevealNoteMax)
+		v.AddKey("note", "field.at_most", map[string]any{"Max": RevealNoteMax})
 	}
 	return v.Err()
 }

@@ -63,24 +63,24 @@ func (c *Contact) Validate() error {
 	var v ValidationError
 	c.Summary = strings.TrimSpace(c.Summary)
 	if !c.Kind.Valid() || c.CustomerID <= 0 {
-		v.Add("customer", "must be a consignee or a shipper")
+		v.AddKey("customer", "field.customers.contact_customer", nil)
 	}
 	if !oneOf(c.Channel, ContactChannels) {
-		v.Add("channel", "must be one of %s", strings.Join(ContactChannels, ", "))
+		v.AddKey("channel", "field.one_of", map[string]any{"Choices": strings.Join(ContactChannels, ", ")})
 	}
 	if !oneOf(c.Direction, ContactDirections) {
-		v.Add("direction", "must be inbound or outbound")
+		v.AddKey("direction", "field.customers.direction", nil)
 	}
 	if !oneOf(c.Outcome, ContactOutcomes) {
-		v.Add("outcome", "must be one of %s", strings.Join(ContactOutcomes, ", "))
+		v.AddKey("outcome", "field.one_of", map[string]any{"Choices": strings.Join(ContactOutcomes, ", ")})
 	}
 	if len([]rune(c.Summary)) > maxContactSummary {
-		v.Add("summary", "at most %d characters", maxContactSummary)
+		v.AddKey("summary", "field.at_most", map[string]any{"Max": maxContactSummary})
 	} else {
 		v.Text("summary", c.Summary, maxContactSummary, true)
 	}
 	if len(c.IdempotencyKey) > 100 {
-		v.Add("idempotency_key", "at most 100 characters")
+		v.AddKey("idempotency_key", "field.at_most", map[string]any{"Max": 100})
 	}
 	return v.Err()
 }

@@ -4,17 +4,15 @@
 package customers
 
 import (
-	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"lcrm/internal/safetext"
+	"lcrm/internal/errs"
 )
 
 // ErrNotFound means no such shipper or consignee exists.
-var ErrNotFound = errors.New("customers: not found")
+var ErrNotFound = errs.New(errs.NotFound, errs.KeyNotFound, "customers: not found")
 
 // Tier is a shipper's service class; it sets SLA deadlines and care rules.
 type Tier string
@@ -74,53 +72,14 @@ const (
 )
 
 // FieldError is a validation failure of one named field.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-// Error says which field is wrong and why.
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+//
+// Deprecated: use errs.FieldError.
+type FieldError = errs.FieldError
 
 // ValidationError lists every invalid field of one record.
-type ValidationError struct{ Fields []FieldError }
-
-// Error lists every field problem in one line.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Error()
-	}
-	return "invalid: " + strings.Join(parts, "; ")
-}
-
-// Add records one invalid field.
-func (e *ValidationError) Add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
-
-// Text checks one text field: no NUL, valid UTF-8, no control or bidi override
-// characters (newlines and tabs only when multiline), at most maxRunes characters. It
-// records a field error and returns false when s is not acceptable.
-func (e *ValidationError) Text(field, s string, maxRunes int, multiline bool) bool {
-	if p := safetext.Problem(s, multiline); p != "" {
-		e.Add(field, "%s", p)
-		return false
-	}
-	if n := utf8.RuneCountInString(s); n > maxRunes {
-		e.Add(field, "is %d characters long, at most %d", n, maxRunes)
-		return false
-	}
-	return true
-}
-
-// Err returns e when it holds any field, else nil.
-func (e *ValidationError) Err() error {
-	if len(e.Fields) == 0 {
-		return nil
-	}
-	return e
-}
+//
+// Deprecated: use errs.ValidationError.
+type ValidationError = errs.ValidationError
 
 // Normalize trims fields, fills defaults and puts the phone in E.164; it reports every
 // invalid field at once.
@@ -131,12 +90,12 @@ func (s *Shipper) Normalize() error {
 	s.ContactName = strings.TrimSpace(s.ContactName)
 	s.Email = strings.TrimSpace(s.Email)
 	if s.Code == "" || len(s.Code) > 32 {
-		v.Add("code", "is required, at most 32 characters")
+		v.AddKey("code", "field.customers.code", nil)
 	} else {
 		v.Text("code", s.Code, 32, false)
 	}
 	if s.Name == "" {
-		v.Add("name", "is required")
+		v.AddKey("name", errs.KeyRequired, nil)
 	} else {
 		v.Text("name", s.Name, MaxName, false)
 	}
@@ -147,13 +106,13 @@ func (s *Shipper) Normalize() error {
 		s.Tier = TierRegular
 	}
 	if !s.Tier.Valid() {
-		v.Add("tier", "must be key, regular or small")
+		v.AddKey("tier", "field.customers.tier", nil)
 	}
 	if s.TimeZone == "" {
 		s.TimeZone = "Asia/Shanghai"
 	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
-		v.Add("time_zone", "unknown time zone %q", s.TimeZone)
+		v.AddKey("time_zone", "field.time_zone", map[string]any{"Value": strconv.Quote(s.TimeZone)})
 	}
 	if s.Locale == "" {
 		s.Locale = "zh-CN"
@@ -161,7 +120,7 @@ func (s *Shipper) Normalize() error {
 	if strings.TrimSpace(s.Phone) != "" {
 		p, err := NormalizePhone(s.Phone, "")
 		if err != nil {
-			v.Add("phone", "%q is not a valid phone number", s.Phone)
+			v.AddKey("phone", errs.KeyPhone, map[string]any{"Value": strconv.Quote(s.Phone)})
 		}
 		s.Phone = p
 	}
@@ -177,7 +136,7 @@ func (c *Consignee) Normalize() error {
 	a.Province, a.City, a.District = strings.TrimSpace(a.Province), strings.TrimSpace(a.City), strings.TrimSpace(a.District)
 	a.Street, a.PostalCode = strings.TrimSpace(a.Street), strings.TrimSpace(a.PostalCode)
 	if c.Name == "" {
-		v.Add("name", "is required")
+		v.AddKey("name", errs.KeyRequired, nil)
 	} else {
 		v.Text("name", c.Name, MaxName, false)
 	}
@@ -191,7 +150,7 @@ func (c *Consignee) Normalize() error {
 	}
 	p, err := NormalizePhone(c.Phone, "")
 	if err != nil {
-		v.Add("phone", "%q is not a valid phone number", c.Phone)
+		v.AddKey("phone", errs.KeyPhone, map[string]any{"Value": strconv.Quote(c.Phone)})
 	}
 	c.Phone = p
 	return v.Err()

@@ -6,10 +6,12 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/errs"
 )
 
 // ErrBadMerge means the two records cannot be merged (the same record, or one already merged).
-var ErrBadMerge = errors.New("customers: these consignees cannot be merged")
+var ErrBadMerge = errs.New(errs.Invalid, "error.customers.bad_merge", "customers: these consignees cannot be merged")
 
 // consigneeRefs are the tables whose consignee_id follows a merge to the survivor. Add a
 // table here when it gains a consignee_id column.

@@ -1,18 +1,19 @@
 package customers
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"lcrm/internal/errs"
 )
 
 // DefaultRegion is the region assumed for numbers written without a country code.
 const DefaultRegion = "CN"
 
 // ErrInvalidPhone means a phone number could not be read as a valid number.
-var ErrInvalidPhone = errors.New("not a valid phone number")
+var ErrInvalidPhone = errs.New(errs.Invalid, "field.phone_invalid", "not a valid phone number")
 
 // NormalizePhone returns the E.164 form of a phone number written in any common way
 // ("138 0013 8000", "+86-138-0013-8000", "8613800138000"), reading numbers without a

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/errs"
 )
 
 // SurveyEditWindow is how long after the first answer a survey can still be changed.
@@ -25,11 +27,11 @@ const maxSurveyComment = 2000
 var (
 	// ErrSurveyTokenInvalid means a survey link was altered, truncated or signed with
 	// another secret.
-	ErrSurveyTokenInvalid = errors.New("customers: survey link is not valid")
+	ErrSurveyTokenInvalid = errs.New(errs.NotFound, "error.customers.survey_invalid", "customers: survey link is not valid")
 	// ErrSurveyTokenExpired means a genuine survey link is past its expiry.
-	ErrSurveyTokenExpired = errors.New("customers: survey link has expired")
+	ErrSurveyTokenExpired = errs.New(errs.NotFound, "error.customers.survey_expired", "customers: survey link has expired")
 	// ErrSurveyClosed means the answer is older than SurveyEditWindow and cannot change.
-	ErrSurveyClosed = errors.New("customers: survey answers can be changed only within 24 hours of the first answer")
+	ErrSurveyClosed = errs.New(errs.Conflict, "error.customers.survey_closed", "customers: survey answers can be changed only within 24 hours of the first answer")
 )
 
 // Survey is one satisfaction answer for a delivered shipment, kept raw: CSAT 1-5 and NPS
@@ -55,18 +57,18 @@ func (s *Survey) Validate() error {
 	var v ValidationError
 	s.Comment = strings.TrimSpace(s.Comment)
 	if s.CSAT < 1 || s.CSAT > 5 {
-		v.Add("csat", "must be 1 to 5")
+		v.AddKey("csat", "field.customers.csat", nil)
 	}
 	if s.NPS < 0 || s.NPS > 10 {
-		v.Add("nps", "must be 0 to 10")
+		v.AddKey("nps", "field.customers.nps", nil)
 	}
 	if utf8.RuneCountInString(s.Comment) > maxSurveyComment {
-		v.Add("comment", "must be at most %d characters", maxSurveyComment)
+		v.AddKey("comment", "field.must_at_most", map[string]any{"Max": maxSurveyComment})
 	} else {
 		v.Text("comment", s.Comment, maxSurveyComment, true)
 	}
 	if s.ShipmentID <= 0 {
-		v.Add("shipment_id", "is required")
+		v.AddKey("shipment_id", errs.KeyRequired, nil)
 	}
 	return v.Err()
 }

@@ -11,8 +11,9 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"lcrm/internal/errs"
 )
 
 // Job is one scheduled piece of work.
@@ -69,7 +70,7 @@ func (r Run) Duration() time.Duration {
 // Errors of the scheduler.
 var (
 	// ErrUnknownJob means no job has that name.
-	ErrUnknownJob = errors.New("jobs: no such job")
+	ErrUnknownJob = errs.New(errs.NotFound, errs.KeyNotFound, "jobs: no such job")
 	// ErrBusy means the job is running elsewhere (another instance or goroutine) right now.
-	ErrBusy = errors.New("jobs: the job is already running")
+	ErrBusy = errs.New(errs.Conflict, "error.jobs.busy", "jobs: the job is already running")
 )

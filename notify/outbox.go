@@ -37,6 +37,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/internal/config"
+	"lcrm/internal/errs"
 )
 
 // Querier is satisfied by *pgxpool.Pool and pgx.Tx, so a message can be enqueued inside the caller's transaction.
@@ -118,8 +119,8 @@ const (
 
 // Errors of Enqueue.
 var (
-	ErrUnknownKind = errors.New("notify: unknown message kind")
-	ErrBadMessage  = errors.New("notify: message needs a key and a recipient")
+	ErrUnknownKind = errs.New(errs.Invalid, "error.notify.unknown_kind", "notify: unknown message kind")
+	ErrBadMessage  = errs.New(errs.Invalid, "error.notify.bad_message", "notify: message needs a key and a recipient")
 )
 
 // Config tunes the outbox. Zero values take the defaults noted.

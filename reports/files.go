@@ -3,11 +3,12 @@ package reports
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/errs"
 )
 
 // Kinds of stored workbook.
@@ -18,7 +19,7 @@ const (
 )
 
 // ErrNoFile is returned for a stored workbook that does not exist.
-var ErrNoFile = errors.New("reports: no such stored workbook")
+var ErrNoFile = errs.New(errs.NotFound, errs.KeyNotFound, "reports: no such stored workbook")
 
 // StoredWorkbook describes one workbook kept in report_files (without its bytes).
 type StoredWorkbook struct {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // ImportKind names what a file holds.
@@ -37,7 +37,19 @@ type ImportOptions struct {
 type RowError struct {
 	Row    int
 	Column string
-	Reason string
+	Reason string         // in English
+	Key    string         // the reason's catalogue key ("" for a reader's own text)
+	Data   map[string]any // the data of Key's message
+}
+
+// rowError builds a row error from a catalogue key and its data; Reason is the English.
+func rowError(row int, col, key string, data map[string]any) RowError {
+	return RowError{Row: row, Column: col, Reason: errs.English(key, data), Key: key, Data: data}
+}
+
+// rowErr turns err into a row error, with its catalogue key when err has one.
+func rowErr(row int, col string, err error) RowError {
+	return RowError{Row: row, Column: col, Reason: err.Error(), Key: errs.KeyOf(err), Data: errs.DataOf(err)}
 }
 
 // ImportReport says what an import did.
@@ -131,7 +143,7 @@ func readHeader(src rowSource, cols map[string]column, rep *ImportReport, opt Im
 		var re *readError
 		switch {
 		case errors.Is(err, io.EOF):
-			rep.addError(opt, RowError{Row: 1, Reason: errEmpty.Error()})
+			rep.addError(opt, rowErr(1, "", errEmpty))
 			return nil, false
 		case errors.As(err, &re):
 			rep.addError(opt, RowError{Row: re.row, Reason: re.reason})
@@ -144,21 +156,17 @@ func readHeader(src rowSource, cols map[string]column, rep *ImportReport, opt Im
 		}
 		for _, c := range cells {
 			if !utf8.ValidString(c) {
-				rep.addError(opt, RowError{Row: row, Reason: "the column names are " + notUTF8})
+				rep.addError(opt, rowError(row, "", "import.header_not_utf8", nil))
 				return nil, false
 			}
 		}
 		idx, missing := mapHeader(cells, cols)
 		for _, m := range missing {
-			rep.addError(opt, RowError{Row: row, Column: m, Reason: "missing required column (" + strings.Join(cols[m].aliases, " / ") + ")"})
+			rep.addError(opt, rowError(row, m, "import.missing_column", map[string]any{"Names": strings.Join(cols[m].aliases, " / ")}))
 		}
 		return idx, len(missing) == 0
 	}
 }
-
-// notUTF8 ends the reason given for text in another encoding, such as GBK from Excel's
-// plain "CSV" on a Chinese Windows.
-const notUTF8 = "not UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8 (逗号分隔)\")"
 
 func (rep *ImportReport) addError(opt ImportOptions, e RowError) {
 	if len(rep.Errors) >= opt.MaxErrors {
@@ -188,7 +196,7 @@ func (b *importBatch) add(ctx context.Context, row int, v map[string]string) err
 	var bad []RowError
 	for name, val := range v {
 		if !utf8.ValidString(val) {
-			bad = append(bad, RowError{Row: row, Column: name, Reason: notUTF8})
+			bad = append(bad, rowError(row, name, "import.not_utf8", nil))
 		}
 	}
 	if len(bad) > 0 {
@@ -279,9 +287,9 @@ func (b *importBatch) flush(ctx context.Context) error {
 		case ResultExists, ResultDuplicate:
 			b.rep.Duplicates++
 		case ResultUnknown:
-			b.invalid(b.rows[i], []RowError{{Row: b.rows[i], Column: "tracking_no", Reason: "no shipment has tracking number " + r.TrackingNo}})
+			b.invalid(b.rows[i], []RowError{rowError(b.rows[i], "tracking_no", "import.unknown_tracking_no", map[string]any{"TrackingNo": r.TrackingNo})})
 		default:
-			b.invalid(b.rows[i], fieldErrors(b.rows[i], &customers.ValidationError{Fields: r.Fields}))
+			b.invalid(b.rows[i], fieldErrors(b.rows[i], &errs.ValidationError{Fields: r.Fields}))
 		}
 	}
 	return nil

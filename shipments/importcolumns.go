@@ -2,7 +2,6 @@ package shipments
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // column is one importable column: its accepted header names (English first, then the
@@ -98,7 +98,7 @@ func parseShipmentRow(row int, v map[string]string, date1904 bool) (NewShipment,
 		}
 		n, err := strconv.ParseInt(strings.ReplaceAll(v[col], ",", ""), 10, 64)
 		if err != nil {
-			errs = append(errs, RowError{row, col, strconv.Quote(v[col]) + " is not a whole number"})
+			errs = append(errs, rowError(row, col, "import.not_whole_number", map[string]any{"Value": strconv.Quote(v[col])}))
 		}
 		return n
 	}
@@ -118,7 +118,7 @@ func parseShipmentRow(row int, v map[string]string, date1904 bool) (NewShipment,
 		}
 		t, err := parseImportTime(v[col], date1904)
 		if err != nil {
-			errs = append(errs, RowError{row, col, err.Error()})
+			errs = append(errs, rowErr(row, col, err))
 			continue
 		}
 		if col == "promised_at" {
@@ -134,11 +134,11 @@ func parseEventRow(row int, v map[string]string, date1904 bool) (NewEvent, []Row
 	ne := NewEvent{TrackingNo: v["tracking_no"], Event: Event{Key: v["event_id"], Code: Code(strings.ToLower(v["code"])),
 		Location: v["location"], Note: v["note"], SignedBy: v["signed_by"]}}
 	if v["occurred_at"] == "" {
-		return ne, []RowError{{row, "occurred_at", "is required"}}
+		return ne, []RowError{rowError(row, "occurred_at", errs.KeyRequired, nil)}
 	}
 	t, err := parseImportTime(v["occurred_at"], date1904)
 	if err != nil {
-		return ne, []RowError{{row, "occurred_at", err.Error()}}
+		return ne, []RowError{rowErr(row, "occurred_at", err)}
 	}
 	ne.OccurredAt = t
 	return ne, nil
@@ -155,9 +155,9 @@ func fieldErrors(row int, err error) []RowError {
 	if err == nil {
 		return nil
 	}
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if !errors.As(err, &ve) {
-		return []RowError{{Row: row, Reason: err.Error()}}
+		return []RowError{rowErr(row, "", err)}
 	}
 	out := make([]RowError, 0, len(ve.Fields))
 	for _, f := range ve.Fields {
@@ -167,7 +167,7 @@ func fieldErrors(row int, err error) []RowError {
 		} else if i := strings.IndexByte(col, '.'); i >= 0 {
 			col = strings.ReplaceAll(col, ".", "_")
 		}
-		out = append(out, RowError{Row: row, Column: col, Reason: f.Message})
+		out = append(out, RowError{Row: row, Column: col, Reason: f.Message, Key: f.Key, Data: f.Data})
 	}
 	return out
 }
@@ -191,5 +191,6 @@ func parseImportTime(s string, date1904 bool) (time.Time, error) {
 			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, DefaultZone), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (use 2026-11-22T08:30:00+08:00 or 2026-11-22 08:30)", s)
+	data := map[string]any{"Value": strconv.Quote(s)}
+	return time.Time{}, &errs.Error{Kind: errs.Invalid, Key: "import.not_a_date", Data: data, Msg: errs.English("import.not_a_date", data)}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"lcrm/internal/errs"
 )
 
 // rowSource yields the rows of an uploaded file one at a time, so a file of any length
@@ -33,7 +35,7 @@ type readError struct {
 func (e *readError) Error() string { return e.reason }
 
 // errEmpty means the file has no rows at all, not even a header.
-var errEmpty = errors.New("the file is empty: the first row must name the columns")
+var errEmpty = errs.New(errs.Invalid, "import.empty", "the file is empty: the first row must name the columns")
 
 // Limits on what an uploaded workbook may unpack to; parts larger than the XML limit are
 // unpacked to temporary files rather than memory.

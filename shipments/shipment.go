@@ -5,15 +5,17 @@ package shipments
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"lcrm/customers"
 	"lcrm/internal/config"
+	"lcrm/internal/errs"
 )
 
 // ErrNotFound means no shipment has that tracking number.
-var ErrNotFound = errors.New("shipments: not found")
+var ErrNotFound = errs.New(errs.NotFound, errs.KeyNotFound, "shipments: not found")
 
 // ServiceLevel is the speed a shipper paid for; it sets the promised delivery time.
 type ServiceLevel string
@@ -116,11 +118,11 @@ func (w TimeWindow) orDefault() TimeWindow {
 }
 
 // check adds a field error when t lies outside the window around now.
-func (w TimeWindow) check(v *customers.ValidationError, field string, t, now time.Time) bool {
+func (w TimeWindow) check(v *errs.ValidationError, field string, t, now time.Time) bool {
 	w = w.orDefault()
 	if t.Before(now.Add(-w.Past)) || t.After(now.Add(w.Future)) {
-		v.Add(field, "%s is outside the accepted range %s to %s", t.UTC().Format(time.RFC3339),
-			now.Add(-w.Past).UTC().Format("2006-01-02"), now.Add(w.Future).UTC().Format("2006-01-02"))
+		v.AddKey(field, errs.KeyOutOfRange, map[string]any{"Time": t.UTC().Format(time.RFC3339),
+			"From": now.Add(-w.Past).UTC().Format("2006-01-02"), "To": now.Add(w.Future).UTC().Format("2006-01-02")})
 		return false
 	}
 	return true
@@ -132,25 +134,27 @@ const maxText = 200
 // Normalize checks and tidies the input, fills defaults, and reports every bad field at
 // once with field names as the API and the importer show them. Times must lie inside w.
 func (n *NewShipment) Normalize(now time.Time, w TimeWindow) error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	tn, err := NormalizeTrackingNo(n.TrackingNo)
 	if err != nil {
-		v.Add("tracking_no", "%s", err.Error())
+		v.AddErr("tracking_no", err)
 	}
 	n.TrackingNo = tn
 	if err := n.Shipper.Normalize(); err != nil {
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		if errors.As(err, &ve) {
 			for _, f := range ve.Fields {
-				v.Add("shipper."+f.Field, "%s", f.Message)
+				f.Field = "shipper." + f.Field
+				v.AddField(f)
 			}
 		}
 	}
 	if err := n.Consignee.Normalize(); err != nil {
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		if errors.As(err, &ve) {
 			for _, f := range ve.Fields {
-				v.Add("consignee."+f.Field, "%s", f.Message)
+				f.Field = "consignee." + f.Field
+				v.AddField(f)
 			}
 		}
 	}
@@ -158,7 +162,7 @@ func (n *NewShipment) Normalize(now time.Time, w TimeWindow) error {
 		n.ServiceLevel = Standard
 	}
 	if !n.ServiceLevel.Valid() {
-		v.Add("service_level", "must be standard, express or same_day")
+		v.AddKey("service_level", "field.shipments.service_level", nil)
 	}
 	n.OriginCity = strings.TrimSpace(n.OriginCity)
 	n.DestCity = strings.TrimSpace(n.DestCity)
@@ -166,26 +170,26 @@ func (n *NewShipment) Normalize(now time.Time, w TimeWindow) error {
 		n.DestCity = n.Consignee.Address.City
 	}
 	if n.OriginCity == "" {
-		v.Add("origin_city", "is required")
+		v.AddKey("origin_city", errs.KeyRequired, nil)
 	} else {
 		v.Text("origin_city", n.OriginCity, maxText, false)
 	}
 	if n.DestCity == "" {
-		v.Add("dest_city", "is required (or give the consignee's city)")
+		v.AddKey("dest_city", "field.shipments.dest_city", nil)
 	} else {
 		v.Text("dest_city", n.DestCity, maxText, false)
 	}
 	if n.WeightG <= 0 || n.WeightG > 1_000_000_000 {
-		v.Add("weight_g", "must be a positive number of grams")
+		v.AddKey("weight_g", "field.shipments.weight", nil)
 	}
 	if n.DeclaredValueFen < 0 {
-		v.Add("declared_value_fen", "must not be negative")
+		v.AddKey("declared_value_fen", errs.KeyNegative, nil)
 	}
 	if n.CreatedAt == nil {
 		t := now
 		n.CreatedAt = &t
 	} else if n.CreatedAt.After(now.Add(24 * time.Hour)) {
-		v.Add("created_at", "is in the future")
+		v.AddKey("created_at", errs.KeyFuture, nil)
 	} else if !w.check(&v, "created_at", *n.CreatedAt, now) {
 		return v.Err() // a promise computed from it would be as implausible
 	}
@@ -194,7 +198,7 @@ func (n *NewShipment) Normalize(now time.Time, w TimeWindow) error {
 		t := n.ServiceLevel.PromisedAt(*n.CreatedAt, zone)
 		n.PromisedAt = &t
 	} else if n.PromisedAt.Before(*n.CreatedAt) {
-		v.Add("promised_at", "is before the shipment was created")
+		v.AddKey("promised_at", "field.shipments.promised_at", nil)
 	} else {
 		w.check(&v, "promised_at", *n.PromisedAt, now)
 	}
@@ -211,19 +215,19 @@ type NewEvent struct {
 // from the event's content, so a replayed file without ids is still stored once. The
 // time must lie inside w.
 func (e *NewEvent) Normalize(now time.Time, w TimeWindow) error {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	tn, err := NormalizeTrackingNo(e.TrackingNo)
 	if err != nil {
-		v.Add("tracking_no", "%s", err.Error())
+		v.AddErr("tracking_no", err)
 	}
 	e.TrackingNo = tn
 	if !e.Code.Valid() {
-		v.Add("code", "unknown event code %q", e.Code)
+		v.AddKey("code", "field.shipments.event_code", map[string]any{"Value": strconv.Quote(string(e.Code))})
 	}
 	if e.OccurredAt.IsZero() {
-		v.Add("occurred_at", "is required (RFC 3339, e.g. 2026-11-22T08:30:00+08:00)")
+		v.AddKey("occurred_at", "field.shipments.occurred_at", nil)
 	} else if e.OccurredAt.After(now.Add(time.Hour)) {
-		v.Add("occurred_at", "is in the future")
+		v.AddKey("occurred_at", errs.KeyFuture, nil)
 	} else {
 		w.check(&v, "occurred_at", e.OccurredAt, now)
 	}
@@ -235,7 +239,7 @@ func (e *NewEvent) Normalize(now time.Time, w TimeWindow) error {
 	v.Text("signed_by", e.SignedBy, maxText, false)
 	v.Text("pod_url", e.PODURL, 2000, false)
 	if e.Code == Delivered && e.SignedBy == "" {
-		v.Add("signed_by", "is required for a delivered event")
+		v.AddKey("signed_by", "field.shipments.signed_by", nil)
 	}
 	if e.Key == "" && v.Err() == nil {
 		e.Key = "auto:" + string(e.Code) + ":" + e.OccurredAt.UTC().Format(time.RFC3339Nano)

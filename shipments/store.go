@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // Store reads and writes shipments and tracking events in PostgreSQL.
@@ -42,21 +43,21 @@ const (
 
 // ItemResult is what happened to one item of a batch.
 type ItemResult struct {
-	Index      int                    `json:"index"`
-	TrackingNo string                 `json:"tracking_no,omitempty"`
-	EventID    string                 `json:"event_id,omitempty"`
-	Status     string                 `json:"status"`
-	Fields     []customers.FieldError `json:"-"`
+	Index      int               `json:"index"`
+	TrackingNo string            `json:"tracking_no,omitempty"`
+	EventID    string            `json:"event_id,omitempty"`
+	Status     string            `json:"status"`
+	Fields     []errs.FieldError `json:"-"`
 }
 
 // invalidResult turns a validation error into an item result.
 func invalidResult(i int, tn string, err error) ItemResult {
 	r := ItemResult{Index: i, TrackingNo: tn, Status: ResultInvalid}
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if errors.As(err, &ve) {
 		r.Fields = ve.Fields
 	} else {
-		r.Fields = []customers.FieldError{{Field: "", Message: err.Error()}}
+		r.Fields = []errs.FieldError{{Field: "", Message: err.Error()}}
 	}
 	return r
 }
@@ -131,11 +132,11 @@ func (st *Store) createValid(ctx context.Context, tx pgx.Tx, items []NewShipment
 // dropShipperName removes the "shipper.name is required" complaint: an existing shipper
 // is referenced by code alone, and resolveParties checks new ones.
 func dropShipperName(err error) error {
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if !errors.As(err, &ve) {
 		return err
 	}
-	var kept customers.ValidationError
+	var kept errs.ValidationError
 	for _, f := range ve.Fields {
 		if f.Field != "shipper.name" {
 			kept.Fields = append(kept.Fields, f)
@@ -177,7 +178,7 @@ func (st *Store) resolveParties(ctx context.Context, tx pgx.Tx, items []NewShipm
 	for _, i := range valid {
 		s := items[i].Shipper
 		if _, isNew := named[s.Code]; !known[s.Code] && !isNew {
-			results[i] = invalidResult(i, items[i].TrackingNo, &customers.ValidationError{Fields: []customers.FieldError{
+			results[i] = invalidResult(i, items[i].TrackingNo, &errs.ValidationError{Fields: []errs.FieldError{
 				{Field: "shipper.name", Message: "is required for a new shipper (code " + s.Code + " is unknown)"}}})
 			continue
 		}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // Subscription is one phone that asked for SMS status updates of one shipment, in the
@@ -26,7 +28,7 @@ type Subscription struct {
 const MaxSubscribers = 3
 
 // ErrTooManySubscribers means a shipment already has MaxSubscribers other phones.
-var ErrTooManySubscribers = errors.New("shipments: this shipment already sends status messages to the most phones allowed")
+var ErrTooManySubscribers = errs.New(errs.Limited, "subscribe.full", "shipments: this shipment already sends status messages to the most phones allowed")
 
 // DefaultLocale is the language of status messages when none is given.
 const DefaultLocale = "zh-CN"
@@ -41,14 +43,14 @@ func normalizeLocale(l string) string {
 }
 
 // Subscribe records that phone wants SMS status updates of a shipment. The phone is put in
-// E.164 (a bad one is a *customers.ValidationError); subscribing again is harmless and
+// E.164 (a bad one is a *errs.ValidationError); subscribing again is harmless and
 // only updates the language. An unknown shipment is ErrNotFound; a new phone beyond
 // MaxSubscribers is ErrTooManySubscribers.
 func (st *Store) Subscribe(ctx context.Context, shipmentID int64, phone, locale string) error {
 	p, err := customers.NormalizePhone(phone, "")
 	if err != nil {
-		var v customers.ValidationError
-		v.Add("phone", "%q is not a valid phone number", phone)
+		var v errs.ValidationError
+		v.AddKey("phone", errs.KeyPhone, map[string]any{"Value": strconv.Quote(phone)})
 		return v.Err()
 	}
 	// The shipment row is locked first, and the phones are counted in a later statement:

@@ -1,15 +1,16 @@
 package shipments
 
 import (
-	"errors"
 	"strings"
+
+	"lcrm/internal/errs"
 )
 
 // ErrBadTrackingNo means a tracking number is malformed or fails its check digit.
-var ErrBadTrackingNo = errors.New("tracking number must be 8-30 letters A-Z or digits")
+var ErrBadTrackingNo = errs.New(errs.Invalid, "field.tracking_no", "tracking number must be 8-30 letters A-Z or digits")
 
 // ErrBadCheckDigit means a UPU S10 number's check digit does not match its serial.
-var ErrBadCheckDigit = errors.New("tracking number has a wrong S10 check digit")
+var ErrBadCheckDigit = errs.New(errs.Invalid, "field.check_digit", "tracking number has a wrong S10 check digit")
 
 // NormalizeTrackingNo trims and upper-cases a tracking number and checks its form: 8-30
 // characters of A-Z0-9, and when it has the UPU S10 shape (2 letters, 8 digits, check

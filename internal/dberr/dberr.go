@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"lcrm/internal/errs"
 )
 
 // Unavailable reports whether err means the database cannot be reached right now: a
@@ -70,4 +72,33 @@ func TimedOut(err error) bool {
 		return pe.Code == "57014"
 	}
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// Catalogue keys of the database errors a person can be told about.
+const (
+	// KeyBadText: the request held text the database refuses (BadText).
+	KeyBadText = "error.bad_input"
+	// KeyTimeout: a statement ran out of time (TimedOut); the database is fine.
+	KeyTimeout = "error.timeout"
+	// KeyUnavailable: the database cannot be reached (Unavailable).
+	KeyUnavailable = "error.unavailable"
+)
+
+// Classify expresses err in the errs vocabulary: refused text is errs.Invalid (key
+// KeyBadText), a statement out of time errs.Unavailable with KeyTimeout, an unreachable
+// database errs.Unavailable with KeyUnavailable; the key keeps the timeout apart from
+// the outage. The result wraps err (errors.Is and errors.As still see it); any other
+// error, and nil, give nil.
+func Classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case BadText(err):
+		return errs.Wrap(err, errs.Invalid, KeyBadText)
+	case TimedOut(err):
+		return errs.Wrap(err, errs.Unavailable, KeyTimeout)
+	case Unavailable(err):
+		return errs.Wrap(err, errs.Unavailable, KeyUnavailable)
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/internal/dberr"
+	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 )
 
@@ -113,5 +114,35 @@ func TestTimedOut(t *testing.T) {
 	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 		WHERE query LIKE '%dberr timed out%' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d statements still running after the deadline (%v)", n, err)
+	}
+}
+
+// Classify puts the database's errors in the errs vocabulary, keeping a timeout apart
+// from an outage by key.
+func TestClassify(t *testing.T) {
+	nul := &pgconn.PgError{Code: "22021"}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	tests := []struct {
+		name string
+		err  error
+		kind errs.Kind
+		key  string
+	}{
+		{"bad text", fmt.Errorf("shipments: create: %w", nul), errs.Invalid, dberr.KeyBadText},
+		{"cancelled statement", &pgconn.PgError{Code: "57014"}, errs.Unavailable, dberr.KeyTimeout},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), errs.Unavailable, dberr.KeyTimeout},
+		{"connection refused", refused, errs.Unavailable, dberr.KeyUnavailable},
+		{"server shutting down", &pgconn.PgError{Code: "57P01"}, errs.Unavailable, dberr.KeyUnavailable},
+		{"unique violation", &pgconn.PgError{Code: "23505"}, errs.Internal, ""},
+		{"nil", nil, errs.Internal, ""},
+	}
+	for _, tt := range tests {
+		got := dberr.Classify(tt.err)
+		if k, key := errs.KindOf(got), errs.KeyOf(got); k != tt.kind || key != tt.key {
+			t.Errorf("%s: Classify = %v %q, want %v %q", tt.name, k, key, tt.kind, tt.key)
+		}
+		if got != nil && !errors.Is(got, tt.err) {
+			t.Errorf("%s: Classify lost the cause", tt.name)
+		}
 	}
 }

@@ -6,19 +6,22 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"lcrm/accounts"
 	"lcrm/customers"
 	"lcrm/internal/dberr"
-	"lcrm/shipments"
+	"lcrm/internal/errs"
 )
 
 // Error is an error a person can act on: an HTTP status, a stable code, a message, and
-// the fields at fault.
+// the fields at fault. Message is a catalogue key (translated when shown; Data fills its
+// template) or, for some API answers still, English text.
 type Error struct {
 	Status  int                    `json:"-"`
 	Code    string                 `json:"code"`
 	Message string                 `json:"message"`
+	Data    map[string]any         `json:"-"`
 	Fields  []customers.FieldError `json:"fields,omitempty"`
 }
 
@@ -45,6 +48,34 @@ func FieldsJSON(fs []customers.FieldError) []FieldJSON {
 	return out
 }
 
+// kindHTTP is how the web answers one kind of error: a status, a stable code and,
+// where the API has always said so, an English message instead of the error's key.
+type kindHTTP struct {
+	status  int
+	code    string
+	message string
+}
+
+// kinds is the one mapping from an error kind (lcrm/internal/errs) to an HTTP answer.
+var kinds = map[errs.Kind]kindHTTP{
+	errs.NotFound:     {fiber.StatusNotFound, "not_found", ""},
+	errs.Invalid:      {fiber.StatusUnprocessableEntity, "invalid", ""},
+	errs.Conflict:     {fiber.StatusConflict, "conflict", ""},
+	errs.Forbidden:    {fiber.StatusForbidden, "forbidden", ""},
+	errs.Unauthorized: {fiber.StatusUnauthorized, "unauthorized", ""},
+	errs.Limited:      {fiber.StatusTooManyRequests, "rate_limited", ""},
+	errs.Unavailable:  {fiber.StatusServiceUnavailable, "unavailable", ""},
+}
+
+// keys are the catalogue keys whose answer differs from their kind's: text the database
+// refused is a 400 (the request, not a field, is at fault), a timeout keeps its own code
+// (it is logged as such, not counted as an outage), and not found keeps the API's words.
+var keys = map[string]kindHTTP{
+	dberr.KeyBadText: {fiber.StatusBadRequest, "bad_input", ""},
+	dberr.KeyTimeout: {fiber.StatusServiceUnavailable, "timeout", ""},
+	errs.KeyNotFound: {fiber.StatusNotFound, "not_found", "Not found."},
+}
+
 // classify maps domain errors to what the client sees; anything unknown is a 500.
 func classify(err error) *Error {
 	var e *Error
@@ -55,26 +86,47 @@ func classify(err error) *Error {
 		return e
 	case errors.As(err, &ve):
 		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "Some fields are not valid.", Fields: ve.Fields}
-	case errors.Is(err, shipments.ErrNotFound), errors.Is(err, customers.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
-		return Errorf(fiber.StatusNotFound, "not_found", "Not found.")
-	case errors.Is(err, accounts.ErrBadKey):
-		return Errorf(fiber.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
+	case errs.KindOf(err) != errs.Internal:
+		return fromKind(err)
 	case errors.As(err, &fe):
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
 			return Errorf(fe.Code, "too_large", "error.too_large")
 		}
 		return Errorf(fe.Code, "http_"+strconv.Itoa(fe.Code), fe.Message)
-	case dberr.BadText(err):
-		return Errorf(fiber.StatusBadRequest, "bad_input", "error.bad_input")
-	case dberr.TimedOut(err):
-		return Errorf(fiber.StatusServiceUnavailable, "timeout", "error.timeout")
-	case dberr.Unavailable(err):
-		return Errorf(fiber.StatusServiceUnavailable, "unavailable", "error.unavailable")
+	}
+	if de := dberr.Classify(err); de != nil {
+		return fromKind(de)
 	}
 	return nil
 }
 
-// HandleError is Fiber's one error handler: known errors become 4xx with a message; the
+// fromKind answers an error that has a kind: its status and code from kinds (or keys),
+// its message the error's catalogue key.
+func fromKind(err error) *Error {
+	key := errs.KeyOf(err)
+	h, ok := keys[key]
+	if !ok {
+		h = kinds[errs.KindOf(err)]
+	}
+	e := &Error{Status: h.status, Code: h.code, Message: key, Data: errs.DataOf(err), Fields: errs.FieldsOf(err)}
+	if h.message != "" {
+		e.Message = h.message
+	}
+	return e
+}
+
+// english renders catalogue key key with data in English; ok is false when key is not
+// in the catalogue (Message is then English already).
+func (s *Core) english(key string, data map[string]any) (msg string, ok bool) {
+	if data == nil {
+		msg = s.web.message("en", key) // the key itself when it is not in the catalogue
+		return msg, msg != key
+	}
+	msg, err := i18n.NewLocalizer(s.web.bundle, "en").Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	return msg, err == nil
+}
+
+// handleError is Fiber's one error handler: known errors become 4xx with a message; the
 // rest are logged with the request and answered with a plain apology.
 func (s *Core) HandleError(c *fiber.Ctx, err error) error {
 	e := classify(err)
@@ -94,13 +146,13 @@ func (s *Core) HandleError(c *fiber.Ctx, err error) error {
 	c.Status(e.Status)
 	if wantsJSON(c) {
 		msg := e.Message
-		if strings.HasPrefix(msg, "error.") { // a page error reached by an API client
-			msg = s.Message("en", msg)
+		if en, ok := s.english(msg, e.Data); ok { // a catalogue key reached by an API client
+			msg = en
 		}
 		return c.JSON(fiber.Map{"error": fiber.Map{"code": e.Code, "message": msg, "fields": FieldsJSON(e.Fields)}})
 	}
 	key := e.Message
-	if !strings.HasPrefix(key, "error.") {
+	if _, ok := s.english(key, e.Data); !ok && !strings.HasPrefix(key, "error.") {
 		key = pageErrorKey(e.Status)
 	}
 	data := fiber.Map{"Message": key}

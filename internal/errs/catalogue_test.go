@@ -1,0 +1,138 @@
+package errs_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"lcrm/accounts"
+	"lcrm/care"
+	"lcrm/complaints"
+	"lcrm/customers"
+	"lcrm/internal/errs"
+	"lcrm/jobs"
+	"lcrm/notify"
+	"lcrm/reports"
+	"lcrm/shipments"
+)
+
+// sentinels is every exported sentinel error of the domain packages.
+var sentinels = map[string]error{
+	"accounts.ErrBadCode": accounts.ErrBadCode, "accounts.ErrTOTPEnabled": accounts.ErrTOTPEnabled,
+	"accounts.ErrTOTPNotActive": accounts.ErrTOTPNotActive, "accounts.ErrNoSession": accounts.ErrNoSession,
+	"accounts.ErrBadLogin": accounts.ErrBadLogin, "accounts.ErrLocked": accounts.ErrLocked,
+	"accounts.ErrSelfManager": accounts.ErrSelfManager, "accounts.ErrManagerCycle": accounts.ErrManagerCycle,
+	"accounts.ErrBadManager": accounts.ErrBadManager, "accounts.ErrEmailTaken": accounts.ErrEmailTaken,
+	"accounts.ErrShortPassword": accounts.ErrShortPassword, "accounts.ErrSelfLockout": accounts.ErrSelfLockout,
+	"accounts.ErrNotStaffRole": accounts.ErrNotStaffRole, "accounts.ErrBadEmail": accounts.ErrBadEmail,
+	"accounts.ErrBadKey": accounts.ErrBadKey, "accounts.ErrNotFound": accounts.ErrNotFound,
+	"accounts.ErrBadResetCode": accounts.ErrBadResetCode, "accounts.ErrResetLimited": accounts.ErrResetLimited,
+	"care.ErrTaskNotFound":            care.ErrTaskNotFound,
+	"complaints.ErrTooManyFilings":    complaints.ErrTooManyFilings,
+	"complaints.ErrNotYours":          complaints.ErrNotYours,
+	"complaints.ErrNotFound":          complaints.ErrNotFound,
+	"complaints.ErrAlreadyClaimed":    complaints.ErrAlreadyClaimed,
+	"complaints.ErrIllegalTransition": complaints.ErrIllegalTransition,
+	"complaints.ErrReopenExpired":     complaints.ErrReopenExpired,
+	"complaints.ErrNotResolved":       complaints.ErrNotResolved,
+	"complaints.ErrNeedsResolution":   complaints.ErrNeedsResolution,
+	"customers.ErrInvalidPhone":       customers.ErrInvalidPhone,
+	"customers.ErrNotFound":           customers.ErrNotFound,
+	"customers.ErrBadMerge":           customers.ErrBadMerge,
+	"customers.ErrSurveyTokenInvalid": customers.ErrSurveyTokenInvalid,
+	"customers.ErrSurveyTokenExpired": customers.ErrSurveyTokenExpired,
+	"customers.ErrSurveyClosed":       customers.ErrSurveyClosed,
+	"jobs.ErrUnknownJob":              jobs.ErrUnknownJob,
+	"jobs.ErrBusy":                    jobs.ErrBusy,
+	"notify.ErrUnknownKind":           notify.ErrUnknownKind,
+	"notify.ErrBadMessage":            notify.ErrBadMessage,
+	"reports.ErrNoFile":               reports.ErrNoFile,
+	"shipments.ErrNotFound":           shipments.ErrNotFound,
+	"shipments.ErrTooManySubscribers": shipments.ErrTooManySubscribers,
+	"shipments.ErrBadTrackingNo":      shipments.ErrBadTrackingNo,
+	"shipments.ErrBadCheckDigit":      shipments.ErrBadCheckDigit,
+}
+
+// catalogue reads every portal catalogue file of one language into one map.
+func catalogue(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "portal", "web", "i18n", "*."+lang+".json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s catalogue files: %v", lang, err)
+	}
+	all := map[string]string{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for k, v := range m {
+			all[k] = v
+		}
+	}
+	return all
+}
+
+// Every domain sentinel has a kind other than Internal and a catalogue key present in
+// both languages.
+func TestSentinelsHaveKindAndKey(t *testing.T) {
+	zh, en := catalogue(t, "zh"), catalogue(t, "en")
+	for name, err := range sentinels {
+		var e *errs.Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s is not an *errs.Error", name)
+			continue
+		}
+		if errs.KindOf(err) == errs.Internal {
+			t.Errorf("%s has no kind", name)
+		}
+		key := errs.KeyOf(err)
+		if _, ok := zh[key]; !ok {
+			t.Errorf("%s: key %q missing from the zh catalogue", name, key)
+		}
+		if _, ok := en[key]; !ok {
+			t.Errorf("%s: key %q missing from the en catalogue", name, key)
+		}
+	}
+}
+
+// Every field message has its English in errors.en.json, word for word (API answers show
+// it), and a Chinese translation in errors.zh.json; the two files hold the same keys.
+func TestMessagesInCatalogues(t *testing.T) {
+	read := func(lang string) map[string]string {
+		raw, err := os.ReadFile(filepath.Join("..", "..", "portal", "web", "i18n", "errors."+lang+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	zh, en := read("zh"), read("en")
+	for key, english := range errs.Messages {
+		if en[key] != english {
+			t.Errorf("%s: errors.en.json says %q, errs.Messages %q", key, en[key], english)
+		}
+		if zh[key] == "" {
+			t.Errorf("%s: missing from errors.zh.json", key)
+		}
+	}
+	for key := range en {
+		if _, ok := zh[key]; !ok {
+			t.Errorf("%s: in errors.en.json, not in errors.zh.json", key)
+		}
+	}
+	for key := range zh {
+		if _, ok := en[key]; !ok {
+			t.Errorf("%s: in errors.zh.json, not in errors.en.json", key)
+		}
+	}
+}
