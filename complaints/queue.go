@@ -53,7 +53,7 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(string(f.Category)))
 	}
-	now := s.now()
+	now := s.Now()
 	switch f.SLA { // narrow in SQL; SLAState below has the last word
 	case SLABreached:
 		where = append(where, worstShare(arg(now))+" >= 0.999999")

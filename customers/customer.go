@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"lcrm/internal/config"
 	"lcrm/internal/safetext"
 )
 
@@ -150,7 +151,7 @@ func (s *Shipper) Normalize() error {
 		v.Add("tier", "must be key, regular or small")
 	}
 	if s.TimeZone == "" {
-		s.TimeZone = "Asia/Shanghai"
+		s.TimeZone = config.DefaultZoneName
 	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
 		v.Add("time_zone", "unknown time zone %q", s.TimeZone)

@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/robfig/cron/v3"
+
+	"lcrm/internal/clock"
 )
 
 // lockClass is the first key of every job's advisory lock (the second is the hash of the
@@ -43,8 +45,9 @@ type Scheduler struct {
 	byName   map[string]int
 	specs    map[string]cron.Schedule
 	instance string
-	// Now is the clock runs are given (time.Now unless a test sets it before Start).
-	Now func() time.Time
+	// Now is the clock runs are given (clock.System from NewScheduler; a test sets it
+	// before Start).
+	Now clock.Clock
 
 	mu      sync.Mutex
 	cron    *cron.Cron
@@ -64,7 +67,7 @@ func NewScheduler(pool *pgxpool.Pool, zone *time.Location, jobs []Job, log *slog
 	}
 	host, _ := os.Hostname()
 	s := &Scheduler{pool: pool, zone: zone, log: log, byName: map[string]int{}, specs: map[string]cron.Schedule{},
-		instance: host + ":" + strconv.Itoa(os.Getpid()), Now: time.Now}
+		instance: host + ":" + strconv.Itoa(os.Getpid()), Now: clock.System}
 	for _, j := range jobs {
 		if j.Name == "" || j.Run == nil {
 			return nil, fmt.Errorf("jobs: a job needs a name and a Run function")

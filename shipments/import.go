@@ -84,7 +84,7 @@ func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt I
 		return nil, fmt.Errorf("shipments: import: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.now(), date1904: src.date1904()}
+	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.Now(), date1904: src.date1904()}
 	broken := false
 	for {
 		row, cells, err := src.next()

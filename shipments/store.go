@@ -11,17 +11,20 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/customers"
+	"lcrm/internal/clock"
 )
 
 // Store reads and writes shipments and tracking events in PostgreSQL.
 type Store struct {
-	pool   *pgxpool.Pool
-	now    func() time.Time
+	pool *pgxpool.Pool
+	// Now is the store's clock (clock.System from NewStore): read once per write and
+	// passed down, for the plausible-time window and the overdue filter. Tests set it.
+	Now    clock.Clock
 	window TimeWindow
 }
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
 // SetTimeWindow sets the range of plausible times for shipments and events (the default
 // is DefaultTimeWindow); set it before the store is used.
@@ -69,7 +72,7 @@ func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]It
 	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		var err error
-		results, err = st.createShipmentsTx(ctx, tx, items, st.now())
+		results, err = st.createShipmentsTx(ctx, tx, items, st.Now())
 		return err
 	})
 	if err != nil {
@@ -284,7 +287,7 @@ func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemRes
 	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		var err error
-		results, err = st.recordEventsTx(ctx, tx, events, st.now())
+		results, err = st.recordEventsTx(ctx, tx, events, st.Now())
 		return err
 	})
 	if err != nil {
