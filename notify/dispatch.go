@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -283,11 +284,12 @@ func (d *Dispatcher) reconcile(ctx context.Context, c claimed) (string, bool, er
 	return "", false, nil
 }
 
-// finish applies set to the row if this claim still owns it ($1 id, $2 claim time).
+// finish applies set to the row if this claim still owns it ($1 id, $2 claim time, set's
+// own arguments from $3; updated_at is the outbox clock's instant, the last parameter).
 func (d *Dispatcher) finish(ctx context.Context, c claimed, set string, args ...any) error {
-	_, err := d.pool.Exec(ctx, `UPDATE sms_outbox SET `+set+`, updated_at = now()
+	_, err := d.pool.Exec(ctx, `UPDATE sms_outbox SET `+set+`, updated_at = $`+strconv.Itoa(len(args)+3)+`::timestamptz
 		WHERE id = $1 AND claimed_at = $2 AND status = 'sending'`,
-		append([]any{c.id, *c.claim}, args...)...)
+		append(append([]any{c.id, *c.claim}, args...), d.o.Now())...)
 	if err != nil {
 		return fmt.Errorf("notify: update %d: %w", c.id, err)
 	}

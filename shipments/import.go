@@ -267,7 +267,7 @@ func (b *importBatch) flush(ctx context.Context) error {
 	if b.kind == ImportShipments {
 		err = b.st.createValid(ctx, b.tx, b.shipments, all, results)
 	} else {
-		err = recordValid(ctx, b.tx, b.events, all, results)
+		err = recordValid(ctx, b.tx, b.events, all, results, b.now)
 	}
 	if err != nil {
 		return fmt.Errorf("shipments: import: %w", err)

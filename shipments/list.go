@@ -60,9 +60,9 @@ WHERE s.shipper_id = $1
   AND ($4 = '' OR s.status = $4)
   AND ($5::timestamptz IS NULL OR s.created_at >= $5)
   AND ($6::timestamptz IS NULL OR s.created_at < $6)
-  AND (NOT $7 OR COALESCE(s.delivered_at, CASE WHEN s.status = 'returned' THEN NULL ELSE now() END) > s.promised_at)
+  AND (NOT $7 OR COALESCE(s.delivered_at, CASE WHEN s.status = 'returned' THEN NULL ELSE $10::timestamptz END) > s.promised_at)
 ORDER BY s.created_at DESC, s.id DESC
-LIMIT $8 OFFSET $9`, shipperID, tn, f.Phone, string(f.Status), from, to, f.LateOnly, f.Limit, f.Offset)
+LIMIT $8 OFFSET $9`, shipperID, tn, f.Phone, string(f.Status), from, to, f.LateOnly, f.Limit, f.Offset, st.Now())
 	if err != nil {
 		return nil, fmt.Errorf("shipments: list: %w", err)
 	}
