@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"lcrm/internal/clock"
+	"lcrm/internal/config"
 )
 
 // Querier is what Record needs: a pool or, better, the transaction making the change.
@@ -92,9 +93,9 @@ type Filter struct {
 // (an untyped "$1 = 0" would make them int4 and refuse ids past 2^31 with an error).
 func List(ctx context.Context, q Reader, f Filter) ([]Entry, error) {
 	if f.Limit <= 0 {
-		f.Limit = 100
+		f.Limit = config.DefaultAuditPage
 	}
-	f.Limit = min(f.Limit, 1000)
+	f.Limit = min(f.Limit, config.MaxAuditPage)
 	var since, until *time.Time
 	if !f.Since.IsZero() {
 		since = &f.Since

@@ -153,7 +153,7 @@ func (s *Store) ListByShipment(ctx context.Context, shipmentID int64) ([]Complai
 // ListByShipper returns a shipper's complaints, newest first, at most limit (100 when 0).
 func (s *Store) ListByShipper(ctx context.Context, shipperID int64, limit int) ([]Complaint, error) {
 	if limit <= 0 {
-		limit = 100
+		limit = config.DefaultComplaintPage
 	}
 	out, err := s.many(ctx, s.pool, "WHERE c.shipper_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2", shipperID, limit)
 	if err != nil {

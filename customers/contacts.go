@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"lcrm/internal/config"
 )
 
 // Kind names which sort of customer a record is.
@@ -167,8 +169,8 @@ func contactArgs(f ContactFilter, limit int) []any {
 	if !f.Since.IsZero() {
 		since = &f.Since
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 50
+	if limit <= 0 || limit > config.MaxContactPage {
+		limit = config.DefaultContactPage
 	}
 	return []any{cons, ship, f.ComplaintID, since, limit}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"lcrm/internal/clock"
+	"lcrm/internal/config"
 )
 
 // lockClass is the first key of every job's advisory lock (the second is the hash of the
@@ -244,8 +245,8 @@ func (s *Scheduler) call(ctx context.Context, j Job, now time.Time) (items int, 
 
 // History returns the latest runs, newest first: of one job, or of all when job is "".
 func (s *Scheduler) History(ctx context.Context, job string, limit int) ([]Run, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 50
+	if limit <= 0 || limit > config.MaxJobRunPage {
+		limit = config.DefaultJobRunPage
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+runCols+` FROM job_runs WHERE ($1 = '' OR job = $1)
 		ORDER BY started_at DESC, id DESC LIMIT $2`, job, limit)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/config"
 )
 
 // ListFilter narrows a shipper's shipment list. Zero values mean "any".
@@ -31,9 +33,9 @@ type ListRow struct {
 // (shipper_id, created_at) index. Every filter is a parameter.
 func (st *Store) ListForShipper(ctx context.Context, shipperID int64, f ListFilter) ([]ListRow, error) {
 	if f.Limit <= 0 {
-		f.Limit = 50
+		f.Limit = config.DefaultShipmentPage
 	}
-	f.Limit = min(f.Limit, 10000)
+	f.Limit = min(f.Limit, config.MaxShipmentPage)
 	var from, to *time.Time
 	if !f.From.IsZero() {
 		from = &f.From

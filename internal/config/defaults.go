@@ -67,3 +67,24 @@ const (
 	DefaultSurveyValid    = 30 * 24 * time.Hour // a survey link works this long after delivery
 	DefaultFollowupWithin = 72 * time.Hour      // follow up complaints resolved this recently
 )
+
+// Page sizes of the domain lists: a caller asking for none (or, where there is a Max, more
+// than it) gets the Default page.
+const (
+	DefaultShipmentPage   = 50
+	MaxShipmentPage       = 10000 // exports read one page
+	DefaultComplaintPage  = 100
+	MaxComplaintPage      = 1000
+	DefaultAuditPage      = 100
+	MaxAuditPage          = 1000
+	DefaultJobRunPage     = 50
+	MaxJobRunPage         = 1000
+	DefaultSMSHistoryPage = 100
+	MaxSMSHistoryPage     = 500
+	DefaultContactPage    = 50
+	MaxContactPage        = 500
+	DefaultSearchPage     = 20
+	MaxSearchPage         = 100
+	DefaultWatchPage      = 500
+	MaxWatchPage          = 5000
+)
