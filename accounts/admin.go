@@ -56,10 +56,10 @@ type userState struct {
 	Active    bool  `json:"active"`
 }
 
-// record writes an audit entry for an admin's action on user id.
-func record(ctx context.Context, tx pgx.Tx, by *User, action string, id int64, before, after any) error {
+// record writes an audit entry for an admin's action on user id, stamped by the store's clock.
+func (st *Store) record(ctx context.Context, tx pgx.Tx, by *User, action string, id int64, before, after any) error {
 	return audit.Record(ctx, tx, audit.Entry{ActorID: by.ID, Actor: by.Name, Action: action, Object: "user",
-		ObjectID: id, Before: before, After: after})
+		ObjectID: id, Before: before, After: after, At: st.Now()})
 }
 
 // checkManager refuses a manager who is id themselves, not an active staff member, or
@@ -140,7 +140,7 @@ func (st *Store) CreateStaff(ctx context.Context, in NewUser, by *User) (*User, 
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, by, "user.create", id, nil,
+		return st.record(ctx, tx, by, "user.create", id, nil,
 			map[string]any{"email": in.Email, "name": in.Name, "role": in.Role, "manager_id": in.ManagerID})
 	})
 	if err != nil {
@@ -203,7 +203,7 @@ func (st *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, by *Us
 				return err
 			}
 		}
-		return record(ctx, tx, by, "user.update", id, before, after)
+		return st.record(ctx, tx, by, "user.update", id, before, after)
 	})
 	return wrapAdmin("update user", err)
 }
@@ -232,7 +232,7 @@ func (st *Store) ResetPassword(ctx context.Context, id int64, password string, b
 		if err := clearLoginDelays(ctx, tx, id); err != nil {
 			return err
 		}
-		return record(ctx, tx, by, "user.password_reset", id, nil, nil)
+		return st.record(ctx, tx, by, "user.password_reset", id, nil, nil)
 	})
 	return wrapAdmin("reset password", err)
 }

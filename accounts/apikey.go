@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/internal/clock"
+	"lcrm/internal/config"
 	"lcrm/internal/errs"
 )
 
@@ -39,17 +41,21 @@ type APIKey struct {
 // Store reads and writes accounts in PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
-	now  func() time.Time // the clock of the login throttle, 2FA and password resets
+	// Now is the clock of the login throttle, 2FA, password resets, sessions and API keys
+	// (clock.System from NewStore), read once per operation; tests set it.
+	Now clock.Clock
 	// checks counts password comparisons (PasswordChecks).
 	checks atomic.Int64
 }
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
-// SetClock replaces the clock the login throttle, two-factor codes and password reset
-// codes read (tests move it forward instead of waiting).
-func (st *Store) SetClock(now func() time.Time) { st.now = now }
+// SetClock sets st.Now (kept for the portal's tests; new code sets Now).
+func (st *Store) SetClock(now clock.Clock) { st.Now = now }
+
+// keyUseEvery is how often an API key's last use is written at most.
+const keyUseEvery = config.DefaultKeyUseEvery
 
 // keyHash is SHA-256: keys are 32 random bytes, so a slow hash adds nothing but latency.
 func keyHash(key string) []byte {
@@ -92,10 +98,11 @@ func (st *Store) Authenticate(ctx context.Context, key string) (*APIKey, error) 
 	}
 	var k APIKey
 	var shipper *int64
+	now := st.Now()
 	err := st.pool.QueryRow(ctx, `
-UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < now() - interval '1 minute' THEN now() ELSE last_used_at END
+UPDATE api_keys SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < $3::timestamptz THEN $2::timestamptz ELSE last_used_at END
 WHERE key_hash = $1 AND revoked_at IS NULL
-RETURNING id, name, prefix, shipper_id, created_at, last_used_at`, keyHash(key)).Scan(&k.ID, &k.Name, &k.Prefix, &shipper, &k.CreatedAt, &k.LastUsedAt)
+RETURNING id, name, prefix, shipper_id, created_at, last_used_at`, keyHash(key), now, now.Add(-keyUseEvery)).Scan(&k.ID, &k.Name, &k.Prefix, &shipper, &k.CreatedAt, &k.LastUsedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrBadKey
 	}
@@ -125,7 +132,8 @@ FROM api_keys WHERE COALESCE(shipper_id, 0) = $1 ORDER BY created_at DESC`, ship
 // RevokeAPIKey stops a key from working; it is kept for the record. shipperID scopes the
 // revocation to one shipper's keys (0 for staff keys).
 func (st *Store) RevokeAPIKey(ctx context.Context, id, shipperID int64) error {
-	tag, err := st.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND COALESCE(shipper_id, 0) = $2`, id, shipperID)
+	tag, err := st.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3::timestamptz) WHERE id = $1 AND COALESCE(shipper_id, 0) = $2`,
+		id, shipperID, st.Now())
 	if err != nil {
 		return fmt.Errorf("accounts: revoke key: %w", err)
 	}

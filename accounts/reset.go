@@ -81,7 +81,7 @@ LIMIT 2`, login)
 // phone names two logins), and ErrResetLimited past ResetRequestsPerHour; the caller answers the same in
 // every case and sends the code by SMS.
 func (st *Store) StartPasswordReset(ctx context.Context, login string) (*ResetCode, error) {
-	now := st.now()
+	now := st.Now()
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return nil, fmt.Errorf("accounts: reset: %w", err)
@@ -132,7 +132,7 @@ func (st *Store) ResetPasswordWithCode(ctx context.Context, login, code, passwor
 	if len([]rune(password)) < 10 {
 		return errPasswordShort
 	}
-	now := st.now()
+	now := st.Now()
 	tx, err := st.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("accounts: reset: %w", err)

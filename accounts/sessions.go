@@ -7,17 +7,20 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"lcrm/internal/config"
 	"lcrm/internal/errs"
 )
 
-// Session lifetimes: idle sessions end after SessionIdle, every session after SessionMax.
+// Session lifetimes: idle sessions end after SessionIdle, every session after SessionMax
+// (the defaults in internal/config).
 const (
-	SessionIdle = 12 * time.Hour
-	SessionMax  = 7 * 24 * time.Hour
+	SessionIdle = config.DefaultSessionIdle
+	SessionMax  = config.DefaultSessionMax
+	// sessionPurgeAfter: a logout also deletes sessions that ended this long ago.
+	sessionPurgeAfter = config.DefaultSessionPurgeAfter
 )
 
 // ErrNoSession means the cookie names no live session.
@@ -35,11 +38,13 @@ func (st *Store) StartSession(ctx context.Context, userID int64, ip, userAgent s
 		return "", err
 	}
 	id := base64.RawURLEncoding.EncodeToString(raw)
+	now := st.Now()
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
-	_, err := st.pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, now() + $3::interval, $4, $5)`,
-		sessionHash(id), userID, SessionMax.String(), ip, userAgent)
+	_, err := st.pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+		VALUES ($1, $2, $3::timestamptz, $3::timestamptz, $4::timestamptz, $5, $6)`,
+		sessionHash(id), userID, now, now.Add(SessionMax), ip, userAgent)
 	if err != nil {
 		return "", fmt.Errorf("accounts: start session: %w", err)
 	}
@@ -51,13 +56,14 @@ func (st *Store) SessionUser(ctx context.Context, id string) (*User, error) {
 	if id == "" || len(id) > 100 {
 		return nil, ErrNoSession
 	}
+	now := st.Now()
 	u, err := scanUser(st.pool.QueryRow(ctx, `
 WITH s AS (
-    UPDATE sessions SET last_seen_at = now()
-    WHERE id_hash = $1 AND expires_at > now() AND last_seen_at > now() - $2::interval
+    UPDATE sessions SET last_seen_at = $2::timestamptz
+    WHERE id_hash = $1 AND expires_at > $2::timestamptz AND last_seen_at > $3::timestamptz
     RETURNING user_id
 )
-SELECT `+userCols+` FROM users WHERE id = (SELECT user_id FROM s) AND active`, sessionHash(id), SessionIdle.String()))
+SELECT `+userCols+` FROM users WHERE id = (SELECT user_id FROM s) AND active`, sessionHash(id), now, now.Add(-SessionIdle)))
 	if errors.Is(err, ErrNotFound) || errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNoSession
 	}
@@ -66,7 +72,8 @@ SELECT `+userCols+` FROM users WHERE id = (SELECT user_id FROM s) AND active`, s
 
 // EndSession deletes a session (logout). Ending an unknown session is not an error.
 func (st *Store) EndSession(ctx context.Context, id string) error {
-	_, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1 OR expires_at < now() - interval '1 day'`, sessionHash(id))
+	_, err := st.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1 OR expires_at < $2::timestamptz`,
+		sessionHash(id), st.Now().Add(-sessionPurgeAfter))
 	return err
 }
 

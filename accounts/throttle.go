@@ -213,7 +213,7 @@ func (st *Store) LoginFrom(ctx context.Context, email, password, addr string) (*
 	case <-ctx.Done():
 		return nil, fmt.Errorf("accounts: login: %w", ctx.Err())
 	}
-	now := st.now()
+	now := st.Now()
 	var id int64
 	var hash string
 	var active bool

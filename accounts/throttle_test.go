@@ -21,7 +21,7 @@ func newThrottled(t *testing.T) (*accounts.Store, *clock, *accounts.User) {
 	t.Helper()
 	st := accounts.NewStore(testdb.New(t))
 	clk := &clock{t: time.Date(2026, 12, 1, 9, 1, 0, 0, time.UTC)}
-	st.SetClock(clk.now)
+	st.Now = clk.now
 	u, err := st.CreateUser(context.Background(), accounts.NewUser{Email: "boss@x.test", Password: "the right password", Role: accounts.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)

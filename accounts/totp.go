@@ -120,7 +120,7 @@ func (st *Store) ConfirmTOTP(ctx context.Context, userID int64, code string) ([]
 	if secret == "" {
 		return nil, ErrTOTPNotActive
 	}
-	step, ok := matchStep(secret, code, st.now())
+	step, ok := matchStep(secret, code, st.Now())
 	if !ok {
 		return nil, ErrBadCode
 	}
@@ -164,7 +164,7 @@ func (st *Store) ConfirmTOTP(ctx context.Context, userID int64, code string) ([]
 // codes (used up by this), at the second login step. Each try is counted before the code
 // is compared; past the limit it returns a *LockedError without comparing.
 func (st *Store) CheckSecondFactor(ctx context.Context, userID int64, code string) error {
-	now := st.now()
+	now := st.Now()
 	key := "totp:" + strconv.FormatInt(userID, 10)
 	ok, _, err := st.reservePair(ctx, key, now)
 	if err != nil {

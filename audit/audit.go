@@ -10,6 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"lcrm/internal/clock"
+	"lcrm/internal/config"
 )
 
 // Querier is what Record needs: a pool or, better, the transaction making the change.
@@ -33,7 +36,7 @@ type Entry struct {
 	ObjectID int64
 	Before   any
 	After    any
-	At       time.Time // now when zero
+	At       time.Time // the caller's instant (its store's clock); clock.System when zero
 }
 
 // Record stores e.
@@ -47,7 +50,7 @@ func Record(ctx context.Context, q Querier, e Entry) error {
 		return fmt.Errorf("audit: record: after: %w", err)
 	}
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = clock.System()
 	}
 	_, err = q.Exec(ctx, `INSERT INTO audit_log (actor_id, actor, action, object, object_id, before, after, at)
 		VALUES (NULLIF($1, 0), $2, $3, $4, $5, $6, $7, $8)`,
@@ -90,9 +93,9 @@ type Filter struct {
 // (an untyped "$1 = 0" would make them int4 and refuse ids past 2^31 with an error).
 func List(ctx context.Context, q Reader, f Filter) ([]Entry, error) {
 	if f.Limit <= 0 {
-		f.Limit = 100
+		f.Limit = config.DefaultAuditPage
 	}
-	f.Limit = min(f.Limit, 1000)
+	f.Limit = min(f.Limit, config.MaxAuditPage)
 	var since, until *time.Time
 	if !f.Since.IsZero() {
 		since = &f.Since

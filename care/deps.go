@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/complaints"
+	"lcrm/internal/config"
 	"lcrm/notify"
 )
 
@@ -56,13 +57,13 @@ func (d Deps) withDefaults() Deps {
 		d.Log = slog.Default()
 	}
 	if d.SurveyWithin <= 0 {
-		d.SurveyWithin = 72 * time.Hour
+		d.SurveyWithin = config.DefaultSurveyWithin
 	}
 	if d.SurveyValid <= 0 {
-		d.SurveyValid = 30 * 24 * time.Hour
+		d.SurveyValid = config.DefaultSurveyValid
 	}
 	if d.FollowupWithin <= 0 {
-		d.FollowupWithin = 72 * time.Hour
+		d.FollowupWithin = config.DefaultFollowupWithin
 	}
 	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
 	return d

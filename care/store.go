@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/internal/config"
 	"lcrm/internal/errs"
 )
 
@@ -44,8 +45,8 @@ func (f Flag) Critical() bool { return f.Lag >= f.AlertAfter }
 
 // Flags returns the open flags, oldest clock first (at most limit, default 500).
 func (w *Store) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, error) {
-	if limit <= 0 || limit > 5000 {
-		limit = 500
+	if limit <= 0 || limit > config.MaxWatchPage {
+		limit = config.DefaultWatchPage
 	}
 	rows, err := w.pool.Query(ctx, `
 		SELECT f.id, f.shipment_id, s.tracking_no, f.reason, f.service_level, p.name, f.shipper_tier,

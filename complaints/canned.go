@@ -75,7 +75,7 @@ func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (Canned
 		return r, err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		now := s.now()
+		now := s.Now()
 		var err error
 		if r.ID == 0 {
 			err = tx.QueryRow(ctx, `INSERT INTO canned_replies (category, locale, title, body, updated_at)
@@ -104,7 +104,7 @@ func (s *Store) DeleteCanned(ctx context.Context, id int64, by Actor) error {
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		return s.auditCanned(ctx, tx, by, "canned.delete", id, nil, s.now())
+		return s.auditCanned(ctx, tx, by, "canned.delete", id, nil, s.Now())
 	})
 	return wrap("delete canned", err)
 }

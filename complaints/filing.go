@@ -163,7 +163,7 @@ func (s *Store) byKey(ctx context.Context, key string) (*Complaint, error) {
 // the idempotency key is already taken. The shipment row is locked first, so filings about
 // one parcel take turns and each one counts the filings committed before it.
 func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error) {
-	now := s.now()
+	now := s.Now()
 	c := &Complaint{ShipmentID: f.ShipmentID, Category: f.Category, Status: StatusNew, CreatedAt: now, ClockStart: now}
 	err := tx.QueryRow(ctx, `SELECT s.shipper_id, s.consignee_id, sh.tier FROM shipments s
 		JOIN shippers sh ON sh.id = s.shipper_id WHERE s.id = $1 FOR NO KEY UPDATE OF s`, f.ShipmentID).

@@ -33,7 +33,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pool: testdb.New(t), now: monday10}
 	f.store = complaints.NewStore(f.pool)
-	f.store.SetClock(func() time.Time { return f.now })
+	f.store.Now = func() time.Time { return f.now }
 	return f
 }
 

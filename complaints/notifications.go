@@ -60,7 +60,7 @@ func (s *Store) MarkRead(ctx context.Context, userID int64, ids ...int64) error 
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE notifications SET read_at = $3
 		WHERE user_id = $1 AND read_at IS NULL AND (cardinality($2::bigint[]) = 0 OR id = ANY($2))`,
-		userID, ids, s.now())
+		userID, ids, s.Now())
 	if err != nil {
 		return fmt.Errorf("complaints: mark read: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"lcrm/internal/config"
 )
 
 // Filter selects complaints for the console's queue; zero fields match everything.
@@ -26,9 +28,9 @@ const nextDeadline = `LEAST(
 // state is SLAState at the store's now.
 func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 	if f.Limit <= 0 {
-		f.Limit = 100
+		f.Limit = config.DefaultComplaintPage
 	}
-	f.Limit = min(f.Limit, 1000)
+	f.Limit = min(f.Limit, config.MaxComplaintPage)
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -53,7 +55,7 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(string(f.Category)))
 	}
-	now := s.now()
+	now := s.Now()
 	switch f.SLA { // narrow in SQL; SLAState below has the last word
 	case SLABreached:
 		where = append(where, worstShare(arg(now))+" >= 0.999999")

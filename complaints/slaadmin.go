@@ -58,7 +58,7 @@ func (s *Store) SavePolicy(ctx context.Context, p Policy, by Actor) error {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, Action: "sla.policy",
-			Object: "sla_policy", After: p, At: s.now()})
+			Object: "sla_policy", After: p, At: s.Now()})
 	})
 	return wrap("save policy", err)
 }
@@ -88,7 +88,7 @@ func (s *Store) SetBusinessHours(ctx context.Context, day time.Weekday, sp Span,
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, Action: "sla.hours",
-			Object: "business_hours", ObjectID: int64(day), After: map[string]string{"opens": sp.Opens.String(), "closes": sp.Closes.String()}, At: s.now()})
+			Object: "business_hours", ObjectID: int64(day), After: map[string]string{"opens": sp.Opens.String(), "closes": sp.Closes.String()}, At: s.Now()})
 	})
 	return wrap("set business hours", err)
 }
@@ -109,7 +109,7 @@ func (s *Store) SetHoliday(ctx context.Context, day time.Time, name string, by A
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, Action: "sla.holiday",
-			Object: "holiday", After: map[string]string{"day": d, "name": name}, At: s.now()})
+			Object: "holiday", After: map[string]string{"day": d, "name": name}, At: s.Now()})
 	})
 	return wrap("set holiday", err)
 }

@@ -75,7 +75,7 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 		return fmt.Errorf("complaints: claim: a staff user is required")
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		now := s.now()
+		now := s.Now()
 		tag, err := tx.Exec(ctx, `UPDATE complaints SET assignee_id = $2, updated_at = $3
 			WHERE id = $1 AND assignee_id IS NULL`, id, by.UserID, now)
 		if err != nil {
@@ -108,7 +108,7 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 // Complaints already with that user are left as they are.
 func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		now := s.now()
+		now := s.Now()
 		name := "nobody"
 		if to != 0 {
 			err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND active AND role <> 'shipper'`, to).Scan(&name)

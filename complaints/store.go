@@ -9,6 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/clock"
+	"lcrm/internal/config"
 )
 
 // Alerter delivers an escalation alert outside the console (e.g. SMS through notify). It is
@@ -18,12 +21,15 @@ type Alerter interface {
 }
 
 // DefaultEscalationInterval is how long a breach waits before it climbs one more level.
-const DefaultEscalationInterval = 2 * time.Hour
+const DefaultEscalationInterval = config.DefaultEscalationInterval
 
 // Store reads and writes complaints in PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
-	now  func() time.Time
+	// Now is the store's clock (clock.System from NewStore): read once per operation and
+	// passed down, so SLA deadlines, escalations and reopen windows all see one instant.
+	// Tests and demo data set it to act at another time.
+	Now clock.Clock
 	// Alerter, when set, is told about every new escalation notification.
 	Alerter Alerter
 	// EscalationInterval is the time between two steps up the manager chain
@@ -35,7 +41,7 @@ type Store struct {
 }
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
 // Location is the store's zone, for callers that read days typed by a person (holidays).
 func (s *Store) Location() *time.Location { return s.zone() }
@@ -49,8 +55,8 @@ func (s *Store) zone() *time.Location {
 	return DefaultZone
 }
 
-// SetClock replaces the store's clock (tests and demo data use it to act in the past).
-func (s *Store) SetClock(now func() time.Time) { s.now = now }
+// SetClock sets s.Now (kept for the portal's tests; new code sets Now).
+func (s *Store) SetClock(now clock.Clock) { s.Now = now }
 
 // querier is what both the pool and a transaction offer.
 type querier interface {
@@ -147,7 +153,7 @@ func (s *Store) ListByShipment(ctx context.Context, shipmentID int64) ([]Complai
 // ListByShipper returns a shipper's complaints, newest first, at most limit (100 when 0).
 func (s *Store) ListByShipper(ctx context.Context, shipperID int64, limit int) ([]Complaint, error) {
 	if limit <= 0 {
-		limit = 100
+		limit = config.DefaultComplaintPage
 	}
 	out, err := s.many(ctx, s.pool, "WHERE c.shipper_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2", shipperID, limit)
 	if err != nil {
@@ -191,7 +197,7 @@ func (s *Store) mutate(ctx context.Context, id int64, fn func(tx pgx.Tx, c *Comp
 		if err != nil {
 			return err
 		}
-		return fn(tx, c, s.now())
+		return fn(tx, c, s.Now())
 	})
 }
 

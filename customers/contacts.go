@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"lcrm/internal/config"
 )
 
 // Kind names which sort of customer a record is.
@@ -116,9 +118,9 @@ func (st *Store) LogContact(ctx context.Context, c Contact) (Contact, error) {
 	if c.IdempotencyKey != "" {
 		key = &c.IdempotencyKey
 	}
-	var at *time.Time
-	if !c.CreatedAt.IsZero() {
-		at = &c.CreatedAt
+	at := c.CreatedAt
+	if at.IsZero() {
+		at = st.Now()
 	}
 	// ON CONFLICT DO NOTHING returns no row for a repeat; the second statement then reads
 	// the first row. Both in one round trip would need a CTE that cannot see the conflict
@@ -126,7 +128,7 @@ func (st *Store) LogContact(ctx context.Context, c Contact) (Contact, error) {
 	var id int64
 	err := st.pool.QueryRow(ctx, `INSERT INTO contacts (consignee_id, shipper_id, complaint_id, user_id, channel,
 		direction, summary, outcome, idempotency_key, created_at)
-		VALUES (NULLIF($1, 0), NULLIF($2, 0), NULLIF($3, 0), NULLIF($4, 0), $5, $6, $7, $8, $9, COALESCE($10, now()))
+		VALUES (NULLIF($1, 0), NULLIF($2, 0), NULLIF($3, 0), NULLIF($4, 0), $5, $6, $7, $8, $9, $10::timestamptz)
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		cons, ship, c.ComplaintID, c.UserID, c.Channel, c.Direction, c.Summary, c.Outcome, key, at).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -167,8 +169,8 @@ func contactArgs(f ContactFilter, limit int) []any {
 	if !f.Since.IsZero() {
 		since = &f.Since
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 50
+	if limit <= 0 || limit > config.MaxContactPage {
+		limit = config.DefaultContactPage
 	}
 	return []any{cons, ship, f.ComplaintID, since, limit}
 }

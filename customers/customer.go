@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"lcrm/internal/config"
 	"lcrm/internal/errs"
 )
 
@@ -109,7 +110,7 @@ func (s *Shipper) Normalize() error {
 		v.AddKey("tier", "field.customers.tier", nil)
 	}
 	if s.TimeZone == "" {
-		s.TimeZone = "Asia/Shanghai"
+		s.TimeZone = config.DefaultZoneName
 	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
 		v.AddKey("time_zone", "field.time_zone", map[string]any{"Value": strconv.Quote(s.TimeZone)})

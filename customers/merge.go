@@ -68,7 +68,8 @@ func (st *Store) Merge(ctx context.Context, survivorID, mergedID int64, by strin
 			total += tag.RowsAffected()
 		}
 		// Records merged into the loser earlier now point straight at the survivor.
-		if _, err := tx.Exec(ctx, `UPDATE consignees SET merged_into = $1, updated_at = now() WHERE id = $2 OR merged_into = $2`, survivorID, mergedID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE consignees SET merged_into = $1, updated_at = $3::timestamptz WHERE id = $2 OR merged_into = $2`,
+			survivorID, mergedID, st.Now()); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO consignee_merges (survivor_id, merged_id, shipments_moved, merged_by) VALUES ($1, $2, $3, $4)`,

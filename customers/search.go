@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/config"
 )
 
 // Match is one customer found by Search.
@@ -42,8 +44,8 @@ func (st *Store) Search(ctx context.Context, q string, limit int) ([]Match, erro
 	if q == "" {
 		return nil, nil
 	}
-	if limit <= 0 || limit > 100 {
-		limit = 20
+	if limit <= 0 || limit > config.MaxSearchPage {
+		limit = config.DefaultSearchPage
 	}
 	phone, _ := NormalizePhone(q, "") // "" when q is not a phone number
 	ident := strings.ToUpper(strings.Join(strings.Fields(q), ""))

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/clock"
 )
 
 // Querier is what the store's batch methods need: a pool or a transaction, so callers in
@@ -18,10 +20,15 @@ type Querier interface {
 }
 
 // Store reads and writes shippers and consignees in PostgreSQL.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct {
+	pool *pgxpool.Pool
+	// Now is the store's clock (clock.System from NewStore): the survey edit window and
+	// contact and merge stamps read it once per operation. Tests set it.
+	Now clock.Clock
+}
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
 const shipperCols = `id, code, name, contact_name, phone, email, tier, time_zone, locale, created_at`
 

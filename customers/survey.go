@@ -141,7 +141,7 @@ func (st *Store) SaveSurvey(ctx context.Context, s Survey) (*Survey, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := st.Now()
 	saved, err := scanSurvey(st.pool.QueryRow(ctx, `
 INSERT INTO surveys (shipment_id, consignee_id, csat, nps, comment, created_at, updated_at)
 SELECT s.id, s.consignee_id, $2, $3, $4, $5, $5 FROM shipments s WHERE s.id = $1

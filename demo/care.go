@@ -85,7 +85,7 @@ ORDER BY s.id LIMIT 3000`, seed, now)
 	// A store of its own whose clock the loop moves: every action happens at its time.
 	var clock time.Time
 	st := complaints.NewStore(pool)
-	st.SetClock(func() time.Time { return clock })
+	st.Now = func() time.Time { return clock }
 	for _, c := range cands {
 		r := rand.New(rand.NewPCG(uint64(seed), uint64(c.id)))
 		filed := c.last.Add(time.Duration(1+r.IntN(20)) * time.Hour)

@@ -15,6 +15,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/robfig/cron/v3"
+
+	"lcrm/internal/clock"
+	"lcrm/internal/config"
 )
 
 // lockClass is the first key of every job's advisory lock (the second is the hash of the
@@ -43,8 +46,9 @@ type Scheduler struct {
 	byName   map[string]int
 	specs    map[string]cron.Schedule
 	instance string
-	// Now is the clock runs are given (time.Now unless a test sets it before Start).
-	Now func() time.Time
+	// Now is the clock runs are given (clock.System from NewScheduler; a test sets it
+	// before Start).
+	Now clock.Clock
 
 	mu      sync.Mutex
 	cron    *cron.Cron
@@ -64,7 +68,7 @@ func NewScheduler(pool *pgxpool.Pool, zone *time.Location, jobs []Job, log *slog
 	}
 	host, _ := os.Hostname()
 	s := &Scheduler{pool: pool, zone: zone, log: log, byName: map[string]int{}, specs: map[string]cron.Schedule{},
-		instance: host + ":" + strconv.Itoa(os.Getpid()), Now: time.Now}
+		instance: host + ":" + strconv.Itoa(os.Getpid()), Now: clock.System}
 	for _, j := range jobs {
 		if j.Name == "" || j.Run == nil {
 			return nil, fmt.Errorf("jobs: a job needs a name and a Run function")
@@ -241,8 +245,8 @@ func (s *Scheduler) call(ctx context.Context, j Job, now time.Time) (items int, 
 
 // History returns the latest runs, newest first: of one job, or of all when job is "".
 func (s *Scheduler) History(ctx context.Context, job string, limit int) ([]Run, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 50
+	if limit <= 0 || limit > config.MaxJobRunPage {
+		limit = config.DefaultJobRunPage
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+runCols+` FROM job_runs WHERE ($1 = '' OR job = $1)
 		ORDER BY started_at DESC, id DESC LIMIT $2`, job, limit)

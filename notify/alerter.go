@@ -29,7 +29,7 @@ func (a StaffAlerter) Alert(ctx context.Context, userID int64, text string) erro
 		return nil
 	}
 	sum := sha1.Sum([]byte(text))
-	day := a.Outbox.now().In(a.Outbox.zoneOf(phone)).Format("2006-01-02")
+	day := a.Outbox.Now().In(a.Outbox.zoneOf(phone)).Format("2006-01-02")
 	_, _, err = a.Outbox.Enqueue(ctx, a.Outbox.pool, Message{
 		Key:  fmt.Sprintf("staff-alert:%d:%s:%s", userID, day, hex.EncodeToString(sum[:8])),
 		Kind: KindStaffAlert, To: phone, Vars: map[string]string{"text": text, "link": a.Link},

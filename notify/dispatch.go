@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/config"
 )
 
 // DispatchConfig tunes a Dispatcher. Zero values take the defaults noted.
@@ -33,18 +36,18 @@ func (c DispatchConfig) withDefaults() DispatchConfig {
 		}
 	}
 	if c.Workers <= 0 {
-		c.Workers = 4
+		c.Workers = config.DefaultDispatchWorkers
 	}
 	if c.Batch <= 0 {
-		c.Batch = 20
+		c.Batch = config.DefaultDispatchBatch
 	}
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 6
+		c.MaxAttempts = config.DefaultDispatchMaxAttempts
 	}
-	def(&c.Lease, 60*time.Second)
-	def(&c.Backoff, 30*time.Second)
-	def(&c.MaxBackoff, time.Hour)
-	def(&c.Poll, time.Second)
+	def(&c.Lease, config.DefaultDispatchLease)
+	def(&c.Backoff, config.DefaultDispatchBackoff)
+	def(&c.MaxBackoff, config.DefaultDispatchMaxBackoff)
+	def(&c.Poll, config.DefaultDispatchPoll)
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -107,7 +110,7 @@ type claimed struct {
 // RunOnce claims one batch of due messages and handles each; it returns how many it claimed.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	// PostgreSQL keeps microseconds: the claim time is compared with the stored one.
-	now := d.o.now().UTC().Truncate(time.Microsecond)
+	now := d.o.Now().UTC().Truncate(time.Microsecond)
 	// next_attempt_at doubles as the lease's end for 'sending' rows, so one index condition
 	// finds both due and abandoned rows.
 	rows, err := d.pool.Query(ctx, `
@@ -172,7 +175,7 @@ func (d *Dispatcher) release(ctx context.Context, c claimed) {
 }
 
 func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
-	now := d.o.now()
+	now := d.o.Now()
 	if c.prevStatus == StatusSending && c.prevClaim != nil {
 		// The last attempt's outcome is unknown (crash or network error): ask Twilio first.
 		sid, found, err := d.reconcile(ctx, c)
@@ -204,13 +207,13 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 		d.release(ctx, c)
 		return err
 	}
-	if d.o.now().After(c.claim.Add(d.cfg.Lease)) {
+	if d.o.Now().After(c.claim.Add(d.cfg.Lease)) {
 		// The lease ran out while waiting (rate limit, a pause): another dispatcher may
 		// own the row now, so leave it to them.
 		return nil
 	}
 	sid, err := d.drv.Send(ctx, Outgoing{ID: c.id, To: c.to, Body: c.body, StatusCallback: d.cfg.StatusCallback})
-	now = d.o.now()
+	now = d.o.Now()
 	if err == nil {
 		return d.finish(ctx, c, `status = 'sent', provider_sid = $3, sent_at = $4, lease_until = NULL,
 			error_code = 0, error_message = ''`, sid, now)
@@ -281,11 +284,12 @@ func (d *Dispatcher) reconcile(ctx context.Context, c claimed) (string, bool, er
 	return "", false, nil
 }
 
-// finish applies set to the row if this claim still owns it ($1 id, $2 claim time).
+// finish applies set to the row if this claim still owns it ($1 id, $2 claim time, set's
+// own arguments from $3; updated_at is the outbox clock's instant, the last parameter).
 func (d *Dispatcher) finish(ctx context.Context, c claimed, set string, args ...any) error {
-	_, err := d.pool.Exec(ctx, `UPDATE sms_outbox SET `+set+`, updated_at = now()
+	_, err := d.pool.Exec(ctx, `UPDATE sms_outbox SET `+set+`, updated_at = $`+strconv.Itoa(len(args)+3)+`::timestamptz
 		WHERE id = $1 AND claimed_at = $2 AND status = 'sending'`,
-		append([]any{c.id, *c.claim}, args...)...)
+		append(append([]any{c.id, *c.claim}, args...), d.o.Now())...)
 	if err != nil {
 		return fmt.Errorf("notify: update %d: %w", c.id, err)
 	}

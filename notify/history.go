@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/config"
 )
 
 // Filter narrows History and InboundHistory; zero fields do not filter. At least one field
@@ -35,8 +37,8 @@ type Record struct {
 
 // History returns the newest messages matching f, newest first (one query).
 func (o *Outbox) History(ctx context.Context, f Filter, limit int) ([]Record, error) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	if limit <= 0 || limit > config.MaxSMSHistoryPage {
+		limit = config.DefaultSMSHistoryPage
 	}
 	rows, err := o.pool.Query(ctx, `
 		SELECT id, kind, to_phone, body, locale, segments, status, suppressed_reason, attempts,
@@ -73,8 +75,8 @@ type InboundRecord struct {
 // InboundHistory returns the newest received messages matching f (ConsigneeID,
 // ComplaintID, Phone as the sender), newest first (one query).
 func (o *Outbox) InboundHistory(ctx context.Context, f Filter, limit int) ([]InboundRecord, error) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	if limit <= 0 || limit > config.MaxSMSHistoryPage {
+		limit = config.DefaultSMSHistoryPage
 	}
 	rows, err := o.pool.Query(ctx, `
 		SELECT id, from_phone, to_phone, body, action, COALESCE(consignee_id, 0),

@@ -36,6 +36,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/errs"
 )
@@ -139,13 +140,13 @@ func (c Config) withDefaults() Config {
 		c.Zone = time.UTC
 	}
 	if c.QuietStart == 0 && c.QuietEnd == 0 {
-		c.QuietStart, c.QuietEnd = 21*60, 8*60
+		c.QuietStart, c.QuietEnd = config.DefaultSMSQuietStart, config.DefaultSMSQuietEnd
 	}
 	if c.DailyCap == 0 {
-		c.DailyCap = 3
+		c.DailyCap = config.DefaultSMSDailyCap
 	}
 	if c.MaxSegments <= 0 {
-		c.MaxSegments = 3
+		c.MaxSegments = config.DefaultSMSMaxSegments
 	}
 	return c
 }
@@ -154,12 +155,14 @@ func (c Config) withDefaults() Config {
 type Outbox struct {
 	pool *pgxpool.Pool
 	cfg  Config
-	now  func() time.Time
+	// Now is the outbox's clock (clock.System from New): quiet hours, daily caps, send
+	// times and leases are read against it, once per operation. Tests set it.
+	Now clock.Clock
 }
 
 // New returns an outbox on pool.
 func New(pool *pgxpool.Pool, cfg Config) *Outbox {
-	return &Outbox{pool: pool, cfg: cfg.withDefaults(), now: time.Now}
+	return &Outbox{pool: pool, cfg: cfg.withDefaults(), Now: clock.System}
 }
 
 // shanghai is the local time of every +86 number.
@@ -216,7 +219,7 @@ func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, c
 		return 0, false, err
 	}
 	segs, _ := Segments(body)
-	now := o.now()
+	now := o.Now()
 	due := now
 	if m.NotBefore.After(due) {
 		due = m.NotBefore

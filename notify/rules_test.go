@@ -40,7 +40,7 @@ func TestQuietHours(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			notify.SetClock(r.o, func() time.Time { return c.now })
+			r.o.Now = func() time.Time { return c.now }
 			id, _, err := r.o.Enqueue(ctx, r.pool, notify.Message{Key: "q" + c.to, Kind: c.kind, To: c.to,
 				Vars: map[string]string{"text": "x", "link": "https://x"}})
 			if err != nil {
@@ -53,7 +53,7 @@ func TestQuietHours(t *testing.T) {
 	}
 	// A care message that became due at night (a retry) waits for the morning at send time.
 	night := time.Date(2026, 11, 23, 23, 30, 0, 0, sh)
-	notify.SetClock(r.o, func() time.Time { return night })
+	r.o.Now = func() time.Time { return night }
 	r.makeDue(t)
 	if _, err := r.o.Dispatcher(r.drv, notify.DispatchConfig{Workers: 1, Batch: 50}).RunOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestFreshness(t *testing.T) {
 	}
 	start := time.Now()
 	clock := start
-	notify.SetClock(r.o, func() time.Time { return clock })
+	r.o.Now = func() time.Time { return clock }
 	msg := func(key string, kind notify.Kind, shipment int64) int64 {
 		id, _, err := r.o.Enqueue(ctx, r.pool, notify.Message{Key: key, Kind: kind, To: "+8613800138000",
 			ShipmentID: shipment, Vars: map[string]string{"tracking_no": "SD300000000001", "text": "派送中", "link": "https://x"}})
@@ -183,7 +183,7 @@ func TestLeaseExpiry(t *testing.T) {
 			// waiting for it.
 			start := time.Now()
 			clock := newTestClock(start)
-			notify.SetClock(r.o, clock.now)
+			r.o.Now = clock.now
 			id := r.enqueue(t, "lease", "+8613900000077")
 			hung := blocking{Driver: r.drv, afterSend: afterSend, entered: make(chan struct{}), release: make(chan struct{})}
 			dead := r.o.Dispatcher(hung, notify.DispatchConfig{Workers: 1, Lease: time.Second})

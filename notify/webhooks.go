@@ -39,14 +39,14 @@ func (o *Outbox) ApplyReceipt(ctx context.Context, r Receipt) (changed bool, err
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
 	var phone string
 	err = tx.QueryRow(ctx, `
-		UPDATE sms_outbox SET status = $2, updated_at = now(),
-		    sent_at = COALESCE(sent_at, now()),
+		UPDATE sms_outbox SET status = $2, updated_at = $5::timestamptz,
+		    sent_at = COALESCE(sent_at, $5::timestamptz),
 		    error_code = CASE WHEN $3::int <> 0 THEN $3::int ELSE error_code END,
 		    error_message = CASE WHEN $4 <> '' THEN $4 ELSE error_message END
 		WHERE provider_sid = $1
 		  AND array_position(ARRAY['queued','sending','sent','delivered'], CASE WHEN status IN ('undelivered','failed') THEN 'delivered' ELSE status END)
 		    < array_position(ARRAY['queued','sending','sent','delivered'], CASE WHEN $2 IN ('undelivered','failed') THEN 'delivered' ELSE $2 END)
-		RETURNING to_phone`, r.SID, string(st), r.ErrorCode, r.ErrorMessage).Scan(&phone)
+		RETURNING to_phone`, r.SID, string(st), r.ErrorCode, r.ErrorMessage, o.Now()).Scan(&phone)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		changed = false

@@ -45,12 +45,12 @@ func (st *Store) SaveWorkbook(ctx context.Context, kind string, p Period) (*Stor
 	}
 	w := &StoredWorkbook{Kind: kind, Period: p, FileName: FileName(p), Size: buf.Len()}
 	err := st.pool.QueryRow(ctx, `
-INSERT INTO report_files (kind, period_from, period_to, zone, file_name, content, size)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO report_files (kind, period_from, period_to, zone, file_name, content, size, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)
 ON CONFLICT (kind, period_from, period_to) DO UPDATE
 SET zone = EXCLUDED.zone, file_name = EXCLUDED.file_name, content = EXCLUDED.content,
-    size = EXCLUDED.size, created_at = now()
-RETURNING id, created_at`, kind, p.From, p.To, p.zoneName(), w.FileName, buf.Bytes(), w.Size).Scan(&w.ID, &w.CreatedAt)
+    size = EXCLUDED.size, created_at = EXCLUDED.created_at
+RETURNING id, created_at`, kind, p.From, p.To, p.zoneName(), w.FileName, buf.Bytes(), w.Size, st.Now()).Scan(&w.ID, &w.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("reports: save workbook: %w", err)
 	}

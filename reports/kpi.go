@@ -9,15 +9,20 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/clock"
 )
 
 // Store runs the KPI queries against PostgreSQL. It only reads.
 type Store struct {
 	pool *pgxpool.Pool
+	// Now is the store's clock (clock.System from NewStore): it stamps saved workbooks.
+	// Refresh takes its instant from the caller (the job's slot) instead. Tests set it.
+	Now clock.Clock
 }
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
 // Counts are the additive figures every grouping of the report shares; the rates are
 // methods so that a zero denominator gives "no value" rather than a made-up 0 %.

@@ -128,7 +128,7 @@ func (st *Store) Refresh(ctx context.Context, zone *time.Location, now time.Time
 			for n < len(todo) && n < rollupChunkDays && todo[n].Equal(todo[n-1].AddDate(0, 0, 1)) {
 				n++
 			}
-			cells, err := rollupRange(ctx, tx, zone, todo[0], todo[n-1].AddDate(0, 0, 1))
+			cells, err := rollupRange(ctx, tx, zone, todo[0], todo[n-1].AddDate(0, 0, 1), now)
 			if err != nil {
 				return err
 			}
@@ -203,8 +203,9 @@ SELECT s.day, true FROM (`+staleDaysSQL+`) s(day)`, zone.String())
 }
 
 // rollupRange replaces the cells of the local days [from, to) (dates) of zone with cells
-// cut from the shipments, and records the days as held. It returns the cells written.
-func rollupRange(ctx context.Context, tx pgx.Tx, zone *time.Location, from, to time.Time) (int, error) {
+// cut from the shipments, and records the days as held, computed at now. It returns the
+// cells written.
+func rollupRange(ctx context.Context, tx pgx.Tx, zone *time.Location, from, to, now time.Time) (int, error) {
 	z := zone.String()
 	if _, err := tx.Exec(ctx, "DELETE FROM kpi_cells WHERE zone = $1 AND day >= $2 AND day < $3", z, from, to); err != nil {
 		return 0, err
@@ -219,8 +220,8 @@ FROM (`+fmt.Sprintf(cubeSQL, "")+`) x`,
 	}
 	_, err = tx.Exec(ctx, `
 INSERT INTO kpi_days (zone, day, cells, computed_at)
-SELECT $1, g.day::date, (SELECT count(*) FROM kpi_cells k WHERE k.zone = $1 AND k.day = g.day::date), now()
+SELECT $1, g.day::date, (SELECT count(*) FROM kpi_cells k WHERE k.zone = $1 AND k.day = g.day::date), $4::timestamptz
 FROM generate_series($2::date, $3::date - 1, interval '1 day') g(day)
-ON CONFLICT (zone, day) DO UPDATE SET cells = EXCLUDED.cells, computed_at = EXCLUDED.computed_at`, z, from, to)
+ON CONFLICT (zone, day) DO UPDATE SET cells = EXCLUDED.cells, computed_at = EXCLUDED.computed_at`, z, from, to, now)
 	return int(tag.RowsAffected()), err
 }

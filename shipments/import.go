@@ -96,7 +96,7 @@ func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt I
 		return nil, fmt.Errorf("shipments: import: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.now(), date1904: src.date1904()}
+	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.Now(), date1904: src.date1904()}
 	broken := false
 	for {
 		row, cells, err := src.next()
@@ -275,7 +275,7 @@ func (b *importBatch) flush(ctx context.Context) error {
 	if b.kind == ImportShipments {
 		err = b.st.createValid(ctx, b.tx, b.shipments, all, results)
 	} else {
-		err = recordValid(ctx, b.tx, b.events, all, results)
+		err = recordValid(ctx, b.tx, b.events, all, results, b.now)
 	}
 	if err != nil {
 		return fmt.Errorf("shipments: import: %w", err)

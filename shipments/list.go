@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"lcrm/internal/config"
 )
 
 // ListFilter narrows a shipper's shipment list. Zero values mean "any".
@@ -31,9 +33,9 @@ type ListRow struct {
 // (shipper_id, created_at) index. Every filter is a parameter.
 func (st *Store) ListForShipper(ctx context.Context, shipperID int64, f ListFilter) ([]ListRow, error) {
 	if f.Limit <= 0 {
-		f.Limit = 50
+		f.Limit = config.DefaultShipmentPage
 	}
-	f.Limit = min(f.Limit, 10000)
+	f.Limit = min(f.Limit, config.MaxShipmentPage)
 	var from, to *time.Time
 	if !f.From.IsZero() {
 		from = &f.From
@@ -60,9 +62,9 @@ WHERE s.shipper_id = $1
   AND ($4 = '' OR s.status = $4)
   AND ($5::timestamptz IS NULL OR s.created_at >= $5)
   AND ($6::timestamptz IS NULL OR s.created_at < $6)
-  AND (NOT $7 OR COALESCE(s.delivered_at, CASE WHEN s.status = 'returned' THEN NULL ELSE now() END) > s.promised_at)
+  AND (NOT $7 OR COALESCE(s.delivered_at, CASE WHEN s.status = 'returned' THEN NULL ELSE $10::timestamptz END) > s.promised_at)
 ORDER BY s.created_at DESC, s.id DESC
-LIMIT $8 OFFSET $9`, shipperID, tn, f.Phone, string(f.Status), from, to, f.LateOnly, f.Limit, f.Offset)
+LIMIT $8 OFFSET $9`, shipperID, tn, f.Phone, string(f.Status), from, to, f.LateOnly, f.Limit, f.Offset, st.Now())
 	if err != nil {
 		return nil, fmt.Errorf("shipments: list: %w", err)
 	}

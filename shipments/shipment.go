@@ -104,7 +104,7 @@ type TimeWindow struct {
 }
 
 // DefaultTimeWindow admits times from two years back to one year ahead.
-var DefaultTimeWindow = TimeWindow{Past: 2 * 365 * 24 * time.Hour, Future: 365 * 24 * time.Hour}
+var DefaultTimeWindow = TimeWindow{Past: config.DefaultTimePast, Future: config.DefaultTimeFuture}
 
 // orDefault fills zero fields from DefaultTimeWindow.
 func (w TimeWindow) orDefault() TimeWindow {

@@ -11,18 +11,21 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/customers"
+	"lcrm/internal/clock"
 	"lcrm/internal/errs"
 )
 
 // Store reads and writes shipments and tracking events in PostgreSQL.
 type Store struct {
-	pool   *pgxpool.Pool
-	now    func() time.Time
+	pool *pgxpool.Pool
+	// Now is the store's clock (clock.System from NewStore): read once per write and
+	// passed down, for the plausible-time window and the overdue filter. Tests set it.
+	Now    clock.Clock
 	window TimeWindow
 }
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
 // SetTimeWindow sets the range of plausible times for shipments and events (the default
 // is DefaultTimeWindow); set it before the store is used.
@@ -70,7 +73,7 @@ func (st *Store) CreateShipments(ctx context.Context, items []NewShipment) ([]It
 	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		var err error
-		results, err = st.createShipmentsTx(ctx, tx, items, st.now())
+		results, err = st.createShipmentsTx(ctx, tx, items, st.Now())
 		return err
 	})
 	if err != nil {
@@ -285,7 +288,7 @@ func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemRes
 	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		var err error
-		results, err = st.recordEventsTx(ctx, tx, events, st.now())
+		results, err = st.recordEventsTx(ctx, tx, events, st.Now())
 		return err
 	})
 	if err != nil {
@@ -302,7 +305,7 @@ func (st *Store) recordEventsTx(ctx context.Context, tx pgx.Tx, events []NewEven
 	if len(valid) == 0 {
 		return results, nil
 	}
-	if err := recordValid(ctx, tx, events, valid, results); err != nil {
+	if err := recordValid(ctx, tx, events, valid, results, now); err != nil {
 		return nil, err
 	}
 	return results, nil
@@ -324,7 +327,7 @@ func normalizeEvents(events []NewEvent, now time.Time, w TimeWindow, results []I
 }
 
 // recordValid stores the normalized events at valid inside tx and fills their results.
-func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int, results []ItemResult) error {
+func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int, results []ItemResult, now time.Time) error {
 	numbers := make([]string, len(valid))
 	for k, i := range valid {
 		numbers[k] = events[i].TrackingNo
@@ -364,7 +367,7 @@ func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int,
 		}
 		results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: status}
 	}
-	return rederive(ctx, tx, touched)
+	return rederive(ctx, tx, touched, now)
 }
 
 type eventRef struct {
@@ -399,8 +402,9 @@ RETURNING shipment_id, event_key`, sid, key, code, at, loc, note, signed, pod)
 	return stored, err
 }
 
-// rederive recomputes status and key times of the given shipments from all their events.
-func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool) error {
+// rederive recomputes status and key times of the given shipments from all their events,
+// stamping them updated at now (the write's instant).
+func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool, now time.Time) error {
 	if len(touched) == 0 {
 		return nil
 	}
@@ -433,10 +437,10 @@ func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool) error {
 	_, err = tx.Exec(ctx, `
 UPDATE shipments s SET status = u.status, picked_up_at = u.picked, arrived_at_station_at = u.arrived,
     out_for_delivery_at = u.out_at, delivered_at = u.delivered, signed_at = u.delivered,
-    signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = now()
+    signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = $10::timestamptz
 FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
     $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[])
     AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at)
-WHERE s.id = u.id`, ids, status, picked, arrived, out, delivered, signed, pod, last)
+WHERE s.id = u.id`, ids, status, picked, arrived, out, delivered, signed, pod, last, now)
 	return err
 }

@@ -11,6 +11,7 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/customers"
+	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/db"
 	"lcrm/shipments"
@@ -18,10 +19,13 @@ import (
 
 // app is what every subcommand shares: settings, logger, database and domain stores.
 type app struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	pool      *pgxpool.Pool
-	local     *db.Local
+	cfg   *config.Config
+	log   *slog.Logger
+	pool  *pgxpool.Pool
+	local *db.Local
+	// now is the one clock every store is given (clock.System): cmd wires it, nothing
+	// else reads the wall clock for a rule.
+	now       clock.Clock
 	shipments *shipments.Store
 	customers *customers.Store
 	accounts  *accounts.Store
@@ -38,7 +42,7 @@ func open(ctx context.Context) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: cfg.Logger()}
+	a := &app{cfg: cfg, log: cfg.Logger(), now: clock.System}
 	slog.SetDefault(a.log)
 	url := cfg.DatabaseURL
 	if url == "" {
@@ -66,9 +70,12 @@ func open(ctx context.Context) (*app, error) {
 		return nil, err
 	}
 	a.shipments = shipments.NewStore(a.pool)
+	a.shipments.Now = a.now
 	a.shipments.SetTimeWindow(shipments.TimeWindow{Past: cfg.TimePast, Future: cfg.TimeFuture})
 	a.customers = customers.NewStore(a.pool)
+	a.customers.Now = a.now
 	a.accounts = accounts.NewStore(a.pool)
+	a.accounts.Now = a.now
 	return a, nil
 }
 

@@ -50,7 +50,7 @@ func loadDemoIfEmpty(ctx context.Context, a *app, n int, seed int64) error {
 
 func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 	start := time.Now()
-	sum, err := demo.Load(ctx, a.pool, demo.Options{Shipments: n, Seed: seed, Now: time.Now(),
+	sum, err := demo.Load(ctx, a.pool, demo.Options{Shipments: n, Seed: seed, Now: a.now(),
 		Progress: func(done int) { a.log.Info("demo data", "shipments", done) }})
 	if err != nil {
 		return err
@@ -62,13 +62,13 @@ func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 		return err
 	}
 	start = time.Now()
-	care, err := demo.Care(ctx, a.pool, agents, seed, time.Now())
+	care, err := demo.Care(ctx, a.pool, agents, seed, a.now())
 	if err != nil {
 		return err
 	}
 	a.log.Info("demo surveys and complaints", "surveys", care.Surveys, "complaints", care.Complaints,
 		"resolved", care.Resolved, "took", time.Since(start).Round(time.Millisecond))
-	calls, err := demo.Contacts(ctx, a.pool, agents, seed, time.Now())
+	calls, err := demo.Contacts(ctx, a.pool, agents, seed, a.now())
 	if err != nil {
 		return err
 	}

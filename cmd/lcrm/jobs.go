@@ -11,7 +11,6 @@ import (
 	"lcrm/internal/db"
 	"lcrm/jobs"
 	"lcrm/notify"
-	"lcrm/reports"
 )
 
 // secret is the key that signs links (survey links) and grant cookies: LCRM_SESSION_KEY, or
@@ -45,8 +44,13 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 		PublicURL: a.cfg.PublicURL, Secret: secret, Zone: a.cfg.Zone, Log: a.log,
 	})
 	// Other packages' jobs: append them here.
-	list = append(list, jobs.ReportJobs(reports.NewStore(a.pool), a.cfg.Zone)...)
-	return jobs.NewScheduler(a.pool, a.cfg.Zone, list, a.log)
+	list = append(list, jobs.ReportJobs(a.reports(), a.cfg.Zone)...)
+	s, err := jobs.NewScheduler(a.pool, a.cfg.Zone, list, a.log)
+	if err != nil {
+		return nil, err
+	}
+	s.Now = a.now // runs get their instant from the one clock
+	return s, nil
 }
 
 const jobsUsage = `usage: lcrm jobs list | lcrm jobs run NAME`

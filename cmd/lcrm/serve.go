@@ -9,9 +9,7 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/care"
-	"lcrm/internal/ratelimit"
 	"lcrm/portal"
-	"lcrm/reports"
 )
 
 func cmdServe(ctx context.Context, args []string) error {
@@ -77,9 +75,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
-		Limiter:    ratelimit.New(a.pool),
+		Limiter:    a.limiter(),
 		Complaints: a.complaints(),
-		Reports:    reports.NewStore(a.pool),
+		Reports:    a.reports(),
 		Jobs:       sched,
 		Watch:      care.NewStore(a.pool),
 		Notify:     sms,

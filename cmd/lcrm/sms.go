@@ -5,7 +5,9 @@ import (
 	"sync"
 
 	"lcrm/complaints"
+	"lcrm/internal/ratelimit"
 	"lcrm/notify"
+	"lcrm/reports"
 )
 
 // smsOutbox builds the SMS outbox from the settings.
@@ -14,9 +16,11 @@ func smsOutbox(a *app) *notify.Outbox {
 	if dailyCap == 0 {
 		dailyCap = -1 // LCRM_SMS_DAILY_CAP=0 means no cap
 	}
-	return notify.New(a.pool, notify.Config{Signature: a.cfg.SMSSignature, Zone: a.cfg.Zone,
+	o := notify.New(a.pool, notify.Config{Signature: a.cfg.SMSSignature, Zone: a.cfg.Zone,
 		QuietStart: a.cfg.SMSQuietStart, QuietEnd: a.cfg.SMSQuietEnd, NoQuiet: a.cfg.SMSNoQuiet,
 		DailyCap: dailyCap, MaxSegments: a.cfg.SMSMaxSegments})
+	o.Now = a.now
+	return o
 }
 
 // startSMS runs the dispatcher until the returned stop is called (it waits for the
@@ -63,5 +67,20 @@ func alertingComplaints(a *app, sms *notify.Outbox) *complaints.Store {
 func (a *app) complaints() *complaints.Store {
 	cs := complaints.NewStore(a.pool)
 	cs.Zone = a.cfg.Zone
+	cs.Now = a.now
 	return cs
+}
+
+// reports is the KPI store on the app's clock.
+func (a *app) reports() *reports.Store {
+	st := reports.NewStore(a.pool)
+	st.Now = a.now
+	return st
+}
+
+// limiter is the rate limiter on the app's clock.
+func (a *app) limiter() *ratelimit.Limiter {
+	l := ratelimit.New(a.pool)
+	l.Now = a.now
+	return l
 }

@@ -77,9 +77,9 @@ const (
 func Load() (*Config, error) {
 	c := &Config{
 		DatabaseURL:        os.Getenv("DATABASE_URL"),
-		DataDir:            env("LCRM_DATA_DIR", "./lcrm-data"),
-		Addr:               env("LCRM_ADDR", ":8080"),
-		PublicURL:          strings.TrimRight(env("LCRM_PUBLIC_URL", "http://localhost:8080"), "/"),
+		DataDir:            env("LCRM_DATA_DIR", DefaultDataDir),
+		Addr:               env("LCRM_ADDR", DefaultAddr),
+		PublicURL:          strings.TrimRight(env("LCRM_PUBLIC_URL", DefaultPublicURL), "/"),
 		LogJSON:            os.Getenv("LCRM_LOG_FORMAT") == "json",
 		SessionKey:         os.Getenv("LCRM_SESSION_KEY"),
 		TwilioAccountSID:   os.Getenv("TWILIO_ACCOUNT_SID"),
@@ -87,7 +87,7 @@ func Load() (*Config, error) {
 		TwilioFrom:         os.Getenv("TWILIO_FROM"),
 		TwilioMessagingSID: os.Getenv("TWILIO_MESSAGING_SERVICE_SID"),
 		TwilioAPIBase:      os.Getenv("TWILIO_API_BASE"),
-		SMSSignature:       env("LCRM_SMS_SIGNATURE", "【顺达物流】"),
+		SMSSignature:       env("LCRM_SMS_SIGNATURE", DefaultSMSSignature),
 	}
 	zone, err := time.LoadLocation(env("LCRM_TIMEZONE", DefaultZoneName))
 	if err != nil {
@@ -104,7 +104,7 @@ func Load() (*Config, error) {
 		return nil, fmt.Errorf("config: LCRM_DB_MAX_CONNS must be a positive number")
 	}
 	c.MaxConns = int32(n)
-	if c.Lookups, err = strconv.Atoi(env("LCRM_LOOKUPS_PER_MINUTE", "60")); err != nil || c.Lookups < 1 {
+	if c.Lookups, err = strconv.Atoi(env("LCRM_LOOKUPS_PER_MINUTE", strconv.Itoa(DefaultLookupsPerMinute))); err != nil || c.Lookups < 1 {
 		return nil, fmt.Errorf("config: LCRM_LOOKUPS_PER_MINUTE must be a positive number")
 	}
 	if v := env("LCRM_TRUSTED_PROXIES", ""); v != "" {
@@ -143,8 +143,8 @@ func (c *Config) loadLimits() error {
 		name string
 		dst  *int
 		def  int
-	}{{"LCRM_MAX_BODY_BYTES", &c.MaxBodyBytes, 1 << 20}, {"LCRM_MAX_API_BYTES", &c.MaxAPIBytes, 4 << 20},
-		{"LCRM_MAX_IMPORT_BYTES", &c.MaxImportBytes, 64 << 20}} {
+	}{{"LCRM_MAX_BODY_BYTES", &c.MaxBodyBytes, DefaultMaxBodyBytes}, {"LCRM_MAX_API_BYTES", &c.MaxAPIBytes, DefaultMaxAPIBytes},
+		{"LCRM_MAX_IMPORT_BYTES", &c.MaxImportBytes, DefaultMaxImportBytes}} {
 		n, err := strconv.Atoi(env(l.name, strconv.Itoa(l.def)))
 		if err != nil || n < 1 {
 			return fmt.Errorf("config: %s must be a positive number of bytes", l.name)
@@ -154,7 +154,7 @@ func (c *Config) loadLimits() error {
 	for _, l := range []struct {
 		name, def string
 		dst       *time.Duration
-	}{{"LCRM_TIME_PAST", "730d", &c.TimePast}, {"LCRM_TIME_FUTURE", "365d", &c.TimeFuture},
+	}{{"LCRM_TIME_PAST", DefaultTimePast.String(), &c.TimePast}, {"LCRM_TIME_FUTURE", DefaultTimeFuture.String(), &c.TimeFuture},
 		{"LCRM_REQUEST_TIMEOUT", DefaultRequestTimeout.String(), &c.RequestTimeout},
 		{"LCRM_DOWNLOAD_TIMEOUT", DefaultDownloadTimeout.String(), &c.DownloadTimeout}} {
 		d, err := days(env(l.name, l.def))
@@ -215,7 +215,8 @@ func (c *Config) loadTwoFactor() error {
 // loadSMS reads the SMS outbox settings.
 func (c *Config) loadSMS() error {
 	var err error
-	if q := env("LCRM_SMS_QUIET", "21:00-08:00"); q == "off" {
+	if q := env("LCRM_SMS_QUIET", fmt.Sprintf("%02d:%02d-%02d:%02d",
+		DefaultSMSQuietStart/60, DefaultSMSQuietStart%60, DefaultSMSQuietEnd/60, DefaultSMSQuietEnd%60)); q == "off" {
 		c.SMSNoQuiet = true
 	} else {
 		from, to, ok := strings.Cut(q, "-")
@@ -231,13 +232,13 @@ func (c *Config) loadSMS() error {
 		}
 		c.SMSQuietStart, c.SMSQuietEnd = f.Hour()*60+f.Minute(), t.Hour()*60+t.Minute()
 	}
-	if c.SMSDailyCap, err = strconv.Atoi(env("LCRM_SMS_DAILY_CAP", "3")); err != nil || c.SMSDailyCap < 0 {
+	if c.SMSDailyCap, err = strconv.Atoi(env("LCRM_SMS_DAILY_CAP", strconv.Itoa(DefaultSMSDailyCap))); err != nil || c.SMSDailyCap < 0 {
 		return fmt.Errorf("config: LCRM_SMS_DAILY_CAP must be a number, 0 for no cap")
 	}
-	if c.SMSRate, err = strconv.ParseFloat(env("LCRM_SMS_RATE", "10"), 64); err != nil || c.SMSRate < 0 {
+	if c.SMSRate, err = strconv.ParseFloat(env("LCRM_SMS_RATE", strconv.FormatFloat(DefaultSMSRate, 'g', -1, 64)), 64); err != nil || c.SMSRate < 0 {
 		return fmt.Errorf("config: LCRM_SMS_RATE must be messages per second, 0 for no limit")
 	}
-	if c.SMSMaxSegments, err = strconv.Atoi(env("LCRM_SMS_MAX_SEGMENTS", "3")); err != nil || c.SMSMaxSegments < 1 {
+	if c.SMSMaxSegments, err = strconv.Atoi(env("LCRM_SMS_MAX_SEGMENTS", strconv.Itoa(DefaultSMSMaxSegments))); err != nil || c.SMSMaxSegments < 1 {
 		return fmt.Errorf("config: LCRM_SMS_MAX_SEGMENTS must be a positive number")
 	}
 	if c.SMSDispatch, err = strconv.ParseBool(env("LCRM_SMS_DISPATCH", "true")); err != nil {

@@ -32,7 +32,7 @@ type Attempt struct {
 // the others (a refused guess is no free guess). Use it for answers that must be counted
 // exactly (wrong last-4 digits): check the answer only when the attempt is OK.
 func (l *Limiter) Take(ctx context.Context, rules ...Rule) (Attempt, error) {
-	now := l.now()
+	now := l.Now()
 	limits := map[string]Rule{}
 	for _, r := range rules {
 		limits[r.Key] = r // a key given twice counts once

@@ -48,7 +48,7 @@ func (b *Batched) Allow(key string, limit int, window time.Duration) (bool, time
 // count happen under one lock, so within an instance concurrent callers never pass the
 // limit together.
 func (b *Batched) AllowN(key string, n, limit int, window time.Duration) (bool, time.Duration) {
-	now := b.l.now()
+	now := b.l.Now()
 	s := slot{key, now.Truncate(window)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -111,7 +111,7 @@ RETURNING count`, s.key, s.start, n)
 		}
 		totals[s] = n
 	}
-	now := b.l.now()
+	now := b.l.Now()
 	b.mu.Lock()
 	for s, n := range totals {
 		b.shared[s] = n

@@ -10,21 +10,25 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lcrm/internal/clock"
 )
 
 // Limiter checks and counts attempts.
 type Limiter struct {
 	pool *pgxpool.Pool
-	now  func() time.Time
+	// Now is the limiter's clock (clock.System from New): windows are cut from it, once per
+	// call, and passed to SQL. Tests set it.
+	Now clock.Clock
 }
 
 // New returns a Limiter over pool.
-func New(pool *pgxpool.Pool) *Limiter { return &Limiter{pool: pool, now: time.Now} }
+func New(pool *pgxpool.Pool) *Limiter { return &Limiter{pool: pool, Now: clock.System} }
 
 // Allow counts one attempt for key in the current window and reports whether it is within
 // limit; when not, retryAfter is the time until the window ends. One statement per call.
 func (l *Limiter) Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error) {
-	now := l.now()
+	now := l.Now()
 	start := now.Truncate(window)
 	var n int
 	err = l.pool.QueryRow(ctx, `
@@ -45,7 +49,7 @@ RETURNING count`, key, start).Scan(&n)
 func (l *Limiter) Count(ctx context.Context, key string, window time.Duration) (int, error) {
 	var n int
 	err := l.pool.QueryRow(ctx, `SELECT COALESCE(sum(count), 0) FROM rate_counters WHERE key = $1 AND window_start = $2`,
-		key, l.now().Truncate(window)).Scan(&n)
+		key, l.Now().Truncate(window)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("ratelimit: %w", err)
 	}

@@ -18,8 +18,8 @@ func TestAllow(t *testing.T) {
 	pool := testdb.New(t)
 	clock := time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC)
 	a, b := New(pool), New(pool) // two instances share the counters
-	a.now = func() time.Time { return clock }
-	b.now = a.now
+	a.Now = func() time.Time { return clock }
+	b.Now = a.Now
 	for i := 1; i <= 5; i++ {
 		l := a
 		if i%2 == 0 {
@@ -59,8 +59,8 @@ func TestBatched(t *testing.T) {
 	pool := testdb.New(t)
 	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	l1, l2 := New(pool), New(pool)
-	l1.now = func() time.Time { return clock }
-	l2.now = l1.now
+	l1.Now = func() time.Time { return clock }
+	l2.Now = l1.Now
 	a, b := l1.Batched(time.Hour), l2.Batched(time.Hour) // flushed by hand below
 	defer a.Stop()
 	defer b.Stop()
@@ -101,7 +101,7 @@ func TestTakeBurst(t *testing.T) {
 	pool := testdb.New(t)
 	clock := time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC)
 	l := New(pool)
-	l.now = func() time.Time { return clock }
+	l.Now = func() time.Time { return clock }
 	const tried = 1000
 	start := make(chan struct{})
 	type res struct {

@@ -1,0 +1,90 @@
+package config
+
+import "time"
+
+// The defaults of every setting and of every tunable a domain package falls back to when
+// its caller gives none. They live here only: config.Load uses them for unset variables,
+// and the domain packages take them from here (or from their caller) instead of keeping
+// copies. Fixed business rules (ReopenWindow, RevealsPerHour, ...) are not defaults and
+// stay next to the rule they belong to.
+
+// Server and input defaults.
+const (
+	DefaultDataDir          = "./lcrm-data"
+	DefaultAddr             = ":8080"
+	DefaultPublicURL        = "http://localhost:8080"
+	DefaultLookupsPerMinute = 60 // public lookups per client address (LCRM_LOOKUPS_PER_MINUTE)
+	DefaultMaxBodyBytes     = 1 << 20
+	DefaultMaxAPIBytes      = 4 << 20
+	DefaultMaxImportBytes   = 64 << 20
+	// DefaultTimePast and DefaultTimeFuture bound the plausible times of shipments and
+	// events (LCRM_TIME_PAST, LCRM_TIME_FUTURE; shipments.DefaultTimeWindow).
+	DefaultTimePast   = 730 * 24 * time.Hour
+	DefaultTimeFuture = 365 * 24 * time.Hour
+)
+
+// SMS outbox defaults (package notify; LCRM_SMS_*).
+const (
+	DefaultSMSSignature   = "【顺达物流】"
+	DefaultSMSQuietStart  = 21 * 60 // minutes after midnight, recipient's local time
+	DefaultSMSQuietEnd    = 8 * 60
+	DefaultSMSDailyCap    = 3 // care messages per phone per local day
+	DefaultSMSRate        = 10.0
+	DefaultSMSMaxSegments = 3
+)
+
+// SMS dispatcher defaults (notify.DispatchConfig).
+const (
+	DefaultDispatchWorkers     = 4
+	DefaultDispatchBatch       = 20
+	DefaultDispatchMaxAttempts = 6
+	DefaultDispatchLease       = 60 * time.Second
+	DefaultDispatchBackoff     = 30 * time.Second
+	DefaultDispatchMaxBackoff  = time.Hour
+	DefaultDispatchPoll        = time.Second
+)
+
+// Session and API key defaults (package accounts).
+const (
+	DefaultSessionIdle = 12 * time.Hour     // an idle session ends
+	DefaultSessionMax  = 7 * 24 * time.Hour // every session ends
+	// DefaultSessionPurgeAfter is how long past its end a session row is kept before a
+	// logout sweeps it away.
+	DefaultSessionPurgeAfter = 24 * time.Hour
+	// DefaultKeyUseEvery is how often an API key's last use is written at most.
+	DefaultKeyUseEvery = time.Minute
+)
+
+// Complaint desk defaults (package complaints).
+const (
+	// DefaultEscalationInterval is how long a breach waits before it climbs one more level.
+	DefaultEscalationInterval = 2 * time.Hour
+)
+
+// Care job defaults (care.Deps).
+const (
+	DefaultSurveyWithin   = 72 * time.Hour      // survey parcels delivered this recently
+	DefaultSurveyValid    = 30 * 24 * time.Hour // a survey link works this long after delivery
+	DefaultFollowupWithin = 72 * time.Hour      // follow up complaints resolved this recently
+)
+
+// Page sizes of the domain lists: a caller asking for none (or, where there is a Max, more
+// than it) gets the Default page.
+const (
+	DefaultShipmentPage   = 50
+	MaxShipmentPage       = 10000 // exports read one page
+	DefaultComplaintPage  = 100
+	MaxComplaintPage      = 1000
+	DefaultAuditPage      = 100
+	MaxAuditPage          = 1000
+	DefaultJobRunPage     = 50
+	MaxJobRunPage         = 1000
+	DefaultSMSHistoryPage = 100
+	MaxSMSHistoryPage     = 500
+	DefaultContactPage    = 50
+	MaxContactPage        = 500
+	DefaultSearchPage     = 20
+	MaxSearchPage         = 100
+	DefaultWatchPage      = 500
+	MaxWatchPage          = 5000
+)
