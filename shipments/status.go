@@ -57,6 +57,17 @@ type Derived struct {
 	SignedBy           string
 	PODURL             string
 	LastEventAt        *time.Time
+	// StatusEvent is the key of the event that set Status and StatusAt its time (empty
+	// and nil while the shipment has no event): a status change is named by it, so the
+	// same event sent again announces nothing new.
+	StatusEvent string
+	StatusAt    *time.Time
+}
+
+// setBy records e as the event that set the status.
+func (d *Derived) setBy(e Event) {
+	t := e.OccurredAt
+	d.StatusEvent, d.StatusAt = e.Key, &t
 }
 
 // Less orders events in time, breaking ties by the step they mark and then by key, so
@@ -102,6 +113,7 @@ func Derive(events []Event) Derived {
 		if e.Code.Final() {
 			final = true
 			d.Status = e.Code
+			d.setBy(e)
 			if e.Code == Delivered {
 				t := e.OccurredAt
 				d.DeliveredAt, d.SignedBy, d.PODURL = &t, e.SignedBy, e.PODURL
@@ -110,6 +122,7 @@ func Derive(events []Event) Derived {
 			}
 		} else if !final {
 			d.Status = e.Code
+			d.setBy(e)
 		}
 	}
 	last := sorted[len(sorted)-1].OccurredAt

@@ -427,20 +427,34 @@ func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool, now time.T
 		return err
 	}
 	n := len(ids)
-	status, signed, pod := make([]string, n), make([]string, n), make([]string, n)
-	picked, arrived, out, delivered, last := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	status, signed, pod, setBy := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	picked, arrived, out, delivered, last, setAt := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	for k, id := range ids {
 		d := Derive(byShipment[id])
-		status[k], signed[k], pod[k] = string(d.Status), d.SignedBy, d.PODURL
-		picked[k], arrived[k], out[k], delivered[k], last[k] = d.PickedUpAt, d.ArrivedAtStationAt, d.OutForDeliveryAt, d.DeliveredAt, d.LastEventAt
+		status[k], signed[k], pod[k], setBy[k] = string(d.Status), d.SignedBy, d.PODURL, d.StatusEvent
+		picked[k], arrived[k], out[k], delivered[k], last[k], setAt[k] = d.PickedUpAt, d.ArrivedAtStationAt, d.OutForDeliveryAt, d.DeliveredAt, d.LastEventAt, d.StatusAt
 	}
+	// One statement: the sub-statements share one snapshot, so old reads each status as it
+	// was before the update, and a changed status is recorded with the write
+	// (shipment_status_changes, migration 017).
 	_, err = tx.Exec(ctx, `
-UPDATE shipments s SET status = u.status, picked_up_at = u.picked, arrived_at_station_at = u.arrived,
-    out_for_delivery_at = u.out_at, delivered_at = u.delivered, signed_at = u.delivered,
-    signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = $10::timestamptz
-FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-    $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[])
-    AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at)
-WHERE s.id = u.id`, ids, status, picked, arrived, out, delivered, signed, pod, last, now)
+WITH u AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
+        $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[], $11::text[], $12::timestamptz[])
+        AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at, set_by, set_at)
+), old AS (
+    SELECT s.id, s.status FROM shipments s JOIN u ON u.id = s.id
+), upd AS (
+    UPDATE shipments s SET status = u.status, picked_up_at = u.picked, arrived_at_station_at = u.arrived,
+        out_for_delivery_at = u.out_at, delivered_at = u.delivered, signed_at = u.delivered,
+        signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = $10::timestamptz
+    FROM u WHERE s.id = u.id
+    RETURNING s.id
+)
+INSERT INTO shipment_status_changes (shipment_id, from_status, to_status, event_key, occurred_at, changed_at)
+SELECT u.id, old.status, u.status, u.set_by, u.set_at, $10::timestamptz
+FROM u JOIN old ON old.id = u.id JOIN upd ON upd.id = u.id
+WHERE old.status <> u.status AND u.set_by <> ''
+ON CONFLICT (shipment_id, to_status, event_key) DO NOTHING`, ids, status, picked, arrived, out, delivered, signed, pod, last, now, setBy, setAt)
 	return err
 }
