@@ -98,7 +98,7 @@ func TestHandOnStatusChanges(t *testing.T) {
 		}
 		all = append(all, events(tn, shipments.PickedUp)...)
 	}
-	clk.Set(time.Now()) // the scans come after creation
+	clk.Set(time.Now())     // the scans come after creation
 	for _, e := range all { // one batch per event: one change each
 		if _, err := st.RecordEvents(ctx, []shipments.NewEvent{e}); err != nil {
 			t.Fatal(err)
