@@ -81,6 +81,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Jobs:       sched,
 		Watch:      care.NewStore(a.pool),
 		Notify:     sms,
+		Now:        a.now, // the one clock the stores have
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,
