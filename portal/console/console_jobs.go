@@ -89,7 +89,7 @@ func hm(d time.Duration) (int, int) {
 // open staff tasks the jobs left.
 func (s *handler) watchPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	flags, err := s.deps.Watch.Flags(ctx, s.Now(c), config.DefaultWatchPage)
+	flags, err := s.deps.Watch.Flags(ctx, config.DefaultWatchPage)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *handler) watchTaskDone(c *fiber.Ctx) error {
 	if err != nil || id <= 0 {
 		return &web.Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
 	}
-	err = s.deps.Watch.FinishTask(c.UserContext(), id, s.CurrentUser(c).ID, s.Now(c))
+	err = s.deps.Watch.FinishTask(c.UserContext(), id, s.CurrentUser(c).ID)
 	if err != nil && !errors.Is(err, care.ErrTaskNotFound) {
 		return err
 	}
