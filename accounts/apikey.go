@@ -51,9 +51,6 @@ type Store struct {
 // NewStore returns a Store over pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
-// SetClock sets st.Now (kept for the portal's tests; new code sets Now).
-func (st *Store) SetClock(now clock.Clock) { st.Now = now }
-
 // keyUseEvery is how often an API key's last use is written at most.
 const keyUseEvery = config.DefaultKeyUseEvery
 

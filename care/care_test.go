@@ -177,10 +177,11 @@ func TestWinBackTasks(t *testing.T) {
 	}
 	sup := f.id(`INSERT INTO users (email, password_hash, role) VALUES ('sup@x.test', 'x', 'supervisor') RETURNING id`)
 	w := care.NewStore(f.pool)
-	if err := w.FinishTask(f.ctx, tasks[0].ID, sup, now); err != nil {
+	w.Now = func() time.Time { return now }
+	if err := w.FinishTask(f.ctx, tasks[0].ID, sup); err != nil {
 		t.Errorf("finish: %v", err)
 	}
-	if err := w.FinishTask(f.ctx, tasks[0].ID, sup, now); !errors.Is(err, care.ErrTaskNotFound) {
+	if err := w.FinishTask(f.ctx, tasks[0].ID, sup); !errors.Is(err, care.ErrTaskNotFound) {
 		t.Errorf("finish twice: %v", err)
 	}
 	if tasks, _ := w.Tasks(f.ctx); len(tasks) != 1 {

@@ -141,7 +141,9 @@ func TestFlagSlowSignoffs(t *testing.T) {
 		t.Errorf("%d notifications after the later runs, want %d", n, 2*(wantTasks+1))
 	}
 	// The watch list: open flags, oldest clock first, critical ones marked.
-	flags, err := care.NewStore(f.pool).Flags(f.ctx, later, 0)
+	watch := care.NewStore(f.pool)
+	watch.Now = func() time.Time { return later }
+	flags, err := watch.Flags(f.ctx, 0)
 	if err != nil || len(flags) != wantFlags-1+3 {
 		t.Fatalf("watch list %d flags, %v", len(flags), err)
 	}

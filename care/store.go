@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/errs"
 )
@@ -17,10 +18,15 @@ var ErrTaskNotFound = errs.New(errs.NotFound, errs.KeyNotFound, "care: no such o
 
 // Store reads what the care rules leave for staff, the slow sign-off watch list and the
 // open staff tasks (the console's /console/watch), and marks a task done.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct {
+	pool *pgxpool.Pool
+	// Now is the store's clock (clock.System from NewStore), read once per call: the
+	// flags' lag is measured to it and a finished task is stamped with it.
+	Now clock.Clock
+}
 
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, Now: clock.System} }
 
 // Flag is one open slow sign-off flag as the watch list shows it.
 type Flag struct {
@@ -43,8 +49,10 @@ type Flag struct {
 // past_promise_alert for a broken promise): the watch list marks these.
 func (f Flag) Critical() bool { return f.Lag >= f.AlertAfter }
 
-// Flags returns the open flags, oldest clock first (at most limit, default 500).
-func (w *Store) Flags(ctx context.Context, now time.Time, limit int) ([]Flag, error) {
+// Flags returns the open flags, oldest clock first (at most limit, default 500), their lag
+// measured to w.Now.
+func (w *Store) Flags(ctx context.Context, limit int) ([]Flag, error) {
+	now := w.Now()
 	if limit <= 0 || limit > config.MaxWatchPage {
 		limit = config.DefaultWatchPage
 	}
@@ -107,9 +115,9 @@ func (w *Store) Tasks(ctx context.Context) ([]Task, error) {
 }
 
 // FinishTask marks an open task done by a staff user. A task already done (a double
-// submit) returns ErrTaskNotFound and keeps who finished it first.
-func (w *Store) FinishTask(ctx context.Context, id, userID int64, now time.Time) error {
-	tag, err := w.pool.Exec(ctx, `UPDATE staff_tasks SET done_at = $3, done_by = $2 WHERE id = $1 AND done_at IS NULL`, id, userID, now)
+// submit) returns ErrTaskNotFound and keeps who finished it first. done_at is w.Now.
+func (w *Store) FinishTask(ctx context.Context, id, userID int64) error {
+	tag, err := w.pool.Exec(ctx, `UPDATE staff_tasks SET done_at = $3, done_by = $2 WHERE id = $1 AND done_at IS NULL`, id, userID, w.Now())
 	if err != nil {
 		return fmt.Errorf("care: finish task: %w", err)
 	}

@@ -55,9 +55,6 @@ func (s *Store) zone() *time.Location {
 	return DefaultZone
 }
 
-// SetClock sets s.Now (kept for the portal's tests; new code sets Now).
-func (s *Store) SetClock(now clock.Clock) { s.Now = now }
-
 // querier is what both the pool and a transaction offer.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)

@@ -68,8 +68,9 @@ func TestComplaintActionsAfterResolution(t *testing.T) {
 		Code: complaints.ResolutionCodes[0]}); err != nil {
 		t.Fatal(err)
 	}
-	cs.SetClock(func() time.Time { return time.Now().Add(8 * 24 * time.Hour) })
-	defer cs.SetClock(time.Now)
+	prev := cs.Now
+	cs.Now = func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
+	defer func() { cs.Now = prev }()
 	if status, loc, _ := e.send("POST", page+"/reopen", url.Values{"reason": {"again"}}, ""); status != 303 || loc != page+"?err=reopen_expired" {
 		t.Errorf("late reopen = %d %q", status, loc)
 	}

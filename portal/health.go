@@ -2,9 +2,10 @@ package portal
 
 import (
 	"context"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"lcrm/internal/config"
 )
 
 // healthz answers while the process is up.
@@ -18,7 +19,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if s.deps.Ready == nil {
 		return c.JSON(fiber.Map{"status": "ready"})
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.UserContext(), config.DefaultReadyTimeout)
 	defer cancel()
 	if err := s.deps.Ready(ctx); err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "not ready", "reason": err.Error()})

@@ -24,7 +24,7 @@ type tfaEnv struct {
 func newTFAEnv(t *testing.T) *tfaEnv {
 	t.Helper()
 	e := &tfaEnv{siteEnv: newSiteEnv(t), now: time.Date(2026, 12, 1, 9, 0, 10, 0, time.UTC)}
-	e.acc.SetClock(func() time.Time { return e.now })
+	e.acc.Now = func() time.Time { return e.now }
 	e.srv = portal.New(portal.Deps{Shipments: e.shp, Customers: e.cus, Accounts: e.acc, Limiter: ratelimit.New(e.shp.Pool())},
 		portal.Config{PublicURL: "http://lcrm.test", TwoFactorRoles: []accounts.Role{accounts.RoleAdmin, accounts.RoleManager}})
 	for _, u := range []accounts.NewUser{

@@ -139,7 +139,7 @@ func TestLoginShiftStartOneAddress(t *testing.T) {
 	l := newLiveSite(t, portal.Config{})
 	// The address limit counts in fixed windows: hold the clock inside one.
 	now := time.Now().Truncate(accounts.AddressWindow).Add(time.Minute)
-	l.acc.SetClock(func() time.Time { return now })
+	l.acc.Now = func() time.Time { return now }
 	ctx := context.Background()
 	const staff = 40
 	for i := 0; i < staff; i++ {
@@ -209,7 +209,7 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 func TestAddressLimitsCountIPv6BySlash64(t *testing.T) {
 	l := newLiveSite(t, portal.Config{})
 	now := time.Now().Truncate(accounts.AddressWindow).Add(time.Minute)
-	l.acc.SetClock(func() time.Time { return now })
+	l.acc.Now = func() time.Time { return now }
 	ctx := context.Background()
 	const accountsTried = 40
 	for i := 0; i < accountsTried; i++ {

@@ -30,7 +30,7 @@ func newResetEnv(t *testing.T) *resetEnv {
 	e := &resetEnv{siteEnv: newSiteEnv(t), now: time.Date(2026, 12, 1, 10, 5, 0, 0, time.UTC)}
 	pool := e.shp.Pool()
 	e.sms = notify.New(pool, notify.Config{})
-	e.acc.SetClock(func() time.Time { return e.now })
+	e.acc.Now = func() time.Time { return e.now }
 	e.srv = portal.New(portal.Deps{Shipments: e.shp, Customers: e.cus, Accounts: e.acc, Notify: e.sms, Limiter: ratelimit.New(pool)},
 		portal.Config{PublicURL: "http://lcrm.test"})
 	ctx := context.Background()

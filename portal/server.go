@@ -22,6 +22,7 @@ import (
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
@@ -55,6 +56,10 @@ type Deps struct {
 	Jobs *jobs.Scheduler
 	// Watch reads the slow sign-off watch list and the staff tasks (/console/watch).
 	Watch *care.Store
+	// Now is the clock the portal's decisions follow (cookie and grant expiry, verify
+	// windows, KPI periods, ages, export stamps): each request reads it once. lcrm serve
+	// passes the one clock it gives the stores; clock.System when nil.
+	Now clock.Clock
 }
 
 // Config holds the portal's settings.
@@ -63,12 +68,14 @@ type Config struct {
 	PublicURL string
 	// Zone is the time zone pages are shown in when the viewer has none.
 	Zone *time.Location
-	// MaxUploadBytes bounds import uploads (default 64 MiB).
+	// MaxUploadBytes bounds import uploads (default config.DefaultMaxImportBytes, 64 MiB).
 	MaxUploadBytes int
 	// MaxBodyBytes bounds the body of every other route: forms (default 1 MiB). The
 	// complaint form with photos takes up to its photo limits.
+	// Default config.DefaultMaxBodyBytes.
 	MaxBodyBytes int
-	// MaxAPIBytes bounds JSON API bodies (default 4 MiB: a batch of 1,000 items).
+	// MaxAPIBytes bounds JSON API bodies (default config.DefaultMaxAPIBytes, 4 MiB: a
+	// batch of 1,000 items).
 	MaxAPIBytes int
 	// MetricsToken is the bearer token /metrics asks for; without it /metrics is not
 	// served (404), so the public listener never shows internal counters.
@@ -77,7 +84,8 @@ type Config struct {
 	// client: read from the right, the first address that is not a trusted proxy (see
 	// clientAddr). Without them the client is the TCP peer, and the header is never read.
 	TrustedProxies []string
-	// LookupsPerMinute limits public tracking lookups per client address (default 60).
+	// LookupsPerMinute limits public tracking lookups per client address (default
+	// config.DefaultLookupsPerMinute, 60).
 	LookupsPerMinute int
 	// Secret signs links and tokens (survey links, grant cookies). lcrm serve passes
 	// LCRM_SESSION_KEY or the key kept in the database, so restarts and instances agree;
@@ -105,20 +113,23 @@ type Server struct {
 
 // New builds the Fiber application with every route.
 func New(deps Deps, cfg Config) *Server {
+	if deps.Now == nil {
+		deps.Now = clock.System
+	}
 	if cfg.Zone == nil {
-		cfg.Zone = shipments.DefaultZone
+		cfg.Zone = config.DefaultZone
 	}
 	if cfg.MaxUploadBytes <= 0 {
-		cfg.MaxUploadBytes = web.DefaultMaxUpload
+		cfg.MaxUploadBytes = config.DefaultMaxImportBytes
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = web.DefaultMaxBody
+		cfg.MaxBodyBytes = config.DefaultMaxBodyBytes
 	}
 	if cfg.MaxAPIBytes <= 0 {
-		cfg.MaxAPIBytes = web.DefaultMaxAPI
+		cfg.MaxAPIBytes = config.DefaultMaxAPIBytes
 	}
 	if cfg.LookupsPerMinute <= 0 {
-		cfg.LookupsPerMinute = 60
+		cfg.LookupsPerMinute = config.DefaultLookupsPerMinute
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = config.DefaultRequestTimeout
@@ -132,7 +143,7 @@ func New(deps Deps, cfg Config) *Server {
 			panic(err)
 		}
 	}
-	core, err := web.New(web.Deps{Accounts: deps.Accounts, Customers: deps.Customers, Limiter: deps.Limiter, Log: deps.Log},
+	core, err := web.New(web.Deps{Accounts: deps.Accounts, Customers: deps.Customers, Limiter: deps.Limiter, Log: deps.Log, Now: deps.Now},
 		web.Config{PublicURL: cfg.PublicURL, Zone: cfg.Zone, MaxUploadBytes: cfg.MaxUploadBytes, MaxBodyBytes: cfg.MaxBodyBytes,
 			MaxAPIBytes: cfg.MaxAPIBytes, LookupsPerMinute: cfg.LookupsPerMinute, TrustedProxies: cfg.TrustedProxies,
 			Secret: cfg.Secret, TwoFactorRoles: cfg.TwoFactorRoles, RequestTimeout: cfg.RequestTimeout, DownloadTimeout: cfg.DownloadTimeout})
@@ -148,9 +159,9 @@ func New(deps Deps, cfg Config) *Server {
 		BodyLimit:                    core.LargestBody(),
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		ReadTimeout:                  60 * time.Second,
-		WriteTimeout:                 120 * time.Second,
-		IdleTimeout:                  120 * time.Second,
+		ReadTimeout:                  config.DefaultReadTimeout,
+		WriteTimeout:                 config.DefaultWriteTimeout,
+		IdleTimeout:                  config.DefaultIdleTimeout,
 		ErrorHandler:                 core.HandleError,
 		DisableStartupMessage:        true,
 		// No ProxyHeader: Fiber would believe the left-most X-Forwarded-For value, which the

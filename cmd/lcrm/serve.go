@@ -72,6 +72,8 @@ func cmdServe(ctx context.Context, args []string) error {
 	} else if len(tfa) > 0 {
 		a.log.Info("two-factor login required", "roles", a.cfg.TwoFactorRoles)
 	}
+	watch := care.NewStore(a.pool)
+	watch.Now = a.now
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
@@ -79,8 +81,9 @@ func cmdServe(ctx context.Context, args []string) error {
 		Complaints: a.complaints(),
 		Reports:    a.reports(),
 		Jobs:       sched,
-		Watch:      care.NewStore(a.pool),
+		Watch:      watch,
 		Notify:     sms,
+		Now:        a.now, // the one clock the stores have
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

@@ -23,6 +23,29 @@ const (
 	DefaultTimeFuture = 365 * 24 * time.Hour
 )
 
+// HTTP server tunables (package portal and its core, portal/web). They are not settings:
+// no variable changes them.
+const (
+	// DefaultLookupBatchInterval is how often the portal syncs its in-memory counts of
+	// public lookups to the shared PostgreSQL counters (ratelimit.Limiter.Batched).
+	DefaultLookupBatchInterval = 250 * time.Millisecond
+	// DefaultReadTimeout bounds reading one request, body included (Fiber's ReadTimeout).
+	DefaultReadTimeout = 60 * time.Second
+	// DefaultWriteTimeout bounds writing one answer (Fiber's WriteTimeout).
+	DefaultWriteTimeout = 120 * time.Second
+	// DefaultIdleTimeout is how long a keep-alive connection may wait for its next
+	// request (Fiber's IdleTimeout).
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultReadyTimeout bounds /readyz's database and schema check.
+	DefaultReadyTimeout = 2 * time.Second
+	// DefaultOutageLogEvery is how often an ongoing database outage is logged: one line
+	// per interval with the number of failed requests since the last line.
+	DefaultOutageLogEvery = 10 * time.Second
+	// DefaultRunNowTimeout bounds a "run now" from the console's jobs page: the page waits
+	// for the run so it can show the outcome.
+	DefaultRunNowTimeout = 100 * time.Second
+)
+
 // SMS outbox defaults (package notify; LCRM_SMS_*).
 const (
 	DefaultSMSSignature   = "【顺达物流】"

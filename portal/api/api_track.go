@@ -72,7 +72,7 @@ func (s *handler) apiTrack(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(publicView(d, time.Now()))
+	return c.JSON(publicView(d, s.Now(c)))
 }
 
 // shipmentOut is the full record for authenticated integrations.
@@ -106,7 +106,7 @@ func (s *handler) apiGetShipment(c *fiber.Ctx) error {
 	}
 	out := shipmentOut{
 		trackOut: trackOut{TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
-			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(time.Now()),
+			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(s.Now(c)),
 			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events))},
 		ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
 		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,

@@ -118,7 +118,7 @@ func (s *handler) showCustomer(c *fiber.Ctx, status int, formErr string, form *c
 		// A merged record stands for its survivor: show that one.
 		return c.Redirect(customerPath(customers.KindConsignee, p.Consignee.MergedInto), fiber.StatusSeeOther)
 	}
-	now := time.Now()
+	now := s.Now(c)
 	data := fiber.Map{
 		"P":          p,
 		"Kind":       string(kind),

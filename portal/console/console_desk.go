@@ -179,7 +179,7 @@ func (s *handler) deskQueue(c *fiber.Ctx) error {
 	}
 	v := queueView{Form: form, Statuses: complaints.Statuses, Priorities: complaints.Priorities,
 		Categories: complaints.Categories, CanAssign: me.Role.AtLeast(accounts.RoleSupervisor), Done: doneKey(c)}
-	now := time.Now()
+	now := s.Now(c)
 	for _, cp := range list {
 		v.Rows = append(v.Rows, rowOf(cp, now, me.ID))
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -150,7 +149,7 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 			v.Reply = o.Filled
 		}
 	}
-	v.Row = rowOf(*cp, time.Now(), me.ID)
+	v.Row = rowOf(*cp, s.Now(c), me.ID)
 	v.CanWork, v.CanSupervise = complaints.MayWork(me.ID, me.Role, cp) == nil, me.Role.AtLeast(accounts.RoleSupervisor)
 	v.CanClaim = cp.AssigneeID == 0
 	for _, to := range complaints.Statuses {

@@ -29,7 +29,7 @@ func (s *handler) deskHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.Now(c)
 	for _, cp := range mine {
 		r := rowOf(cp, now, me.ID)
 		v.Mine = append(v.Mine, r)
@@ -54,7 +54,7 @@ func (s *handler) deskHome(c *fiber.Ctx) error {
 // drawn (form field "at", RFC 3339; now when missing) count as seen. Repeating it is
 // harmless: the stored time never moves back.
 func (s *handler) deskSeen(c *fiber.Ctx) error {
-	at := time.Now()
+	at := s.Now(c)
 	if t, err := time.Parse(time.RFC3339Nano, c.FormValue("at")); err == nil && t.Before(at) {
 		at = t
 	}
@@ -93,7 +93,7 @@ func spanOf(d time.Duration) *span {
 // deskWallboard is GET /console/wallboard; the page reloads itself every 30 seconds (a
 // Refresh header and <meta http-equiv>, no script needed).
 func (s *handler) deskWallboard(c *fiber.Ctx) error {
-	now := time.Now()
+	now := s.Now(c)
 	w, err := s.deps.Complaints.Wallboard(c.UserContext(), now)
 	if err != nil {
 		return err

@@ -10,13 +10,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/care"
+	"lcrm/internal/config"
 	"lcrm/jobs"
 	"lcrm/portal/web"
 )
-
-// runNowTimeout bounds a "run now" from the console: the page waits for the run so it can
-// show its outcome (every standard job takes seconds; the history shows slower ones).
-const runNowTimeout = 100 * time.Second
 
 // jobRow is one job on /console/jobs with its latest run.
 type jobRow struct {
@@ -60,7 +57,7 @@ func (s *handler) jobsPage(c *fiber.Ctx) error {
 // jobsRunNow runs one job at once and returns to the list with its outcome.
 func (s *handler) jobsRunNow(c *fiber.Ctx) error {
 	name := c.Params("name")
-	ctx, cancel := context.WithTimeout(c.UserContext(), runNowTimeout)
+	ctx, cancel := context.WithTimeout(c.UserContext(), config.DefaultRunNowTimeout) // every standard job takes seconds
 	defer cancel()
 	run, err := s.deps.Jobs.RunNow(ctx, name, jobs.TriggerManual)
 	switch {
@@ -92,7 +89,7 @@ func hm(d time.Duration) (int, int) {
 // open staff tasks the jobs left.
 func (s *handler) watchPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	flags, err := s.deps.Watch.Flags(ctx, time.Now(), 500)
+	flags, err := s.deps.Watch.Flags(ctx, config.DefaultWatchPage)
 	if err != nil {
 		return err
 	}
@@ -120,7 +117,7 @@ func (s *handler) watchTaskDone(c *fiber.Ctx) error {
 	if err != nil || id <= 0 {
 		return &web.Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
 	}
-	err = s.deps.Watch.FinishTask(c.UserContext(), id, s.CurrentUser(c).ID, time.Now())
+	err = s.deps.Watch.FinishTask(c.UserContext(), id, s.CurrentUser(c).ID)
 	if err != nil && !errors.Is(err, care.ErrTaskNotFound) {
 		return err
 	}

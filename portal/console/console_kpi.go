@@ -150,7 +150,7 @@ func (f kpiForm) query() string {
 // figures are narrowed to their team.
 func (s *handler) kpiRequest(c *fiber.Ctx) (kpiForm, reports.Period, reports.Filter, error) {
 	form := readKPIForm(c)
-	p, f, err := form.parse(time.Now(), s.cfg.Zone)
+	p, f, err := form.parse(s.Now(c), s.cfg.Zone)
 	if err != nil {
 		return form, p, f, err
 	}
@@ -196,7 +196,7 @@ func (s *handler) kpiFile(c *fiber.Ctx) error {
 		return err
 	}
 	return s.SendStamped(c, bytes.NewReader(content), customers.Export{Name: "kpi_file", File: w.FileName,
-		Object: "report_file", ObjectID: w.ID}, time.Now())
+		Object: "report_file", ObjectID: w.ID}, s.Now(c))
 }
 
 // kpiWorkbook streams the workbook of the requested period and filters. WriteWorkbook
@@ -212,5 +212,5 @@ func (s *handler) kpiWorkbook(c *fiber.Ctx) error {
 		return err
 	}
 	return s.SendStamped(c, &buf, customers.Export{Name: "kpi_workbook", File: reports.FileName(p),
-		Filters: string(c.Request().URI().QueryString())}, time.Now())
+		Filters: string(c.Request().URI().QueryString())}, s.Now(c))
 }

@@ -51,7 +51,7 @@ type revealedSet map[customers.Revealed]bool
 // revealed loads the current user's recent reveals of one customer.
 func (s *handler) revealed(c *fiber.Ctx, kind customers.Kind, id int64) (revealedSet, error) {
 	u := s.CurrentUser(c)
-	list, err := s.deps.Customers.Revealed(c.UserContext(), u.ID, kind, id, time.Now().Add(-customers.RevealWindow))
+	list, err := s.deps.Customers.Revealed(c.UserContext(), u.ID, kind, id, s.Now(c).Add(-customers.RevealWindow))
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (s *handler) reveal(c *fiber.Ctx, r customers.RevealRequest) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
 		return web.Errorf(fiber.StatusTooManyRequests, "rate_limited", "error.reveal_limited")
 	}
-	if _, err := s.deps.Customers.Reveal(c.UserContext(), r, time.Now()); err != nil {
+	if _, err := s.deps.Customers.Reveal(c.UserContext(), r, s.Now(c)); err != nil {
 		return err
 	}
 	return nil

@@ -89,7 +89,7 @@ func (s *handler) shipperList(c *fiber.Ctx) error {
 	if f.Page > 0 {
 		data["Prev"] = page(f.Page - 1)
 	}
-	now := time.Now()
+	now := s.Now(c)
 	type row struct {
 		shipments.ListRow
 		Late bool
@@ -115,7 +115,7 @@ func (s *handler) shipperDetail(c *fiber.Ctx) error {
 	return s.Render(c, "shipper_detail", struct {
 		*shipments.Detail
 		IsLate bool
-	}{d.ForShipper(), d.Late(time.Now())})
+	}{d.ForShipper(), d.Late(s.Now(c))})
 }
 
 // shipperExport sends the filtered list (up to 10,000 rows) as an .xlsx workbook, stamped
@@ -127,7 +127,7 @@ func (s *handler) shipperExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.Now(c)
 	name := "shipments-" + now.In(s.Zone()).Format("20060102-1504") + ".xlsx"
 	var buf bytes.Buffer
 	if err := shipments.WriteXLSX(&buf, rows, s.Zone(), now); err != nil {

@@ -3,7 +3,6 @@ package site
 import (
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -117,7 +116,7 @@ func (s *handler) complaintPage(c *fiber.Ctx) error {
 	v.CanMessage = cp.Status != complaints.StatusClosed
 	v.CanConfirm = cp.Status == complaints.StatusResolved
 	// The domain enforces the window; the page only hides the form afterwards.
-	v.CanReopen = finished && cp.ResolvedAt != nil && time.Since(*cp.ResolvedAt) < complaints.ReopenWindow
+	v.CanReopen = finished && cp.ResolvedAt != nil && s.Now(c).Sub(*cp.ResolvedAt) < complaints.ReopenWindow
 	v.CanRate = finished
 	v.Stars = scale(1, 5, cp.Rating)
 	if d := c.Query("done"); actionKeys[d] {

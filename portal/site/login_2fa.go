@@ -25,7 +25,7 @@ const (
 
 // halfLogin sets the signed second-step cookie for user id, carrying where to go next.
 func (s *handler) halfLogin(c *fiber.Ctx, id int64, next string) {
-	raw := strconv.FormatInt(id, 10) + "|" + strconv.FormatInt(time.Now().Add(halfFor).Unix(), 10) + "|" + next
+	raw := strconv.FormatInt(id, 10) + "|" + strconv.FormatInt(s.Now(c).Add(halfFor).Unix(), 10) + "|" + next
 	payload := base64.RawURLEncoding.EncodeToString([]byte(raw))
 	s.Cookie(c, cookieHalf, payload+"."+s.Sign(purposeHalf+payload), halfFor)
 }
@@ -46,7 +46,7 @@ func (s *handler) halfUser(c *fiber.Ctx) (id int64, next string, ok bool) {
 	}
 	id, err1 := strconv.ParseInt(parts[0], 10, 64)
 	exp, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil || !time.Unix(exp, 0).After(time.Now()) {
+	if err1 != nil || err2 != nil || !time.Unix(exp, 0).After(s.Now(c)) {
 		return 0, "", false
 	}
 	return id, safeNext(parts[2]), true

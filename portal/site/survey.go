@@ -57,7 +57,7 @@ func (s *handler) surveyRender(c *fiber.Ctx, status int, page string, data any) 
 // surveyShipment checks /survey/:token. A tampered or unknown link renders the friendly 404
 // page, an expired one the 410 page; ok is false then and err is the render's result.
 func (s *handler) surveyShipment(c *fiber.Ctx) (id int64, ok bool, err error) {
-	id, err = customers.VerifySurveyToken(s.cfg.Secret, c.Params("token"), time.Now())
+	id, err = customers.VerifySurveyToken(s.cfg.Secret, c.Params("token"), s.Now(c))
 	switch {
 	case errors.Is(err, customers.ErrSurveyTokenExpired):
 		return 0, false, s.surveyRender(c, fiber.StatusGone, "survey_gone", fiber.Map{"Expired": true})
@@ -80,7 +80,7 @@ func (s *handler) surveyPage(c *fiber.Ctx) error {
 	case errors.Is(err, customers.ErrNotFound):
 	case err != nil:
 		return err
-	case !prev.Editable(time.Now()):
+	case !prev.Editable(s.Now(c)):
 		return s.surveyRender(c, fiber.StatusOK, "survey_thanks", fiber.Map{"Closed": true})
 	default:
 		f.CSAT, f.NPS, f.Comment, f.Existing = prev.CSAT, prev.NPS, prev.Comment, true

@@ -98,7 +98,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 	}
 	lang := s.Lang(c)
 	r := trackResult{Number: d.TrackingNo, Found: true, Status: string(d.Status), Origin: d.OriginCity, Dest: d.Dest.City,
-		Late: d.Late(time.Now()), Promised: d.PromisedAt, Delivered: d.DeliveredAt,
+		Late: d.Late(s.Now(c)), Promised: d.PromisedAt, Delivered: d.DeliveredAt,
 		Verified: s.IsVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1"}
 	if r.Verified {
 		r.Steps, r.Timeline = s.timelineHTML(d, lang)
@@ -106,7 +106,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 		r.Address = strings.Join([]string{d.Dest.Province, d.Dest.City, d.Dest.District, d.Dest.Street}, " ")
 		return r
 	}
-	p := d.Public(time.Now())
+	p := d.Public(s.Now(c))
 	masked := *d
 	masked.Events = p.Events
 	r.Steps, r.Timeline = s.timelineHTML(&masked, lang)

@@ -16,6 +16,8 @@ import (
 	"lcrm/accounts"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/clock"
+	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
 	"lcrm/shipments"
 )
@@ -30,6 +32,9 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// Log is the server's logger (slog.Default when nil).
 	Log *slog.Logger
+	// Now is the clock every decision of a request follows (clock.System when nil): see
+	// Core.Now.
+	Now clock.Clock
 }
 
 // Stores are the domain stores most surfaces call; each surface's Deps embeds them.
@@ -75,6 +80,9 @@ func New(deps Deps, cfg Config) (*Core, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if deps.Now == nil {
+		deps.Now = clock.System
+	}
 	w, err := newWeb(cfg.Zone)
 	if err != nil {
 		return nil, err
@@ -85,7 +93,7 @@ func New(deps Deps, cfg Config) (*Core, error) {
 		log.Error("trusted proxies: not an address or CIDR, ignored", "entries", bad)
 	}
 	if deps.Limiter != nil {
-		s.lookups = deps.Limiter.Batched(250 * time.Millisecond)
+		s.lookups = deps.Limiter.Batched(config.DefaultLookupBatchInterval)
 	}
 	return s, nil
 }

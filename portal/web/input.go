@@ -12,15 +12,10 @@ import (
 	"lcrm/customers"
 )
 
-// Default body limits per kind of route (Config.MaxBodyBytes, MaxAPIBytes, MaxUploadBytes).
-const (
-	DefaultMaxBody   = 1 << 20  // forms
-	DefaultMaxAPI    = 4 << 20  // JSON API batches of up to 1,000 items
-	DefaultMaxUpload = 64 << 20 // import files
-	// maxPhotoForm is the complaint form with its photos: every photo at its limit, plus
-	// the form fields and multipart framing.
-	maxPhotoForm = complaints.MaxPhotos*complaints.MaxPhotoBytes + 1<<20
-)
+// maxPhotoForm is the complaint form with its photos: every photo at its limit, plus the
+// form fields and multipart framing. The other routes' limits are Config.MaxBodyBytes,
+// MaxAPIBytes and MaxUploadBytes (their defaults are in internal/config).
+const maxPhotoForm = complaints.MaxPhotos*complaints.MaxPhotoBytes + 1<<20
 
 // bodyLimit is the largest body the route of c accepts.
 func (s *Core) bodyLimit(c *fiber.Ctx) int {

@@ -231,7 +231,7 @@ func (s *Core) Grants(c *fiber.Ctx, cookie, purpose string) map[int64]time.Time 
 	if err != nil {
 		return out
 	}
-	now := time.Now()
+	now := s.Now(c)
 	for _, item := range strings.Split(string(raw), ",") {
 		id, exp, _ := strings.Cut(item, ":")
 		n, err1 := strconv.ParseInt(id, 10, 64)
@@ -246,7 +246,7 @@ func (s *Core) Grants(c *fiber.Ctx, cookie, purpose string) map[int64]time.Time 
 // Grant adds id to a grant cookie for ttl, keeping at most MaxGrants ids, always id.
 func (s *Core) Grant(c *fiber.Ctx, cookie, purpose string, id int64, ttl time.Duration) {
 	ids := s.Grants(c, cookie, purpose)
-	ids[id] = time.Now().Add(ttl)
+	ids[id] = s.Now(c).Add(ttl)
 	parts := []string{strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ids[id].Unix(), 10)}
 	for other, exp := range ids {
 		if other != id && len(parts) < MaxGrants {

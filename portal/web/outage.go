@@ -4,14 +4,12 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"lcrm/internal/config"
 )
 
 // retryAfter is what a 503 asks clients to wait before trying again.
 const retryAfter = 5 * time.Second
-
-// outageLogEvery is how often an ongoing database outage is logged: one line per interval
-// with the number of failed requests since the last line, not one line per request.
-const outageLogEvery = 10 * time.Second
 
 // outageLog logs database outages at most once per interval.
 type outageLog struct {
@@ -26,13 +24,15 @@ type outageLog struct {
 // when the last line is older than the interval.
 func (o *outageLog) note(log *slog.Logger, method, path string, err error) {
 	o.mu.Lock()
+	// The wall clock, not the request's (Core.Now): the throttle measures real time
+	// between log lines, whatever the injected clock says.
 	now := time.Now()
 	if o.now != nil {
 		now = o.now()
 	}
 	every := o.every
 	if every <= 0 {
-		every = outageLogEvery
+		every = config.DefaultOutageLogEvery
 	}
 	if !o.last.IsZero() && now.Sub(o.last) < every {
 		o.suppressed++

@@ -95,7 +95,7 @@ func logPath(path string) string {
 // duration, client address and, through the request's logger, the request id. Errors
 // are rendered here, inside the request's scope, so the line has the final status.
 func (s *Core) AccessLog(c *fiber.Ctx) error {
-	start := time.Now()
+	start := time.Now() // the wall clock, not Core.Now: the log measures real latency
 	err := c.Next()
 	if err != nil {
 		if herr := c.App().Config().ErrorHandler(c, err); herr != nil {
