@@ -91,6 +91,9 @@ var keys = map[string]kindHTTP{
 	dberr.KeyBadText: {fiber.StatusBadRequest, "bad_input", ""},
 	dberr.KeyTimeout: {fiber.StatusServiceUnavailable, "timeout", ""},
 	errs.KeyNotFound: {fiber.StatusNotFound, "not_found", KeyAPINotFound},
+	// the desk's refused status change and lost claim keep their own codes
+	"error.desk_transition": {fiber.StatusConflict, "illegal_transition", ""},
+	"error.desk_claimed":    {fiber.StatusConflict, "claimed", ""},
 }
 
 // Catalogue keys of the answers written for API clients (portal/web/i18n/apierrors.*.json).
