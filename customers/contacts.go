@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"lcrm/internal/errs"
 )
 
 // Kind names which sort of customer a record is.
@@ -60,7 +62,7 @@ func oneOf(v string, list []string) bool {
 
 // Validate checks a contact before it is logged.
 func (c *Contact) Validate() error {
-	var v ValidationError
+	var v errs.ValidationError
 	c.Summary = strings.TrimSpace(c.Summary)
 	if !c.Kind.Valid() || c.CustomerID <= 0 {
 		v.AddKey("customer", "field.customers.contact_customer", nil)
