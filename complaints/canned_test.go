@@ -7,7 +7,7 @@ import (
 
 	"lcrm/audit"
 	"lcrm/complaints"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 func TestRenderCanned(t *testing.T) {
@@ -59,7 +59,7 @@ func TestCannedReplies(t *testing.T) {
 	if _, err := f.store.SaveCanned(ctx, a, admin); err != nil {
 		t.Fatal(err)
 	}
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if _, err := f.store.SaveCanned(ctx, complaints.CannedReply{Category: "x", Locale: "en"}, admin); !errors.As(err, &ve) || len(ve.Fields) != 3 {
 		t.Errorf("invalid save: %v", err)
 	}

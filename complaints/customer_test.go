@@ -8,6 +8,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // force sets a complaint's status and resolution time directly (a starting point for a test).
@@ -53,7 +54,7 @@ func TestCustomerMessageResumesClock(t *testing.T) {
 		tl[2].FromStatus != complaints.StatusWaitingCustomer || tl[2].ToStatus != complaints.StatusInProgress {
 		t.Errorf("timeline = %+v", tl)
 	}
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if err := f.store.AddCustomerMessage(ctx, c.ID, "  "); !errors.As(err, &ve) {
 		t.Errorf("blank message: %v", err)
 	}
@@ -139,7 +140,7 @@ func TestRate(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	c := f.file(complaints.Billing, customers.TierRegular)
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	steps := []struct {
 		status complaints.Status
 		stars  int

@@ -9,6 +9,7 @@ import (
 	"lcrm/audit"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // Deadlines of filed complaints follow the stored policy, business hours and holidays.
@@ -50,7 +51,7 @@ func TestDeadlinesFromStoredCalendar(t *testing.T) {
 	if got := f.get(c.ID); !got.FirstResponseDue.Equal(sh(27, 16, 10)) || !got.ResolutionDue.Equal(sh(27, 17, 0)) {
 		t.Errorf("after P2: %v / %v", got.FirstResponseDue, got.ResolutionDue)
 	}
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if err := f.store.SavePolicy(ctx, complaints.Policy{Priority: "P0", Tier: "gold"}, admin); !errors.As(err, &ve) || len(ve.Fields) != 4 {
 		t.Errorf("bad policy: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"lcrm/audit"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 func TestConcurrentClaim(t *testing.T) {
@@ -117,7 +118,7 @@ func TestReplyAndResolve(t *testing.T) {
 	if len(public) != 2 || len(all) != 3 {
 		t.Errorf("public %d / all %d entries, want 2 / 3", len(public), len(all))
 	}
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	bad := complaints.Resolution{RootCause: "gremlins", Code: "refunded"}
 	if err := f.store.Resolve(ctx, c.ID, agent, bad); !errors.As(err, &ve) || len(ve.Fields) != 2 {
 		t.Fatalf("bad resolution: %v", err)

@@ -13,6 +13,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 var pngBytes = append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
@@ -99,7 +100,7 @@ func TestFileValidation(t *testing.T) {
 			in := good
 			tc.edit(&in)
 			_, err := f.store.File(context.Background(), in)
-			var ve *customers.ValidationError
+			var ve *errs.ValidationError
 			if !errors.As(err, &ve) || ve.Fields[0].Field != tc.field {
 				t.Fatalf("err = %v, want a validation error on %s", err, tc.field)
 			}
@@ -131,17 +132,17 @@ func TestFileIdempotent(t *testing.T) {
 	in.IdempotencyKey = "tok-2"
 	var wg sync.WaitGroup
 	got := make([]*complaints.Complaint, 2)
-	errs := make([]error, 2)
+	fileErrs := make([]error, 2)
 	for i := range 2 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], errs[i] = f.store.File(ctx, in)
+			got[i], fileErrs[i] = f.store.File(ctx, in)
 		}()
 	}
 	wg.Wait()
-	if errs[0] != nil || errs[1] != nil || got[0].ID != got[1].ID || got[0].ID == a.ID {
-		t.Fatalf("concurrent: %v %v, ids %v", errs[0], errs[1], got)
+	if fileErrs[0] != nil || fileErrs[1] != nil || got[0].ID != got[1].ID || got[0].ID == a.ID {
+		t.Fatalf("concurrent: %v %v, ids %v", fileErrs[0], fileErrs[1], got)
 	}
 	var complaintsN, photosN, entriesN int
 	_ = f.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM complaints), (SELECT count(*) FROM complaint_photos),
@@ -152,7 +153,7 @@ func TestFileIdempotent(t *testing.T) {
 	// A key used for another shipment is refused rather than revealing that complaint.
 	other := in
 	other.ShipmentID = f.shipment(customers.TierSmall, "13900002222")
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if _, err := f.store.File(ctx, other); !errors.As(err, &ve) || ve.Fields[0].Field != "idempotency_key" {
 		t.Errorf("key reused for another shipment: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/audit"
+	"lcrm/internal/errs"
 )
 
 // Audit actions of personal-data access.
@@ -74,7 +75,7 @@ type RevealRequest struct {
 // Validate trims the note and reports every field that makes r unacceptable: no staff
 // member, an unknown field for the kind, a reason not on the list, a missing or long note.
 func (r *RevealRequest) Validate() error {
-	var v ValidationError
+	var v errs.ValidationError
 	r.Note = strings.TrimSpace(r.Note)
 	r.Reason = strings.TrimSpace(r.Reason)
 	if r.By.UserID == 0 {

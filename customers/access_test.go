@@ -9,6 +9,7 @@ import (
 
 	"lcrm/audit"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 )
 
@@ -51,7 +52,7 @@ func TestRevealValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := tt.r.Validate()
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		switch {
 		case tt.field == "" && err != nil:
 			t.Errorf("%s: %v", tt.name, err)

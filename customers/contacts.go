@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"lcrm/internal/config"
+	"lcrm/internal/errs"
 )
 
 // Kind names which sort of customer a record is.
@@ -62,7 +63,7 @@ func oneOf(v string, list []string) bool {
 
 // Validate checks a contact before it is logged.
 func (c *Contact) Validate() error {
-	var v ValidationError
+	var v errs.ValidationError
 	c.Summary = strings.TrimSpace(c.Summary)
 	if !c.Kind.Valid() || c.CustomerID <= 0 {
 		v.AddKey("customer", "field.customers.contact_customer", nil)

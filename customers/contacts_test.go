@@ -8,6 +8,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 	"lcrm/shipments"
 )
@@ -136,7 +137,7 @@ func TestContactLog(t *testing.T) {
 		{Kind: customers.KindConsignee, CustomerID: zhangID, Channel: "phone", Direction: "outbound", Outcome: "maybe"},
 	}
 	for i, c := range bad {
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		if _, err := st.LogContact(ctx, c); !errors.As(err, &ve) {
 			t.Errorf("bad %d: %v, want a validation error", i, err)
 		}

@@ -72,20 +72,10 @@ const (
 	MaxEmail = 254
 )
 
-// FieldError is a validation failure of one named field.
-//
-// Deprecated: use errs.FieldError.
-type FieldError = errs.FieldError
-
-// ValidationError lists every invalid field of one record.
-//
-// Deprecated: use errs.ValidationError.
-type ValidationError = errs.ValidationError
-
 // Normalize trims fields, fills defaults and puts the phone in E.164; it reports every
 // invalid field at once.
 func (s *Shipper) Normalize() error {
-	var v ValidationError
+	var v errs.ValidationError
 	s.Code = strings.ToUpper(strings.TrimSpace(s.Code))
 	s.Name = strings.TrimSpace(s.Name)
 	s.ContactName = strings.TrimSpace(s.ContactName)
@@ -130,7 +120,7 @@ func (s *Shipper) Normalize() error {
 
 // Normalize trims fields and puts the phone in E.164; it reports every invalid field.
 func (c *Consignee) Normalize() error {
-	var v ValidationError
+	var v errs.ValidationError
 	c.Name = strings.TrimSpace(c.Name)
 	c.Email = strings.TrimSpace(c.Email)
 	a := &c.Address

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 )
 
@@ -88,7 +89,7 @@ func TestOnePersonOneRecord(t *testing.T) {
 		t.Fatalf("three spellings of one phone gave records %v, want one", ids)
 	}
 	_, err := st.CreateConsignee(ctx, &customers.Consignee{Name: "", Phone: "12345"})
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if !errors.As(err, &ve) || len(ve.Fields) != 2 {
 		t.Fatalf("invalid consignee: err = %v, want two field errors", err)
 	}

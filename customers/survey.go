@@ -54,7 +54,7 @@ func (s *Survey) Editable(now time.Time) bool {
 
 // Validate tidies the comment and reports every out-of-range field.
 func (s *Survey) Validate() error {
-	var v ValidationError
+	var v errs.ValidationError
 	s.Comment = strings.TrimSpace(s.Comment)
 	if s.CSAT < 1 || s.CSAT > 5 {
 		v.AddKey("csat", "field.customers.csat", nil)
@@ -136,7 +136,7 @@ func scanSurvey(row pgx.Row) (*Survey, error) {
 // SaveSurvey stores the answer for s.ShipmentID: the first answer creates it, later ones
 // replace it while the first is less than SurveyEditWindow old, and after that
 // ErrSurveyClosed. Saving the same answer again is harmless, so retries are safe. An
-// unknown shipment is ErrNotFound; bad values are a *ValidationError.
+// unknown shipment is ErrNotFound; bad values are an *errs.ValidationError.
 func (st *Store) SaveSurvey(ctx context.Context, s Survey) (*Survey, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err

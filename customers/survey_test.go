@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 	"lcrm/shipments"
 )
@@ -106,7 +107,7 @@ func TestSaveSurvey(t *testing.T) {
 			}
 		}
 		got, err := cs.SaveSurvey(ctx, s.in)
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		switch {
 		case len(s.invalid) > 0:
 			if !errors.As(err, &ve) || len(ve.Fields) != len(s.invalid) {

@@ -15,7 +15,7 @@ func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 	want := s.cfg.MetricsToken
 	got := c.Get(fiber.HeaderAuthorization)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+want)) != 1 {
-		return web.Errorf(fiber.StatusNotFound, "not_found", "Not found.")
+		return web.Errorf(fiber.StatusNotFound, "not_found", web.KeyAPINotFound)
 	}
 	return c.Next()
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 	"lcrm/shipments"
 )
@@ -53,7 +53,7 @@ func TestSubscriptions(t *testing.T) {
 	}
 	for _, s := range steps {
 		err := s.op()
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		switch {
 		case s.wantInvalid:
 			if !errors.As(err, &ve) {

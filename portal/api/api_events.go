@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/portal/web"
 	"lcrm/shipments"
 )
@@ -27,7 +27,7 @@ type eventIn struct {
 // Only staff keys may post events: a shipper's key cannot move parcels.
 func (s *handler) apiRecordEvents(c *fiber.Ctx) error {
 	if apiKey(c).ShipperID != 0 {
-		return web.Errorf(fiber.StatusForbidden, "forbidden", "This key belongs to a shipper; tracking events need a carrier (staff) key.")
+		return web.Errorf(fiber.StatusForbidden, "forbidden", "error.api_shipper_key_events")
 	}
 	ins, bad, _, err := decodeBatch[eventIn](c, "events")
 	if err != nil {
@@ -39,13 +39,13 @@ func (s *handler) apiRecordEvents(c *fiber.Ctx) error {
 	for i, in := range ins {
 		if bad[i] != nil {
 			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, EventID: in.EventID, Status: shipments.ResultInvalid,
-				Fields: []customers.FieldError{*bad[i]}}
+				Fields: []errs.FieldError{*bad[i]}}
 			continue
 		}
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(in.OccurredAt))
 		if err != nil {
 			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, EventID: in.EventID, Status: shipments.ResultInvalid,
-				Fields: []customers.FieldError{{Field: "occurred_at", Message: "is required as an RFC 3339 time (e.g. 2026-11-22T08:30:00+08:00)"}}}
+				Fields: []errs.FieldError{errs.NewField("occurred_at", "field.api_occurred_at", nil)}}
 			continue
 		}
 		evs = append(evs, shipments.NewEvent{TrackingNo: in.TrackingNo, Event: shipments.Event{
@@ -58,7 +58,7 @@ func (s *handler) apiRecordEvents(c *fiber.Ctx) error {
 	}); err != nil {
 		return err
 	}
-	out, counts := resultsOut(res)
+	out, counts := s.resultsOut(res)
 	return c.JSON(fiber.Map{"results": out, "stored": counts[shipments.ResultStored], "duplicate": counts[shipments.ResultDuplicate],
 		"unknown_tracking_no": counts[shipments.ResultUnknown], "invalid": counts[shipments.ResultInvalid]})
 }

@@ -20,13 +20,13 @@ import (
 func (s *handler) apiImport(c *fiber.Ctx) error {
 	kind := shipments.ImportKind(c.Params("kind"))
 	if kind != shipments.ImportShipments && kind != shipments.ImportEvents {
-		return web.Errorf(fiber.StatusNotFound, "not_found", "Import kind must be shipments or events.")
+		return web.Errorf(fiber.StatusNotFound, "not_found", "error.api_import_kind")
 	}
 	if kind == shipments.ImportEvents && apiKey(c).ShipperID != 0 {
-		return web.Errorf(fiber.StatusForbidden, "forbidden", "Tracking events need a carrier (staff) key.")
+		return web.Errorf(fiber.StatusForbidden, "forbidden", "error.api_events_staff_key")
 	}
 	if apiKey(c).ShipperID != 0 {
-		return web.Errorf(fiber.StatusForbidden, "forbidden", "Bulk import of shipments needs a staff key; shipper keys use POST /api/v1/shipments.")
+		return web.Errorf(fiber.StatusForbidden, "forbidden", "error.api_import_staff_key")
 	}
 	var r io.Reader
 	var format string
@@ -48,8 +48,7 @@ func (s *handler) apiImport(c *fiber.Ctx) error {
 		}
 	}
 	if format == "" {
-		return web.Errorf(fiber.StatusUnsupportedMediaType, "unsupported_format",
-			"Send a .csv or .xlsx file (multipart field \"file\", or the body with Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet).")
+		return web.Errorf(fiber.StatusUnsupportedMediaType, "unsupported_format", "error.api_import_format")
 	}
 	rep, err := s.deps.Shipments.Import(c.UserContext(), kind, r, shipments.ImportOptions{Format: format, SkipInvalid: c.QueryBool("skip_invalid")})
 	if err != nil {
@@ -61,7 +60,7 @@ func (s *handler) apiImport(c *fiber.Ctx) error {
 	}
 	errs := make([]fiber.Map, len(rep.Errors))
 	for i, e := range rep.Errors {
-		errs[i] = fiber.Map{"row": e.Row, "column": e.Column, "reason": e.Reason}
+		errs[i] = fiber.Map{"row": e.Row, "column": e.Column, "reason": s.English(e.Key, e.Data, e.Reason)}
 	}
 	return c.Status(status).JSON(fiber.Map{"kind": rep.Kind, "rows": rep.Rows, "imported": rep.Imported,
 		"duplicates": rep.Duplicates, "invalid": rep.Invalid, "committed": rep.Committed,

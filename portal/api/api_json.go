@@ -3,16 +3,15 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // jsonProblem turns a decoding error into a field error in plain words: which field, what
 // was expected and what came ("weight_g: must be a whole number, got text"), never Go's
 // own wording with struct and type names.
-func jsonProblem(err error) customers.FieldError {
+func jsonProblem(err error) errs.FieldError {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
@@ -21,11 +20,11 @@ func jsonProblem(err error) customers.FieldError {
 		if field == "" {
 			field = "(body)"
 		}
-		return customers.FieldError{Field: field, Message: fmt.Sprintf("must be %s, got %s", jsonKind(te.Type), jsonValue(te.Value))}
+		return errs.NewField(field, "field.api_json_type", map[string]any{"Want": jsonKind(te.Type), "Got": jsonValue(te.Value)})
 	case errors.As(err, &se):
-		return customers.FieldError{Field: "(body)", Message: fmt.Sprintf("is not valid JSON (at byte %d)", se.Offset)}
+		return errs.NewField("(body)", "field.api_json_syntax", map[string]any{"Offset": se.Offset})
 	}
-	return customers.FieldError{Field: "(body)", Message: "is not valid JSON"}
+	return errs.NewField("(body)", "field.api_json", nil)
 }
 
 // jsonKind names what a Go type accepts, in the words of the API documentation.

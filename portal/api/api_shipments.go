@@ -2,12 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/portal/web"
 	"lcrm/shipments"
 )
@@ -53,20 +55,20 @@ type consigneeIn struct {
 }
 
 // parseTime reads an optional RFC 3339 time; a bad one is a field error.
-func parseTime(v *customers.ValidationError, field, s string) *time.Time {
+func parseTime(v *errs.ValidationError, field, s string) *time.Time {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
 	if err != nil {
-		v.Add(field, "%q is not an RFC 3339 time (e.g. 2026-11-22T08:30:00+08:00)", s)
+		v.AddKey(field, "field.api_time", map[string]any{"Value": strconv.Quote(s)})
 		return nil
 	}
 	return &t
 }
 
 func (in shipmentIn) domain() (shipments.NewShipment, error) {
-	var v customers.ValidationError
+	var v errs.ValidationError
 	code := in.Shipper.Code
 	if code == "" {
 		code = in.ShipperCode
@@ -96,13 +98,13 @@ type itemOut struct {
 	Errors     []web.FieldJSON `json:"errors,omitempty"`
 }
 
-func resultsOut(res []shipments.ItemResult) ([]itemOut, map[string]int) {
+func (s *handler) resultsOut(res []shipments.ItemResult) ([]itemOut, map[string]int) {
 	out := make([]itemOut, len(res))
 	counts := map[string]int{}
 	for i, r := range res {
 		out[i] = itemOut{Index: r.Index, TrackingNo: r.TrackingNo, EventID: r.EventID, Status: r.Status}
 		if len(r.Fields) > 0 {
-			out[i].Errors = web.FieldsJSON(r.Fields)
+			out[i].Errors = s.FieldsJSON(r.Fields)
 		}
 		counts[r.Status]++
 	}
@@ -130,21 +132,21 @@ func sendParsed[T any](res []shipments.ItemResult, at []int, items []T, store fu
 // list, each item decodes on its own: an item of the wrong shape is reported in bad (at
 // its index) and the others go on; a single item of the wrong shape is a 400 naming the
 // field.
-func decodeBatch[T any](c *fiber.Ctx, key string) (items []T, bad []*customers.FieldError, single bool, err error) {
+func decodeBatch[T any](c *fiber.Ctx, key string) (items []T, bad []*errs.FieldError, single bool, err error) {
 	body := c.Body()
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, nil, false, badJSON("The body is not a JSON object.", jsonProblem(err))
+		return nil, nil, false, badJSON("error.api_not_object", nil, jsonProblem(err))
 	}
 	if raw, ok := probe[key]; ok {
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, nil, false, badJSON("\""+key+"\" must be a list of objects.", customers.FieldError{Field: key, Message: "must be a list of objects"})
+			return nil, nil, false, badJSON("error.api_not_list", map[string]any{"Key": key}, errs.NewField(key, "field.api_not_list", nil))
 		}
 		if len(list) == 0 || len(list) > maxBatch {
-			return nil, nil, false, web.Errorf(fiber.StatusRequestEntityTooLarge, "batch_size", "Send between 1 and 1000 items per request.")
+			return nil, nil, false, web.Errorf(fiber.StatusRequestEntityTooLarge, "batch_size", "error.api_batch_size")
 		}
-		items, bad = make([]T, len(list)), make([]*customers.FieldError, len(list))
+		items, bad = make([]T, len(list)), make([]*errs.FieldError, len(list))
 		for i, r := range list {
 			if err := json.Unmarshal(r, &items[i]); err != nil {
 				p := jsonProblem(err)
@@ -155,14 +157,15 @@ func decodeBatch[T any](c *fiber.Ctx, key string) (items []T, bad []*customers.F
 	}
 	var one T
 	if err := json.Unmarshal(body, &one); err != nil {
-		return nil, nil, false, badJSON("The body does not match the expected fields.", jsonProblem(err))
+		return nil, nil, false, badJSON("error.api_body_fields", nil, jsonProblem(err))
 	}
-	return []T{one}, make([]*customers.FieldError, 1), true, nil
+	return []T{one}, make([]*errs.FieldError, 1), true, nil
 }
 
-// badJSON is the 400 answer for a body that does not decode, naming the field.
-func badJSON(msg string, f customers.FieldError) *web.Error {
-	return &web.Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: msg, Fields: []customers.FieldError{f}}
+// badJSON is the 400 answer for a body that does not decode, naming the field: key and
+// data are its message in the catalogue.
+func badJSON(key string, data map[string]any, f errs.FieldError) *web.Error {
+	return &web.Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: key, Data: data, Fields: []errs.FieldError{f}}
 }
 
 // apiCreateShipments handles POST /api/v1/shipments: one shipment or {"shipments":[...]}.
@@ -185,13 +188,13 @@ func (s *handler) apiCreateShipments(c *fiber.Ctx) error {
 	for i, in := range ins {
 		if bad[i] != nil {
 			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, Status: shipments.ResultInvalid,
-				Fields: []customers.FieldError{*bad[i]}}
+				Fields: []errs.FieldError{*bad[i]}}
 			continue
 		}
 		item, err := in.domain()
 		if err != nil {
 			res[i] = shipments.ItemResult{Index: i, TrackingNo: in.TrackingNo, Status: shipments.ResultInvalid,
-				Fields: err.(*customers.ValidationError).Fields}
+				Fields: err.(*errs.ValidationError).Fields}
 			continue
 		}
 		if own != nil {
@@ -205,14 +208,14 @@ func (s *handler) apiCreateShipments(c *fiber.Ctx) error {
 	}); err != nil {
 		return err
 	}
-	out, counts := resultsOut(res)
+	out, counts := s.resultsOut(res)
 	if single {
 		status := fiber.StatusCreated
 		switch out[0].Status {
 		case shipments.ResultExists:
 			status = fiber.StatusOK
 		case shipments.ResultInvalid:
-			return &web.Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "The shipment is not valid.", Fields: res[0].Fields}
+			return &web.Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "error.api_shipment_invalid", Fields: res[0].Fields}
 		}
 		return c.Status(status).JSON(out[0])
 	}

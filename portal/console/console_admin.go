@@ -6,7 +6,6 @@ package console
 // package that makes it; a refused change re-renders the page with a message (422).
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -15,30 +14,18 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/audit"
+	"lcrm/internal/errs"
 	"lcrm/portal/web"
 )
 
 // adminRoles are the roles an admin gives staff, lowest first.
 var adminRoles = []accounts.Role{accounts.RoleAgent, accounts.RoleSupervisor, accounts.RoleManager, accounts.RoleAdmin}
 
-// userErrors maps the accounts package's refusals to catalogue keys.
-var userErrors = map[error]string{
-	accounts.ErrSelfManager:   "admin.err_self_manager",
-	accounts.ErrManagerCycle:  "admin.err_cycle",
-	accounts.ErrBadManager:    "admin.err_bad_manager",
-	accounts.ErrEmailTaken:    "admin.err_email_taken",
-	accounts.ErrShortPassword: "admin.err_short_password",
-	accounts.ErrSelfLockout:   "admin.err_self_lockout",
-	accounts.ErrNotStaffRole:  "admin.err_role",
-	accounts.ErrBadEmail:      "admin.err_email",
-}
-
-// userErrorKey returns the message key for a refused user change, or "" for other errors.
+// userErrorKey returns the message key for a refused user change (the accounts
+// package's admin refusals carry their admin.err_* key), or "" for other errors.
 func userErrorKey(err error) string {
-	for e, key := range userErrors {
-		if errors.Is(err, e) {
-			return key
-		}
+	if key := errs.KeyOf(err); strings.HasPrefix(key, "admin.err_") {
+		return key
 	}
 	return ""
 }

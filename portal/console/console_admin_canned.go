@@ -10,7 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/complaints"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // cannedFilter reads the category and locale being shown (query or form).
@@ -77,7 +77,7 @@ func (s *handler) deleteCanned(c *fiber.Ctx) error {
 
 // cannedErrorKey returns the message for a refused save, or "" for other errors.
 func cannedErrorKey(err error) string {
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		return "admin.err_canned"

@@ -14,6 +14,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // adminActor is the logged-in admin as the complaints package records them.
@@ -83,9 +84,12 @@ func (s *handler) slaPage(c *fiber.Ctx, status int, errKey string) error {
 		"Err":        errKey, "Done": c.Query("done")})
 }
 
+// errHolidayName is a holiday without a name or with one over 100 characters.
+var errHolidayName = errs.New(errs.Invalid, "admin.err_holiday", "portal: a holiday needs a name of at most 100 characters")
+
 // refused re-renders the SLA page for a validation error, or passes other errors on.
 func (s *handler) slaRefused(c *fiber.Ctx, err error, key string) error {
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	if errors.As(err, &ve) {
 		return s.slaPage(c, fiber.StatusUnprocessableEntity, key)
 	}
@@ -135,7 +139,7 @@ func (s *handler) saveHoliday(c *fiber.Ctx) error {
 	if c.FormValue("remove") == "1" {
 		name = ""
 	} else if name == "" || len([]rune(name)) > 100 {
-		err = errors.New("name required")
+		err = errHolidayName
 	}
 	if err != nil {
 		return s.slaPage(c, fiber.StatusUnprocessableEntity, "admin.err_holiday")

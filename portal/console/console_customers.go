@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 	"lcrm/portal/web"
@@ -197,7 +198,7 @@ func (s *handler) logContact(c *fiber.Ctx) error {
 		return s.showCustomer(c, fiber.StatusUnprocessableEntity, "c360.err_complaint", &ct)
 	}
 	if _, err := s.deps.Customers.LogContact(c.UserContext(), ct); err != nil {
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		if errors.As(err, &ve) {
 			return s.showCustomer(c, fiber.StatusUnprocessableEntity, "c360.err_contact", &ct)
 		}

@@ -11,6 +11,7 @@ import (
 	"lcrm/accounts"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/notify"
 	"lcrm/portal/web"
 	"lcrm/shipments"
@@ -44,7 +45,7 @@ type detailView struct {
 	Problem   string
 	ClaimedBy string
 	From, To  complaints.Status
-	Fields    []customers.FieldError
+	Fields    []errs.FieldError
 	// The customer card's personal data, masked unless this user revealed it (console_reveal.go).
 	Phone, ContactPhone, Address piiValue
 }
@@ -69,17 +70,12 @@ func complaintID(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
-// deskError maps the complaints package's errors to what the console shows.
+// deskError maps the complaints package's errors to what the console shows. Their kinds
+// and keys say it (web's kinds and keys tables), except that resolving without a
+// resolution is told as a refused status change.
 func deskError(err error) error {
-	switch {
-	case errors.Is(err, complaints.ErrNotFound):
-		return &web.Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "error.not_found"}
-	case errors.Is(err, complaints.ErrIllegalTransition), errors.Is(err, complaints.ErrNeedsResolution):
+	if errors.Is(err, complaints.ErrNeedsResolution) {
 		return &web.Error{Status: fiber.StatusConflict, Code: "illegal_transition", Message: "error.desk_transition"}
-	case errors.Is(err, complaints.ErrAlreadyClaimed):
-		return &web.Error{Status: fiber.StatusConflict, Code: "claimed", Message: "error.desk_claimed"}
-	case errors.Is(err, complaints.ErrNotYours):
-		return &web.Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "error.desk_not_yours"}
 	}
 	return err
 }
@@ -171,7 +167,7 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 // actionFailed redraws the detail page with what went wrong: domain refusals a person can
 // act on become a message on the page; anything else goes to the error handler.
 func (s *handler) actionFailed(c *fiber.Ctx, cp *complaints.Complaint, err error, v detailView) error {
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	status := fiber.StatusConflict
 	switch {
 	case errors.Is(err, complaints.ErrAlreadyClaimed):
@@ -191,7 +187,7 @@ func (s *handler) actionFailed(c *fiber.Ctx, cp *complaints.Complaint, err error
 	case errors.Is(err, complaints.ErrReopenExpired):
 		v.Problem = "desk.err_reopen_expired"
 	case errors.Is(err, complaints.ErrNeedsResolution):
-		v.Problem = "desk.err_needs_resolution"
+		v.Problem = errs.KeyOf(err)
 	case errors.As(err, &ve):
 		status, v.Fields, v.Problem = fiber.StatusUnprocessableEntity, ve.Fields, "desk.err_invalid"
 	default:
@@ -283,8 +279,8 @@ func (s *handler) deskResolve(c *fiber.Ctx) error {
 		Code: c.FormValue("code"), Compensation: c.FormValue("compensation"), Note: c.FormValue("note")}
 	fen, ok := parseYuan(f.Compensation)
 	if !ok {
-		ve := &customers.ValidationError{}
-		ve.Add("compensation", "is not an amount")
+		ve := &errs.ValidationError{}
+		ve.AddKey("compensation", "field.desk_amount", nil)
 		return s.actionFailed(c, cp, ve, detailView{Resolve: f})
 	}
 	r := complaints.Resolution{RootCause: f.RootCause, Department: f.Department, Code: f.Code, Note: f.Note, CompensationFen: fen}
@@ -314,8 +310,8 @@ func (s *handler) deskAssign(c *fiber.Ctx) error {
 	}
 	to, err := strconv.ParseInt(c.FormValue("assignee"), 10, 64)
 	if err != nil || to < 0 {
-		ve := &customers.ValidationError{}
-		ve.Add("assignee", "choose a staff member")
+		ve := &errs.ValidationError{}
+		ve.AddKey("assignee", "field.desk_assignee", nil)
 		return s.actionFailed(c, cp, ve, detailView{})
 	}
 	if err := s.deps.Complaints.Assign(c.UserContext(), []int64{cp.ID}, to, s.actor(c)); err != nil {

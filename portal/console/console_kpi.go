@@ -186,11 +186,11 @@ func (s *handler) kpiFiles(c *fiber.Ctx) error {
 func (s *handler) kpiFile(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return web.Errorf(fiber.StatusNotFound, "not_found", "Not found.")
+		return web.Errorf(fiber.StatusNotFound, "not_found", web.KeyAPINotFound)
 	}
 	w, content, err := s.deps.Reports.OpenWorkbook(c.UserContext(), id)
 	if errors.Is(err, reports.ErrNoFile) {
-		return web.Errorf(fiber.StatusNotFound, "not_found", "Not found.")
+		return web.Errorf(fiber.StatusNotFound, "not_found", web.KeyAPINotFound)
 	}
 	if err != nil {
 		return err

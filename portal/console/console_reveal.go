@@ -25,6 +25,7 @@ import (
 	"lcrm/audit"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/portal/web"
 )
 
@@ -89,7 +90,7 @@ func (s *handler) reveal(c *fiber.Ctx, r customers.RevealRequest) error {
 	r.Field = customers.RevealField(c.FormValue("field"))
 	r.Reason, r.Note = c.FormValue("reason"), c.FormValue("note")
 	if err := r.Validate(); err != nil {
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		if errors.As(err, &ve) {
 			e := web.Errorf(fiber.StatusBadRequest, "reveal_invalid", "error.reveal_reason")
 			e.Fields = ve.Fields

@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/complaints"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // actionKeys and problemKeys are the ?done= and ?err= values the progress page explains
@@ -28,7 +28,7 @@ func (s *handler) complaintAction(name string, run func(c *fiber.Ctx, cp *compla
 		}
 		back := "/complaint/" + urlPathEscape(cp.Ref)
 		err = run(c, cp)
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		switch {
 		case err == nil:
 			return c.Redirect(back+"?done="+name, fiber.StatusSeeOther)
@@ -49,7 +49,7 @@ func (s *handler) complaintAction(name string, run func(c *fiber.Ctx, cp *compla
 }
 
 // errBadInput is an empty or too long text, or a rating off the scale, refused before the domain.
-var errBadInput = errors.New("portal: empty text")
+var errBadInput = errs.New(errs.Invalid, errs.KeyInvalid, "portal: empty text, too long a text or a rating off the scale")
 
 // maxCustomerText bounds a message or reopen reason typed on the progress page.
 const maxCustomerText = 2000

@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/complaints"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/portal/web"
 )
 
@@ -62,14 +62,14 @@ func (s *handler) complaintFile(c *fiber.Ctx) error {
 		cp, err := s.deps.Complaints.File(c.UserContext(), complaints.Filing{ShipmentID: d.ID,
 			Category: complaints.Category(f.Category), Description: f.Description, ContactPhone: f.Phone,
 			Photos: photos, IdempotencyKey: fmt.Sprintf("web:%d:%s", d.ID, f.Idem), PerDay: complaints.MaxFilingsPerDay})
-		var ve *customers.ValidationError
+		var ve *errs.ValidationError
 		switch {
 		case errors.As(err, &ve):
 			for _, fe := range ve.Fields {
 				f.Errors[complaintField(fe.Field)] = "complaint.invalid_" + complaintField(fe.Field)
 			}
 		case errors.Is(err, complaints.ErrTooManyFilings):
-			f.Errors["form"] = "limits.complaints_full"
+			f.Errors["form"] = errs.KeyOf(err)
 			c.Status(fiber.StatusTooManyRequests)
 			return s.Render(c, "complaint_new", f)
 		case err != nil:

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/internal/errs"
 	"lcrm/portal/web"
 )
 
@@ -66,7 +67,7 @@ func (s *handler) login(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	u, err := s.deps.Accounts.LoginFrom(c.UserContext(), email, c.FormValue("password"), web.ClientKey(c))
 	if err != nil {
-		data := fiber.Map{"Email": email, "Error": "login.bad", "Next": next}
+		data := fiber.Map{"Email": email, "Next": next}
 		var locked *accounts.LockedError
 		switch {
 		case errors.As(err, &locked):
@@ -75,6 +76,7 @@ func (s *handler) login(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(locked.Retry.Seconds()))))
 			c.Status(fiber.StatusTooManyRequests)
 		case errors.Is(err, accounts.ErrBadLogin):
+			data["Error"] = errs.KeyOf(err)
 			c.Status(fiber.StatusUnauthorized)
 		default:
 			return err

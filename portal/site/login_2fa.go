@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/internal/errs"
 )
 
 // The second login step. After the password, a user with two-factor login gets a signed,
@@ -75,7 +76,7 @@ func (s *handler) twoFactor(c *fiber.Ctx) error {
 		return s.Render(c, "login_2fa", fiber.Map{"Minutes": max(1, int(math.Ceil(locked.Retry.Minutes())))})
 	case errors.Is(err, accounts.ErrBadCode):
 		c.Status(fiber.StatusUnauthorized)
-		return s.Render(c, "login_2fa", fiber.Map{"Error": "tfa.bad_code"})
+		return s.Render(c, "login_2fa", fiber.Map{"Error": errs.KeyOf(err)})
 	case errors.Is(err, accounts.ErrTOTPNotActive):
 		s.Cookie(c, cookieHalf, "", -1)
 		return c.Redirect("/login", fiber.StatusSeeOther)

@@ -10,6 +10,7 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/customers"
+	"lcrm/internal/errs"
 	"lcrm/notify"
 	"lcrm/portal/web"
 )
@@ -117,7 +118,7 @@ func (s *handler) passwordReset(c *fiber.Ctx) error {
 	err = s.deps.Accounts.ResetPasswordWithCode(c.UserContext(), resetLogin(raw), c.FormValue("code"), pw)
 	if errors.Is(err, accounts.ErrBadResetCode) {
 		c.Status(fiber.StatusUnprocessableEntity)
-		data["Error"] = "password.bad_code"
+		data["Error"] = errs.KeyOf(err)
 		return s.Render(c, "password_reset", data)
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // The survey pages are reached from a signed link in the thank-you SMS
@@ -100,7 +101,7 @@ func (s *handler) surveySubmit(c *fiber.Ctx) error {
 	f.CSAT = formInt(c, "csat", 0)
 	f.NPS = formInt(c, "nps", -1)
 	_, err = s.deps.Customers.SaveSurvey(c.UserContext(), customers.Survey{ShipmentID: id, CSAT: f.CSAT, NPS: f.NPS, Comment: f.Comment})
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		f.Errors = map[string]string{}

@@ -9,20 +9,19 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"lcrm/accounts"
-	"lcrm/customers"
 	"lcrm/internal/dberr"
 	"lcrm/internal/errs"
 )
 
 // Error is an error a person can act on: an HTTP status, a stable code, a message, and
-// the fields at fault. Message is a catalogue key (translated when shown; Data fills its
-// template) or, for some API answers still, English text.
+// the fields at fault. Message is a catalogue key, translated when shown (Data fills its
+// template); API answers show it in English.
 type Error struct {
-	Status  int                    `json:"-"`
-	Code    string                 `json:"code"`
-	Message string                 `json:"message"`
-	Data    map[string]any         `json:"-"`
-	Fields  []customers.FieldError `json:"fields,omitempty"`
+	Status  int               `json:"-"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Data    map[string]any    `json:"-"`
+	Fields  []errs.FieldError `json:"fields,omitempty"`
 }
 
 // Error returns the catalogue key of the message shown to the user.
@@ -39,17 +38,34 @@ type FieldJSON struct {
 	Message string `json:"message"`
 }
 
-// FieldsJSON is fs as API responses show them.
-func FieldsJSON(fs []customers.FieldError) []FieldJSON {
+// FieldsJSON is fs as API responses show them: each message rendered in English from
+// its catalogue key and data (its Message when it has no key or the key is unknown).
+func (s *Core) FieldsJSON(fs []errs.FieldError) []FieldJSON {
 	out := make([]FieldJSON, len(fs))
 	for i, f := range fs {
 		out[i] = FieldJSON{Field: f.Field, Message: f.Message}
+		if f.Key == "" {
+			continue
+		}
+		if en, ok := s.english(f.Key, f.Data); ok {
+			out[i].Message = en
+		}
 	}
 	return out
 }
 
+// English renders catalogue key key with data in English, as API answers show it; a key
+// not in the catalogue renders as fallback.
+func (s *Core) English(key string, data map[string]any, fallback string) string {
+	if en, ok := s.english(key, data); ok {
+		return en
+	}
+	return fallback
+}
+
 // kindHTTP is how the web answers one kind of error: a status, a stable code and,
-// where the API has always said so, an English message instead of the error's key.
+// where the API has always said something else, the catalogue key of the message shown
+// instead of the error's own key.
 type kindHTTP struct {
 	status  int
 	code    string
@@ -69,23 +85,45 @@ var kinds = map[errs.Kind]kindHTTP{
 
 // keys are the catalogue keys whose answer differs from their kind's: text the database
 // refused is a 400 (the request, not a field, is at fault), a timeout keeps its own code
-// (it is logged as such, not counted as an outage), and not found keeps the API's words.
+// (it is logged as such, not counted as an outage), and not found keeps the API's words
+// ("Not found."; pages say error.not_found, see pageKeys).
 var keys = map[string]kindHTTP{
 	dberr.KeyBadText: {fiber.StatusBadRequest, "bad_input", ""},
 	dberr.KeyTimeout: {fiber.StatusServiceUnavailable, "timeout", ""},
-	errs.KeyNotFound: {fiber.StatusNotFound, "not_found", "Not found."},
+	errs.KeyNotFound: {fiber.StatusNotFound, "not_found", KeyAPINotFound},
+	// the desk's refused status change and lost claim keep their own codes
+	"error.desk_transition": {fiber.StatusConflict, "illegal_transition", ""},
+	"error.desk_claimed":    {fiber.StatusConflict, "claimed", ""},
+}
+
+// Catalogue keys of the answers written for API clients (portal/web/i18n/apierrors.*.json).
+const (
+	// KeyAPINotFound is "Not found.".
+	KeyAPINotFound = "error.api_not_found"
+	// KeyAPIInvalid is "Some fields are not valid." (a *errs.ValidationError as a whole).
+	KeyAPIInvalid = "error.api_invalid"
+	// KeyAPIInternal is the apology for a 500.
+	KeyAPIInternal = "error.api_internal"
+)
+
+// pageKeys are the page's words for the answers written for API clients: a person on a
+// page reads the page's explanation, as before these answers had keys.
+var pageKeys = map[string]string{
+	KeyAPINotFound: "error.not_found",
+	KeyAPIInvalid:  "error.invalid",
+	KeyAPIInternal: "error.internal",
 }
 
 // classify maps domain errors to what the client sees; anything unknown is a 500.
 func classify(err error) *Error {
 	var e *Error
 	var fe *fiber.Error
-	var ve *customers.ValidationError
+	var ve *errs.ValidationError
 	switch {
 	case errors.As(err, &e):
 		return e
 	case errors.As(err, &ve):
-		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "Some fields are not valid.", Fields: ve.Fields}
+		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: KeyAPIInvalid, Fields: ve.Fields}
 	case errs.KindOf(err) != errs.Internal:
 		return fromKind(err)
 	case errors.As(err, &fe):
@@ -133,7 +171,7 @@ func (s *Core) HandleError(c *fiber.Ctx, err error) error {
 	log := s.Logger(c)
 	if e == nil {
 		log.Error("request failed", "method", c.Method(), "path", logPath(c.Path()), "err", err)
-		e = Errorf(fiber.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again shortly.")
+		e = Errorf(fiber.StatusInternalServerError, "internal", KeyAPIInternal)
 	}
 	switch {
 	case e.Code == "timeout":
@@ -149,13 +187,16 @@ func (s *Core) HandleError(c *fiber.Ctx, err error) error {
 		if en, ok := s.english(msg, e.Data); ok { // a catalogue key reached by an API client
 			msg = en
 		}
-		return c.JSON(fiber.Map{"error": fiber.Map{"code": e.Code, "message": msg, "fields": FieldsJSON(e.Fields)}})
+		return c.JSON(fiber.Map{"error": fiber.Map{"code": e.Code, "message": msg, "fields": s.FieldsJSON(e.Fields)}})
 	}
-	key := e.Message
-	if _, ok := s.english(key, e.Data); !ok && !strings.HasPrefix(key, "error.") {
-		key = pageErrorKey(e.Status)
+	key, msgData := e.Message, e.Data
+	if k, ok := pageKeys[key]; ok {
+		key = k
 	}
-	data := fiber.Map{"Message": key}
+	if _, ok := s.english(key, msgData); !ok { // not a key: fiber's own text ("Cannot GET /x")
+		key, msgData = pageErrorKey(e.Status), nil
+	}
+	data := fiber.Map{"Message": key, "Data": msgData}
 	if len(e.Fields) > 0 && e.Code == "bad_input" {
 		data["Field"] = e.Fields[0].Field
 	}
@@ -164,7 +205,7 @@ func (s *Core) HandleError(c *fiber.Ctx, err error) error {
 	}
 	if err := s.Render(c, "error", data); err != nil {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-		return c.SendString(e.Message)
+		return c.SendString(s.English(e.Message, e.Data, e.Message))
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/complaints"
-	"lcrm/customers"
+	"lcrm/internal/errs"
 )
 
 // maxPhotoForm is the complaint form with its photos: every photo at its limit, plus the
@@ -64,8 +64,12 @@ func (s *Core) LimitBody(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// badInputMessage is the field error for a value that is not text.
-const badInputMessage = "is not valid UTF-8 text or contains a NUL byte"
+// badInputKey is the field error for a value that is not text; badInputMessage is its
+// English.
+const (
+	badInputKey     = "field.not_text"
+	badInputMessage = "is not valid UTF-8 text or contains a NUL byte"
+)
 
 // CheckInput answers 400 for a request whose path, query, form, cookie or header values
 // are not valid UTF-8 or hold a NUL byte: PostgreSQL refuses such text (SQLSTATE 22021),
@@ -74,7 +78,7 @@ const badInputMessage = "is not valid UTF-8 text or contains a NUL byte"
 func (s *Core) CheckInput(c *fiber.Ctx) error {
 	if field := badInput(c); field != "" {
 		return &Error{Status: fiber.StatusBadRequest, Code: "bad_input", Message: "error.bad_input",
-			Fields: []customers.FieldError{{Field: field, Message: badInputMessage}}}
+			Fields: []errs.FieldError{{Field: field, Key: badInputKey, Message: badInputMessage}}}
 	}
 	return c.Next()
 }

@@ -164,7 +164,7 @@ func plainMessages(loc *i18n.Localizer) map[string]string {
 }
 
 // funcs are the template helpers bound to one language: t for plain messages, tf for
-// messages with data ({{tf "key" "Name" .Value}}).
+// messages with data ({{tf "key" "Name" .Value}}), tm for a key with a map of data.
 func (w *web) funcs(loc *i18n.Localizer, plain map[string]string) template.FuncMap {
 	return template.FuncMap{
 		"t": func(key string) string {
@@ -178,6 +178,14 @@ func (w *web) funcs(loc *i18n.Localizer, plain map[string]string) template.FuncM
 			for i := 0; i+1 < len(args); i += 2 {
 				data[fmt.Sprint(args[i])] = args[i+1]
 			}
+			s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+			if err != nil {
+				return key
+			}
+			return s
+		},
+		// tm is tf with the data as a map, for a message whose data came with an error.
+		"tm": func(key string, data map[string]any) string {
 			s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
 			if err != nil {
 				return key
