@@ -19,14 +19,8 @@ import (
 func TestStatusChangesRecorded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := shipments.NewStore(testdb.New(t))
-	clk := clock.NewManual(time.Now().Add(-20 * time.Hour))
-	st.Now = clk.Now
 	const tn = "SD300000000001"
-	if _, err := st.CreateShipments(ctx, []shipments.NewShipment{newShipment(tn, "13800138000")}); err != nil {
-		t.Fatal(err)
-	}
-	clk.Set(time.Now()) // the scans come after creation
+	st := createdBefore(t, 20*time.Hour, tn)
 	base := time.Now().Add(-10 * time.Hour).Truncate(time.Second)
 	ev := func(key string, code shipments.Code, h int) shipments.NewEvent {
 		return shipments.NewEvent{TrackingNo: tn, Event: shipments.Event{Key: key, Code: code, OccurredAt: base.Add(time.Duration(h) * time.Hour), SignedBy: "本人"}}
@@ -66,6 +60,22 @@ func TestStatusChangesRecorded(t *testing.T) {
 	if key != "e4" || !at.Equal(base.Add(4*time.Hour)) {
 		t.Errorf("delivered change names event %q at %v, want e4 at %v", key, at, base.Add(4*time.Hour))
 	}
+}
+
+// createdBefore is a store holding shipments tns created ago before now, its clock back at
+// the wall clock so that scans come after creation.
+func createdBefore(t *testing.T, ago time.Duration, tns ...string) *shipments.Store {
+	t.Helper()
+	st := shipments.NewStore(testdb.New(t))
+	clk := clock.NewManual(time.Now().Add(-ago))
+	st.Now = clk.Now
+	for _, tn := range tns {
+		if _, err := st.CreateShipments(context.Background(), []shipments.NewShipment{newShipment(tn, "13800138000")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Set(time.Now())
+	return st
 }
 
 func changes(t *testing.T, st *shipments.Store, tn string) []string {

@@ -101,38 +101,3 @@ func TestSentinelsHaveKindAndKey(t *testing.T) {
 		}
 	}
 }
-
-// Every field message has its English in errors.en.json, word for word (API answers show
-// it), and a Chinese translation in errors.zh.json; the two files hold the same keys.
-func TestMessagesInCatalogues(t *testing.T) {
-	read := func(lang string) map[string]string {
-		raw, err := os.ReadFile(filepath.Join("..", "..", "portal", "web", "i18n", "errors."+lang+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	zh, en := read("zh"), read("en")
-	for key, english := range errs.Messages {
-		if en[key] != english {
-			t.Errorf("%s: errors.en.json says %q, errs.Messages %q", key, en[key], english)
-		}
-		if zh[key] == "" {
-			t.Errorf("%s: missing from errors.zh.json", key)
-		}
-	}
-	for key := range en {
-		if _, ok := zh[key]; !ok {
-			t.Errorf("%s: in errors.en.json, not in errors.zh.json", key)
-		}
-	}
-	for key := range zh {
-		if _, ok := en[key]; !ok {
-			t.Errorf("%s: in errors.zh.json, not in errors.en.json", key)
-		}
-	}
-}

@@ -290,18 +290,7 @@ func catalogueKeys(t *testing.T, lang string) map[string]bool {
 // template field of the English.
 func TestAPIErrorCatalogue(t *testing.T) {
 	t.Parallel()
-	read := func(lang string) map[string]string {
-		raw, err := os.ReadFile(filepath.Join("i18n", "apierrors."+lang+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	zh, en := read("zh"), read("en")
+	zh, en := readCatalogue(t, "apierrors", "zh"), readCatalogue(t, "apierrors", "en")
 	fields := func(s string) []string {
 		var out []string
 		for _, part := range strings.Split(s, "{{.")[1:] {
@@ -322,6 +311,45 @@ func TestAPIErrorCatalogue(t *testing.T) {
 	if len(zh) != len(en) {
 		t.Errorf("%d Chinese messages, %d English", len(zh), len(en))
 	}
+}
+
+// Every field message has its English in errors.en.json, word for word (API answers show
+// it), and a Chinese translation in errors.zh.json; the two files hold the same keys.
+func TestMessagesInCatalogues(t *testing.T) {
+	t.Parallel()
+	zh, en := readCatalogue(t, "errors", "zh"), readCatalogue(t, "errors", "en")
+	for key, english := range errs.Messages {
+		if en[key] != english {
+			t.Errorf("%s: errors.en.json says %q, errs.Messages %q", key, en[key], english)
+		}
+		if zh[key] == "" {
+			t.Errorf("%s: missing from errors.zh.json", key)
+		}
+	}
+	for key := range en {
+		if _, ok := zh[key]; !ok {
+			t.Errorf("%s: in errors.en.json, not in errors.zh.json", key)
+		}
+	}
+	for key := range zh {
+		if _, ok := en[key]; !ok {
+			t.Errorf("%s: in errors.zh.json, not in errors.en.json", key)
+		}
+	}
+}
+
+// readCatalogue reads one catalogue file, i18n/NAME.LANG.json.
+func readCatalogue(t *testing.T, name, lang string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("i18n", name+"."+lang+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
