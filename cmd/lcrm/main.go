@@ -25,19 +25,21 @@ Usage:
 
   lcrm jobs list                            scheduled jobs with their last run
   lcrm jobs run NAME                        run one job now (recorded with trigger "cli")
+  lcrm estimate backtest [-test 0.2]        delivery estimate accuracy on held-out history
 
 Without DATABASE_URL, lcrm runs a private PostgreSQL in LCRM_DATA_DIR (./lcrm-data).
 `
 
 // commands maps a subcommand to its function.
 var commands = map[string]func(ctx context.Context, args []string) error{
-	"serve":   cmdServe,
-	"migrate": cmdMigrate,
-	"demo":    cmdDemo,
-	"import":  cmdImport,
-	"apikey":  cmdAPIKey,
-	"user":    cmdUser,
-	"jobs":    cmdJobs,
+	"serve":    cmdServe,
+	"migrate":  cmdMigrate,
+	"demo":     cmdDemo,
+	"import":   cmdImport,
+	"apikey":   cmdAPIKey,
+	"user":     cmdUser,
+	"jobs":     cmdJobs,
+	"estimate": cmdEstimate,
 }
 
 func main() {
