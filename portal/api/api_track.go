@@ -28,18 +28,34 @@ type partyOut struct {
 
 // trackOut is the public view of a shipment: cities only, people masked.
 type trackOut struct {
-	TrackingNo   string     `json:"tracking_no"`
-	Status       string     `json:"status"`
-	ServiceLevel string     `json:"service_level"`
-	OriginCity   string     `json:"origin_city"`
-	DestCity     string     `json:"dest_city"`
-	PromisedAt   time.Time  `json:"promised_at"`
-	Late         bool       `json:"late"`
-	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
-	SignedBy     string     `json:"signed_by,omitempty"`
-	Shipper      partyOut   `json:"shipper"`
-	Consignee    partyOut   `json:"consignee"`
-	Events       []eventOut `json:"events"`
+	TrackingNo   string       `json:"tracking_no"`
+	Status       string       `json:"status"`
+	ServiceLevel string       `json:"service_level"`
+	OriginCity   string       `json:"origin_city"`
+	DestCity     string       `json:"dest_city"`
+	PromisedAt   time.Time    `json:"promised_at"`
+	Late         bool         `json:"late"`
+	DeliveredAt  *time.Time   `json:"delivered_at,omitempty"`
+	SignedBy     string       `json:"signed_by,omitempty"`
+	Shipper      partyOut     `json:"shipper"`
+	Consignee    partyOut     `json:"consignee"`
+	Events       []eventOut   `json:"events"`
+	Estimate     *estimateOut `json:"estimate,omitempty"`
+}
+
+// estimateOut is the learned delivery window (absent when delivered or without a model).
+type estimateOut struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Basis string    `json:"basis"`
+}
+
+// estimateView is the JSON form of an estimate; nil stays nil.
+func estimateView(e *shipments.Estimate) *estimateOut {
+	if e == nil {
+		return nil
+	}
+	return &estimateOut{From: e.From, To: e.To, Basis: string(e.Basis)}
 }
 
 // publicView is the JSON form of the public view of d (shipments.Detail.Public, where the
@@ -53,6 +69,7 @@ func publicView(d *shipments.Detail, now time.Time) trackOut {
 		Shipper:   partyOut{Name: p.ShipperName, Phone: p.ShipperPhone},
 		Consignee: partyOut{Name: p.ConsigneeName, Phone: p.ConsigneePhone},
 		Events:    make([]eventOut, len(p.Events)),
+		Estimate:  estimateView(p.Estimate),
 	}
 	for i, e := range p.Events {
 		t.Events[i] = eventOut{Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note}
@@ -107,7 +124,8 @@ func (s *handler) apiGetShipment(c *fiber.Ctx) error {
 	out := shipmentOut{
 		trackOut: trackOut{TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
 			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(time.Now()),
-			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events))},
+			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events)),
+			Estimate: estimateView(d.Estimate(time.Now()))},
 		ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
 		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,
 		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,
