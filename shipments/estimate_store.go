@@ -17,23 +17,29 @@ func init() { doneColumn[ConsumerEstimate] = "estimate_done_at" }
 // estimateJoin is joined into detailSQL: for a parcel on the road, the quantiles from its
 // latest milestone on the most specific key with at least MinEstimateParcels parcels
 // (lane, then provinces, then service level; Model.Lookup is the same rule in Go). It is
-// a primary-key lookup of at most three rows, inside the tracking read's one round trip.
+// three primary-key lookups, inside the tracking read's one round trip. A province key
+// with an empty side never matches: the refresh learns none (Keys).
 var estimateJoin = `
 LEFT JOIN LATERAL (
-    SELECT q.basis, q.milestone, q.n, q.p10_s, q.p50_s, q.p90_s
-    FROM estimate_quantiles q
+    SELECT CASE WHEN s.out_for_delivery_at IS NOT NULL THEN 'out_for_delivery'
+        WHEN s.arrived_at_station_at IS NOT NULL THEN 'arrived_at_station'
+        WHEN s.picked_up_at IS NOT NULL THEN 'picked_up' ELSE 'created' END AS milestone,
+        (SELECT cp.province FROM city_provinces cp WHERE cp.city = s.origin_city) AS origin_province
     WHERE s.delivered_at IS NULL AND s.status NOT IN ('delivered', 'returned')
-      AND q.service_level = s.service_level
-      AND q.milestone = CASE WHEN s.out_for_delivery_at IS NOT NULL THEN 'out_for_delivery'
-          WHEN s.arrived_at_station_at IS NOT NULL THEN 'arrived_at_station'
-          WHEN s.picked_up_at IS NOT NULL THEN 'picked_up' ELSE 'created' END
-      AND q.n >= ` + strconv.Itoa(MinEstimateParcels) + `
-      AND ((q.basis = 'lane' AND q.origin = s.origin_city AND q.dest = s.dest_city)
-        OR (q.basis = 'province' AND q.dest = s.dest_province AND s.dest_province <> ''
-            AND q.origin = (SELECT cp.province FROM city_provinces cp WHERE cp.city = s.origin_city))
-        OR (q.basis = 'service' AND q.origin = '' AND q.dest = ''))
-    ORDER BY CASE q.basis WHEN 'lane' THEN 0 WHEN 'province' THEN 1 ELSE 2 END
-    LIMIT 1
+) open ON true
+LEFT JOIN LATERAL (
+    SELECT b.basis, b.milestone, b.n, b.p10_s, b.p50_s, b.p90_s FROM (
+        SELECT 0 pri, q.* FROM estimate_quantiles q
+        WHERE (q.service_level, q.milestone, q.basis, q.origin, q.dest) = (s.service_level, open.milestone, 'lane', s.origin_city, s.dest_city)
+        UNION ALL
+        SELECT 1, q.* FROM estimate_quantiles q
+        WHERE (q.service_level, q.milestone, q.basis, q.origin, q.dest) = (s.service_level, open.milestone, 'province', open.origin_province, s.dest_province)
+        UNION ALL
+        SELECT 2, q.* FROM estimate_quantiles q
+        WHERE (q.service_level, q.milestone, q.basis, q.origin, q.dest) = (s.service_level, open.milestone, 'service', '', '')
+    ) b
+    WHERE b.n >= ` + strconv.Itoa(MinEstimateParcels) + `
+    ORDER BY b.pri LIMIT 1
 ) est ON true`
 
 // estimateRow is the nullable model columns of detailSQL.
