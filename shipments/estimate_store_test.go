@@ -3,6 +3,7 @@ package shipments_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -242,5 +243,59 @@ func TestEstimateInTheTrackingRead(t *testing.T) {
 	}
 	if q := counter.n.Load() - before; q != 1 {
 		t.Errorf("GetMany sent %d queries, want 1", q)
+	}
+}
+
+// Refreshes racing each other (the scheduler on two instances, or a manual run during a
+// scheduled one) fold every delivery exactly once: the totals add up and the tables equal
+// a rebuild.
+func TestRefreshEstimatesConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	st := shipments.NewStore(pool)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	f := &estimateFixture{t: t, st: st, now: now}
+	f.parcels("北京市", 40, true)
+	total := 0
+	for round := range 2 { // the first races the rebuild, the second the incremental path
+		if round == 1 {
+			f.parcels("北京市", 40, true)
+		}
+		var wg sync.WaitGroup
+		var sum atomic.Int64
+		errs := make(chan error, 4)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := st.RefreshEstimates(ctx, now)
+				sum.Add(int64(n))
+				if err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if sum.Load() != 40 {
+			t.Errorf("round %d: refreshes folded %d deliveries in all, want 40", round, sum.Load())
+		}
+		total += int(sum.Load())
+	}
+	incBuckets, incQuantiles := estimateTables(t, pool)
+	if _, err := pool.Exec(ctx, `TRUNCATE estimate_buckets, estimate_quantiles, estimate_folded, estimate_state`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.RefreshEstimates(ctx, now); err != nil || n != total {
+		t.Fatalf("rebuild folded %d, %v; want %d", n, err, total)
+	}
+	fullBuckets, fullQuantiles := estimateTables(t, pool)
+	if fmt.Sprint(incBuckets) != fmt.Sprint(fullBuckets) || fmt.Sprint(incQuantiles) != fmt.Sprint(fullQuantiles) {
+		t.Errorf("concurrent refreshes != rebuild")
 	}
 }
