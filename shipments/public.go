@@ -47,8 +47,9 @@ type Public struct {
 	ConsigneePhone string
 	ShipperName    string
 	ShipperPhone   string
-	Events         []Event   // oldest first; Location and Note masked, SignedBy masked, no Key or PODURL
-	Estimate       *Estimate // the learned delivery window (nil when delivered or no model): times only
+	Events         []Event // oldest first; Location and Note masked, SignedBy masked, no Key or PODURL
+	// Estimate is the learned delivery window (nil when delivered or no model): times only.
+	Estimate *Estimate
 }
 
 // Public masks d for a visitor who has not proved who they are, as of now (for Late).

@@ -10,6 +10,9 @@ import (
 	"lcrm/shipments"
 )
 
+// The estimate command joins the table here, so the table's alignment stays as it was.
+func init() { commands["estimate"] = cmdEstimate }
+
 // cmdEstimate runs the delivery estimate's backtest on the database's delivered history:
 // train on the oldest deliveries, test on the newest share, print accuracy against the
 // fixed promise (the figures in BENCHMARKS.md).

@@ -32,14 +32,13 @@ Without DATABASE_URL, lcrm runs a private PostgreSQL in LCRM_DATA_DIR (./lcrm-da
 
 // commands maps a subcommand to its function.
 var commands = map[string]func(ctx context.Context, args []string) error{
-	"serve":    cmdServe,
-	"migrate":  cmdMigrate,
-	"demo":     cmdDemo,
-	"import":   cmdImport,
-	"apikey":   cmdAPIKey,
-	"user":     cmdUser,
-	"jobs":     cmdJobs,
-	"estimate": cmdEstimate,
+	"serve":   cmdServe,
+	"migrate": cmdMigrate,
+	"demo":    cmdDemo,
+	"import":  cmdImport,
+	"apikey":  cmdAPIKey,
+	"user":    cmdUser,
+	"jobs":    cmdJobs,
 }
 
 func main() {

@@ -28,34 +28,34 @@ type partyOut struct {
 
 // trackOut is the public view of a shipment: cities only, people masked.
 type trackOut struct {
-	TrackingNo   string       `json:"tracking_no"`
-	Status       string       `json:"status"`
-	ServiceLevel string       `json:"service_level"`
-	OriginCity   string       `json:"origin_city"`
-	DestCity     string       `json:"dest_city"`
-	PromisedAt   time.Time    `json:"promised_at"`
-	Late         bool         `json:"late"`
-	DeliveredAt  *time.Time   `json:"delivered_at,omitempty"`
-	SignedBy     string       `json:"signed_by,omitempty"`
-	Shipper      partyOut     `json:"shipper"`
-	Consignee    partyOut     `json:"consignee"`
-	Events       []eventOut   `json:"events"`
-	Estimate     *estimateOut `json:"estimate,omitempty"`
+	TrackingNo   string     `json:"tracking_no"`
+	Status       string     `json:"status"`
+	ServiceLevel string     `json:"service_level"`
+	OriginCity   string     `json:"origin_city"`
+	DestCity     string     `json:"dest_city"`
+	PromisedAt   time.Time  `json:"promised_at"`
+	Late         bool       `json:"late"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	SignedBy     string     `json:"signed_by,omitempty"`
+	Shipper      partyOut   `json:"shipper"`
+	Consignee    partyOut   `json:"consignee"`
+	Events       []eventOut `json:"events"`
+	Estimate     *etaOut    `json:"estimate,omitempty"`
 }
 
-// estimateOut is the learned delivery window (absent when delivered or without a model).
-type estimateOut struct {
+// etaOut is the learned delivery window (absent when delivered or without a model).
+type etaOut struct {
 	From  time.Time `json:"from"`
 	To    time.Time `json:"to"`
 	Basis string    `json:"basis"`
 }
 
 // estimateView is the JSON form of an estimate; nil stays nil.
-func estimateView(e *shipments.Estimate) *estimateOut {
+func estimateView(e *shipments.Estimate) *etaOut {
 	if e == nil {
 		return nil
 	}
-	return &estimateOut{From: e.From, To: e.To, Basis: string(e.Basis)}
+	return &etaOut{From: e.From, To: e.To, Basis: string(e.Basis)}
 }
 
 // publicView is the JSON form of the public view of d (shipments.Detail.Public, where the
