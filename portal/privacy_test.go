@@ -126,6 +126,10 @@ func privacyEnv(t *testing.T, parcels int) (*siteEnv, []string) {
 	if got := e.do("POST", "/api/v1/events", e.key, map[string]any{"events": evs}, &res); got != 200 || res.Stored != 4 {
 		t.Fatalf("events: %d %+v", got, res)
 	}
+	// The delivery estimate is learned, so the pages walked below show it too.
+	if _, err := e.shp.RefreshEstimates(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := e.shp.Pool().Query(ctx, `SELECT tracking_no FROM shipments ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,8 @@ const (
 	ConsumerSMS Consumer = "sms"
 	// ConsumerWebhooks posts the change to the shipper's webhook endpoints.
 	ConsumerWebhooks Consumer = "webhooks"
+	// ConsumerEstimate folds delivered parcels into the delivery estimate's histograms.
+	ConsumerEstimate Consumer = "estimate"
 )
 
 // doneColumn is the column in which each consumer marks a change handed on. Column names
@@ -25,6 +27,7 @@ const (
 var doneColumn = map[Consumer]string{
 	ConsumerSMS:      "sms_done_at",
 	ConsumerWebhooks: "hooks_done_at",
+	ConsumerEstimate: "estimate_done_at",
 }
 
 // StatusChange is one change of a shipment's status, recorded by the transaction that

@@ -48,6 +48,8 @@ type Public struct {
 	ShipperName    string
 	ShipperPhone   string
 	Events         []Event // oldest first; Location and Note masked, SignedBy masked, no Key or PODURL
+	// Estimate is the learned delivery window (nil when delivered or no model): times only.
+	Estimate *Estimate
 }
 
 // Public masks d for a visitor who has not proved who they are, as of now (for Late).
@@ -63,7 +65,7 @@ func (d *Detail) Public(now time.Time) Public {
 		DeliveredAt: d.DeliveredAt, SignedBy: customers.MaskSigner(d.SignedBy),
 		ConsigneeName: customers.MaskName(d.Addressee.Name), ConsigneePhone: customers.MaskPhone(d.Addressee.Phone),
 		ShipperName: customers.MaskName(d.Shipper.Name), ShipperPhone: customers.MaskPhone(d.Shipper.Phone),
-		Events: make([]Event, len(d.Events)),
+		Events: make([]Event, len(d.Events)), Estimate: d.Estimate(now),
 	}
 	for i, e := range d.Events {
 		p.Events[i] = Event{Code: e.Code, OccurredAt: e.OccurredAt, SignedBy: customers.MaskSigner(e.SignedBy),

@@ -21,7 +21,7 @@ type Detail struct {
 
 // detailSQL reads a shipment, both parties and every event in one round trip; the events
 // come as parallel arrays (one aggregate pass keeps them aligned).
-const detailSQL = `
+var detailSQL = `
 SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.dest_city,
     s.dest_district, s.dest_street, s.dest_postal_code, s.weight_g, s.declared_value_fen,
     s.promised_at, s.created_at, s.status, s.picked_up_at, s.arrived_at_station_at,
@@ -29,7 +29,8 @@ SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.d
     s.consignee_name, s.consignee_phone, s.consignee_email,
     sh.id, sh.code, sh.name, sh.contact_name, sh.phone, sh.email, sh.tier, sh.time_zone, sh.locale,
     c.id, c.name, c.phone, c.email, c.province, c.city, c.district, c.street, c.postal_code,
-    ev.keys, ev.codes, ev.ats, ev.locs, ev.notes, ev.signers
+    ev.keys, ev.codes, ev.ats, ev.locs, ev.notes, ev.signers,
+    est.basis, est.milestone, est.n, est.p10_s, est.p50_s, est.p90_s
 FROM shipments s
 JOIN shippers sh ON sh.id = s.shipper_id
 JOIN consignees c ON c.id = s.consignee_id
@@ -37,7 +38,7 @@ LEFT JOIN LATERAL (
     SELECT array_agg(e.event_key) keys, array_agg(e.code) codes, array_agg(e.occurred_at) ats,
         array_agg(e.location) locs, array_agg(e.note) notes, array_agg(e.signed_by) signers
     FROM tracking_events e WHERE e.shipment_id = s.id
-) ev ON true
+) ev ON true` + estimateJoin + `
 WHERE s.tracking_no = $1`
 
 // Get returns one shipment in full by tracking number (in any case, with spaces), or

@@ -71,6 +71,7 @@ func scanDetail(row pgx.Row) (*Detail, error) {
 	s, sh, c := &d.Shipment, &d.Shipper, &d.Consignee
 	var keys, codes, locs, notes, signers []string
 	var ats []time.Time
+	var est estimateRow
 	err := row.Scan(
 		&s.ID, &s.TrackingNo, &s.ServiceLevel, &s.OriginCity, &s.Dest.Province, &s.Dest.City,
 		&s.Dest.District, &s.Dest.Street, &s.Dest.PostalCode, &s.WeightG, &s.DeclaredValueFen,
@@ -79,11 +80,13 @@ func scanDetail(row pgx.Row) (*Detail, error) {
 		&d.Addressee.Name, &d.Addressee.Phone, &d.Addressee.Email,
 		&sh.ID, &sh.Code, &sh.Name, &sh.ContactName, &sh.Phone, &sh.Email, &sh.Tier, &sh.TimeZone, &sh.Locale,
 		&c.ID, &c.Name, &c.Phone, &c.Email, &c.Address.Province, &c.Address.City, &c.Address.District, &c.Address.Street, &c.Address.PostalCode,
-		&keys, &codes, &ats, &locs, &notes, &signers)
+		&keys, &codes, &ats, &locs, &notes, &signers,
+		&est.basis, &est.milestone, &est.n, &est.p10, &est.p50, &est.p90)
 	if err != nil {
 		return nil, err
 	}
 	s.ShipperID, s.ConsigneeID = sh.ID, c.ID
+	s.Model = est.model()
 	d.Events = make([]Event, len(keys))
 	for i := range keys {
 		d.Events[i] = Event{Key: keys[i], Code: Code(codes[i]), OccurredAt: ats[i], Location: locs[i], Note: notes[i], SignedBy: signers[i]}

@@ -70,6 +70,9 @@ type Shipment struct {
 	CreatedAt        time.Time
 	Derived
 	SignedAt *time.Time
+	// Model is the estimate model row the read joined for a parcel on the road (nil when
+	// delivered, returned or without enough history); Estimate turns it into a window.
+	Model *EstimateModel
 }
 
 // Late reports whether the parcel missed (or, undelivered, has passed) its promise at now.

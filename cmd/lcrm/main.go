@@ -25,6 +25,7 @@ Usage:
 
   lcrm jobs list                            scheduled jobs with their last run
   lcrm jobs run NAME                        run one job now (recorded with trigger "cli")
+  lcrm estimate backtest [-test 0.2]        delivery estimate accuracy on held-out history
 
 Without DATABASE_URL, lcrm runs a private PostgreSQL in LCRM_DATA_DIR (./lcrm-data).
 `

@@ -40,6 +40,22 @@ type trackOut struct {
 	Shipper      partyOut   `json:"shipper"`
 	Consignee    partyOut   `json:"consignee"`
 	Events       []eventOut `json:"events"`
+	Estimate     *etaOut    `json:"estimate,omitempty"`
+}
+
+// etaOut is the learned delivery window (absent when delivered or without a model).
+type etaOut struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Basis string    `json:"basis"`
+}
+
+// estimateView is the JSON form of an estimate; nil stays nil.
+func estimateView(e *shipments.Estimate) *etaOut {
+	if e == nil {
+		return nil
+	}
+	return &etaOut{From: e.From, To: e.To, Basis: string(e.Basis)}
 }
 
 // publicView is the JSON form of the public view of d (shipments.Detail.Public, where the
@@ -53,6 +69,7 @@ func publicView(d *shipments.Detail, now time.Time) trackOut {
 		Shipper:   partyOut{Name: p.ShipperName, Phone: p.ShipperPhone},
 		Consignee: partyOut{Name: p.ConsigneeName, Phone: p.ConsigneePhone},
 		Events:    make([]eventOut, len(p.Events)),
+		Estimate:  estimateView(p.Estimate),
 	}
 	for i, e := range p.Events {
 		t.Events[i] = eventOut{Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note}
@@ -104,10 +121,12 @@ func (s *handler) apiGetShipment(c *fiber.Ctx) error {
 		}
 		d = d.ForShipper()
 	}
+	now := s.Now(c)
 	out := shipmentOut{
 		trackOut: trackOut{TrackingNo: d.TrackingNo, Status: string(d.Status), ServiceLevel: string(d.ServiceLevel),
-			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(s.Now(c)),
-			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events))},
+			OriginCity: d.OriginCity, DestCity: d.Dest.City, PromisedAt: d.PromisedAt, Late: d.Late(now),
+			DeliveredAt: d.DeliveredAt, SignedBy: d.SignedBy, Events: make([]eventOut, len(d.Events)),
+			Estimate: estimateView(d.Estimate(now))},
 		ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
 		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,
 		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,

@@ -2,6 +2,7 @@ package site
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"html"
 	"html/template"
 	"strings"
@@ -66,6 +67,43 @@ type trackResult struct {
 	Delivered                                            *time.Time
 	SignedBy, ConsigneeName, ConsigneePhone, ShipperName string
 	Address                                              string
+	Estimate                                             *estimateView
+}
+
+// estimateView is the learned delivery window as the page writes it, in the site's zone:
+// the date of each end (the same when the window stays inside one day) and their times.
+type estimateView struct {
+	Key                    string // estimate.window(_days), or estimate.late(_days) after a missed promise
+	FromDate, ToDate       string
+	From, To               string
+	SpansDays, AfterMissed bool
+}
+
+// estimateFor writes e for the page in lang, in zone; nil stays nil.
+func estimateFor(e *shipments.Estimate, late bool, lang string, zone *time.Location) *estimateView {
+	if e == nil {
+		return nil
+	}
+	if zone == nil {
+		zone = shipments.DefaultZone
+	}
+	from, to := e.From.In(zone), e.To.In(zone)
+	date := func(t time.Time) string {
+		if lang == "en" {
+			return t.Format("2 Jan")
+		}
+		return fmt.Sprintf("%d月%d日", t.Month(), t.Day())
+	}
+	v := &estimateView{FromDate: date(from), ToDate: date(to), From: from.Format("15:04"), To: to.Format("15:04"), AfterMissed: late}
+	v.SpansDays = from.YearDay() != to.YearDay() || from.Year() != to.Year()
+	v.Key = "estimate.window"
+	if late {
+		v.Key = "estimate.late"
+	}
+	if v.SpansDays {
+		v.Key += "_days"
+	}
+	return v
 }
 
 func (s *handler) progress(d *shipments.Detail, lang string) []step {
@@ -100,6 +138,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 	r := trackResult{Number: d.TrackingNo, Found: true, Status: string(d.Status), Origin: d.OriginCity, Dest: d.Dest.City,
 		Late: d.Late(s.Now(c)), Promised: d.PromisedAt, Delivered: d.DeliveredAt,
 		Verified: s.IsVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1"}
+	r.Estimate = estimateFor(d.Estimate(s.Now(c)), r.Late, lang, s.cfg.Zone)
 	if r.Verified {
 		r.Steps, r.Timeline = s.timelineHTML(d, lang)
 		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Addressee.Name, d.Addressee.Phone, d.Shipper.Name
