@@ -59,7 +59,9 @@ const (
 	KindComplaintFollowup Kind = "complaint_followup" // complaint resolved: please rate the handling
 	KindComplaintReply    Kind = "complaint_reply"    // a staff public reply sent by SMS
 	KindHoliday           Kind = "holiday_greeting"   // greetings to key shippers on configured dates
-	KindStatus            Kind = "status_update"      // parcel status to a subscribed phone
+	KindStatus            Kind = "status_update"      // parcel status to a subscribed phone (picked up, failed attempt, exception)
+	KindStatusNow         Kind = "status_now"         // parcel out for delivery: goes out even in quiet hours
+	KindStatusFinal       Kind = "status_final"       // parcel delivered or returned: still sent once the parcel is delivered
 	KindStaffAlert        Kind = "staff_alert"        // escalation / supervisor alert to a staff phone
 	KindPasswordReset     Kind = "password_reset"     // one-time code for a shipper's password reset
 )
@@ -72,6 +74,13 @@ func (k Kind) Care() bool {
 	return k != KindStaffAlert && k != KindComplaintReply && k != KindPasswordReset
 }
 
+// Quiet reports whether a message of the kind waits out quiet hours: every care message
+// does except "out for delivery" (KindStatusNow), which the consignee needs before the
+// courier arrives, not the next morning. Opt-outs and the daily cap still apply to it.
+func (k Kind) Quiet() bool {
+	return k.Care() && k != KindStatusNow
+}
+
 // sendBy is how long after it is due a message of each kind is still worth sending.
 var sendBy = map[Kind]time.Duration{
 	KindDelayApology:      12 * time.Hour,
@@ -80,7 +89,9 @@ var sendBy = map[Kind]time.Duration{
 	KindComplaintFollowup: 72 * time.Hour,
 	KindComplaintReply:    24 * time.Hour,
 	KindHoliday:           24 * time.Hour,
-	KindStatus:            2 * time.Hour,
+	KindStatus:            12 * time.Hour, // outlives a night of quiet hours (dropped anyway once delivered)
+	KindStatusNow:         2 * time.Hour,
+	KindStatusFinal:       24 * time.Hour,
 	KindStaffAlert:        2 * time.Hour,
 	KindPasswordReset:     10 * time.Minute, // the code's own lifetime
 }
@@ -226,7 +237,7 @@ func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, c
 	}
 	deadline := due.Add(sendBy[m.Kind])
 	care := m.Kind.Care()
-	if care {
+	if m.Kind.Quiet() {
 		due = o.afterQuiet(m.To, due)
 	}
 	lt := due.In(o.zoneOf(m.To))
