@@ -33,6 +33,7 @@ import (
 	"lcrm/portal/web"
 	"lcrm/reports"
 	"lcrm/shipments"
+	"lcrm/statussms"
 )
 
 // Deps are the domain services the portal calls.
@@ -55,6 +56,9 @@ type Deps struct {
 	Jobs *jobs.Scheduler
 	// Watch reads the slow sign-off watch list and the staff tasks (/console/watch).
 	Watch *care.Store
+	// StatusSMS holds the status SMS settings (/console/admin/sms, /shipper/sms); without
+	// it those pages are not served (404).
+	StatusSMS *statussms.Store
 }
 
 // Config holds the portal's settings.
@@ -190,9 +194,9 @@ func (s *Server) routes() {
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
 		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
-	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores})
+	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS})
 	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
-		Jobs: d.Jobs, Watch: d.Watch}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
+		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.
