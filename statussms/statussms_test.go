@@ -339,3 +339,40 @@ func TestSettingsAudited(t *testing.T) {
 		t.Errorf("audit rows %d, %v", n, err)
 	}
 }
+
+// TestLatency runs the loops as lcrm serve does (the rule every 2 s, the dispatcher
+// polling every second, on the wall clock) and measures how long after the event the SMS
+// reaches Twilio.
+func TestLatency(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	fake := faketwilio.New(t, acct, token)
+	shp := shipments.NewStore(pool)
+	out := notify.New(pool, notify.Config{NoQuiet: true, DailyCap: -1})
+	drv := notify.NewTwilio(notify.TwilioConfig{AccountSID: acct, AuthToken: token, From: "+15005550006", APIBase: fake.URL, Timeout: 5 * time.Second})
+	r := &rig{pool: pool, shp: shp, clk: clock.NewManual(time.Now())}
+	d := r.parcel(t, "SF5000000001", "ACME", "13800138000")
+	subscribe(t, r, d, "+8613900139000")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { statussms.Run(ctx, statussms.Deps{Pool: pool, Outbox: out, Shipments: shp, PublicURL: "https://x.test"}, 2*time.Second); done <- struct{}{} }()
+	go func() { out.Dispatcher(drv, notify.DispatchConfig{}).Run(ctx); done <- struct{}{} }()
+	defer func() { cancel(); <-done; <-done }()
+	start := time.Now()
+	if _, err := shp.RecordEvents(ctx, []shipments.NewEvent{{TrackingNo: d.TrackingNo,
+		Event: shipments.Event{Code: shipments.OutForDelivery, OccurredAt: start}}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fake.Messages()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no SMS 10 s after the event")
+		}
+		time.Sleep(20 * time.Millisecond) // a bounded poll of the fake, not an ordering sleep
+	}
+	took := time.Since(start)
+	t.Logf("event to Twilio: %v", took.Round(10*time.Millisecond))
+	if took > 4*time.Second {
+		t.Errorf("event to Twilio took %v, want within the 2 s rule interval plus the 1 s dispatcher poll", took)
+	}
+}
