@@ -355,7 +355,10 @@ func TestLatency(t *testing.T) {
 	subscribe(t, r, d, "+8613900139000")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
-	go func() { statussms.Run(ctx, statussms.Deps{Pool: pool, Outbox: out, Shipments: shp, PublicURL: "https://x.test"}, 2*time.Second); done <- struct{}{} }()
+	go func() {
+		statussms.Run(ctx, statussms.Deps{Pool: pool, Outbox: out, Shipments: shp, PublicURL: "https://x.test"}, 2*time.Second)
+		done <- struct{}{}
+	}()
 	go func() { out.Dispatcher(drv, notify.DispatchConfig{}).Run(ctx); done <- struct{}{} }()
 	defer func() { cancel(); <-done; <-done }()
 	start := time.Now()
