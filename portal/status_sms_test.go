@@ -58,7 +58,7 @@ func newSMSEnv(t *testing.T) *smsEnv {
 	settings.Now = e.clk.Now
 	e.rule = statussms.Deps{Pool: pool, Outbox: out, Shipments: e.shp, PublicURL: "http://lcrm.test", Now: e.clk.Now}
 	e.srv = portal.New(portal.Deps{Shipments: e.shp, Customers: cus, Accounts: e.acc, Notify: out, Limiter: ratelimit.New(pool),
-		StatusSMS: settings}, portal.Config{PublicURL: "http://lcrm.test"})
+		StatusSMS: settings}, portal.Config{PublicURL: "http://lcrm.test", TwilioAuthToken: hookToken})
 	if _, err := e.shp.CreateShipments(ctx, []shipments.NewShipment{
 		{TrackingNo: "SD700000000001", Shipper: customers.Shipper{Code: "ACME", Name: "Acme"},
 			Consignee:  customers.Consignee{Name: "张小明", Phone: "13800138000", Address: customers.Address{City: "北京"}},
@@ -341,5 +341,49 @@ func TestShipperConsigneeSMS(t *testing.T) {
 	}
 	if code, _, _ := e.login(t, accounts.RoleAgent).do("GET", "/shipper/sms", nil); code != 403 {
 		t.Errorf("staff on /shipper/sms: %d, want 403", code)
+	}
+}
+
+// TestReplyStopsStatusSMS: a subscriber who replies 退订 to our number gets no more status
+// SMS (the care messages' opt-out); START lets them through again.
+func TestReplyStopsStatusSMS(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newSMSEnv(t)
+	d, _ := e.shp.Get(ctx, "SD700000000001")
+	if err := e.shp.Subscribe(ctx, d.ID, "13900139000", "zh-CN"); err != nil {
+		t.Fatal(err)
+	}
+	reply := func(sid, body string) {
+		form := url.Values{"MessageSid": {sid}, "From": {"+8613900139000"}, "To": {"+15005550006"}, "Body": {body}}
+		req := httptest.NewRequest("POST", "/webhooks/twilio/inbound", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twilioSign(hookToken, "http://lcrm.test/webhooks/twilio/inbound", form))
+		resp, err := e.srv.App.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("inbound %q: %d", body, resp.StatusCode)
+		}
+	}
+	reply("SMin1", "退订")
+	e.clk.Add(time.Minute)
+	e.event(t, "SD700000000001", "ev-1", shipments.PickedUp)
+	e.run(t)
+	if got := e.sent(); len(got) != 0 {
+		t.Fatalf("after 退订: sent %v", got)
+	}
+	var reason string
+	if err := e.pool.QueryRow(ctx, `SELECT suppressed_reason FROM sms_outbox WHERE to_phone = '+8613900139000'`).Scan(&reason); err != nil || reason != notify.ReasonOptedOut {
+		t.Errorf("the status SMS is not stored as suppressed (opted out): %q %v", reason, err)
+	}
+	reply("SMin2", "START")
+	e.clk.Add(time.Minute)
+	e.event(t, "SD700000000001", "ev-2", shipments.OutForDelivery)
+	e.run(t)
+	if got := e.sent()["+8613900139000"]; len(got) != 1 || !strings.Contains(got[0], "正在派送") {
+		t.Errorf("after START: sent %q, want the out-for-delivery SMS", got)
 	}
 }
