@@ -379,3 +379,35 @@ func TestLatency(t *testing.T) {
 		t.Errorf("event to Twilio took %v, want within the 2 s rule interval plus the 1 s dispatcher poll", took)
 	}
 }
+
+// TestStatusSMSOutsideTheDailyCap: a same-day parcel's four status texts all go out under
+// the default cap of 3 care messages a day, and do not use up the cap of the survey
+// thank-you that follows delivery.
+func TestStatusSMSOutsideTheDailyCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t, time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai))
+	r.out = notify.New(r.pool, notify.Config{NoQuiet: true}) // default daily cap: 3
+	r.out.Now = r.clk.Now
+	r.deps.Outbox = r.out
+	drv := notify.NewTwilio(notify.TwilioConfig{AccountSID: acct, AuthToken: token, From: "+15005550006", APIBase: r.fake.URL, Timeout: 5 * time.Second})
+	r.disp = r.out.Dispatcher(drv, notify.DispatchConfig{Workers: 1, Batch: 50})
+	d := r.parcel(t, "SF6000000001", "ACME", "13800138000")
+	subscribe(t, r, d, "+8613900139000")
+	for _, code := range []shipments.Code{shipments.PickedUp, shipments.OutForDelivery, shipments.DeliveryFailed, shipments.Delivered} {
+		r.clk.Add(time.Hour)
+		r.event(t, d.TrackingNo, code)
+		r.run(t)
+	}
+	_, _, err := r.out.Enqueue(ctx, r.pool, notify.Message{Key: "survey:x", Kind: notify.KindSurvey, To: "+8613900139000",
+		Vars: map[string]string{"tracking_no": d.TrackingNo, "link": "https://x.test/s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.disp.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.sent()["+8613900139000"]; len(got) != 5 {
+		t.Errorf("sent %d messages, want 4 status texts and the survey: %q", len(got), got)
+	}
+}
