@@ -192,12 +192,12 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 	switch {
 	case c.sendBy != nil && now.After(*c.sendBy):
 		return d.finish(ctx, c, `status = 'expired', lease_until = NULL, suppressed_reason = 'send_by passed'`)
-	case c.delivered && (c.kind == KindStatus || c.kind == KindDelayApology):
+	case c.delivered && (c.kind == KindStatus || c.kind == KindStatusNow || c.kind == KindDelayApology):
 		return d.finish(ctx, c, `status = 'expired', lease_until = NULL, suppressed_reason = 'shipment delivered'`)
 	case c.care && c.opted:
 		return d.finish(ctx, c, `status = 'suppressed', lease_until = NULL, suppressed_reason = 'opted_out'`)
 	}
-	if c.care {
+	if c.care && c.kind.Quiet() {
 		if t := d.o.afterQuiet(c.to, now); t.After(now) {
 			return d.finish(ctx, c, `status = 'queued', attempts = attempts - 1, next_attempt_at = $3,
 				lease_until = NULL`, t)
@@ -237,7 +237,7 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 			code, fmt.Sprintf("gave up after %d attempts: %v", c.attempts, err))
 	}
 	retry := now.Add(d.backoff(c.attempts))
-	if c.care {
+	if c.care && c.kind.Quiet() {
 		retry = d.o.afterQuiet(c.to, retry)
 	}
 	if se != nil {

@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +60,9 @@ const (
 	KindComplaintFollowup Kind = "complaint_followup" // complaint resolved: please rate the handling
 	KindComplaintReply    Kind = "complaint_reply"    // a staff public reply sent by SMS
 	KindHoliday           Kind = "holiday_greeting"   // greetings to key shippers on configured dates
-	KindStatus            Kind = "status_update"      // parcel status to a subscribed phone
+	KindStatus            Kind = "status_update"      // parcel status to a subscribed phone (picked up, failed attempt, exception)
+	KindStatusNow         Kind = "status_now"         // parcel out for delivery: goes out even in quiet hours
+	KindStatusFinal       Kind = "status_final"       // parcel delivered or returned: still sent once the parcel is delivered
 	KindStaffAlert        Kind = "staff_alert"        // escalation / supervisor alert to a staff phone
 	KindPasswordReset     Kind = "password_reset"     // one-time code for a shipper's password reset
 )
@@ -72,6 +75,25 @@ func (k Kind) Care() bool {
 	return k != KindStaffAlert && k != KindComplaintReply && k != KindPasswordReset
 }
 
+// Quiet reports whether a message of the kind waits out quiet hours: every care message
+// does except "out for delivery" (KindStatusNow), which the consignee needs before the
+// courier arrives, not the next morning. Opt-outs and the daily cap still apply to it.
+func (k Kind) Quiet() bool {
+	return k.Care() && k != KindStatusNow
+}
+
+// Capped reports whether a message of the kind counts against, and is held to, the
+// per-phone daily cap. Status SMS are not: the person asked for them on the tracking page
+// (or the shipper did for its consignee), each status change sends at most one per phone,
+// and a same-day parcel's picked up, out for delivery and delivered would otherwise use up
+// the cap and suppress the delivered text or the survey thank-you behind them.
+func (k Kind) Capped() bool {
+	return k.Care() && !slices.Contains(statusKinds, string(k))
+}
+
+// statusKinds are the status SMS kinds (see Capped).
+var statusKinds = []string{string(KindStatus), string(KindStatusNow), string(KindStatusFinal)}
+
 // sendBy is how long after it is due a message of each kind is still worth sending.
 var sendBy = map[Kind]time.Duration{
 	KindDelayApology:      12 * time.Hour,
@@ -80,7 +102,9 @@ var sendBy = map[Kind]time.Duration{
 	KindComplaintFollowup: 72 * time.Hour,
 	KindComplaintReply:    24 * time.Hour,
 	KindHoliday:           24 * time.Hour,
-	KindStatus:            2 * time.Hour,
+	KindStatus:            12 * time.Hour, // outlives a night of quiet hours (dropped anyway once delivered)
+	KindStatusNow:         2 * time.Hour,
+	KindStatusFinal:       24 * time.Hour,
 	KindStaffAlert:        2 * time.Hour,
 	KindPasswordReset:     10 * time.Minute, // the code's own lifetime
 }
@@ -204,8 +228,8 @@ func (o *Outbox) afterQuiet(phone string, t time.Time) time.Time {
 // Enqueue stores m for sending and returns its id; created is false when a message with
 // the same key already existed (nothing new is stored). Pass a transaction as q to enqueue
 // atomically with the caller's change. A care message to an opted-out number, or beyond
-// the daily cap for that phone on the day it is due, is stored as suppressed with the
-// reason. The cap is checked here, per day in the recipient's zone; two enqueues racing for
+// the daily cap for that phone on the day it is due (kinds that are Capped), is stored as
+// suppressed with the reason. The cap is checked here, per day in the recipient's zone; two enqueues racing for
 // the last slot in different transactions can both pass (the cap is a courtesy, not a bill).
 func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, created bool, err error) {
 	if m.Key == "" || m.To == "" {
@@ -226,14 +250,14 @@ func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, c
 	}
 	deadline := due.Add(sendBy[m.Kind])
 	care := m.Kind.Care()
-	if care {
+	if m.Kind.Quiet() {
 		due = o.afterQuiet(m.To, due)
 	}
 	lt := due.In(o.zoneOf(m.To))
 	dayStart := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, lt.Location())
 	dayEnd := dayStart.AddDate(0, 0, 1)
 	capN := o.cfg.DailyCap
-	if !care || capN < 0 {
+	if !m.Kind.Capped() || capN < 0 {
 		capN = -1
 	}
 	err = q.QueryRow(ctx, `
@@ -248,12 +272,12 @@ func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, c
 		FROM (SELECT
 		    $7 AND EXISTS (SELECT 1 FROM sms_optouts WHERE phone = $3) AS opted,
 		    $15::int >= 0 AND (SELECT count(*) FROM sms_outbox
-		        WHERE to_phone = $3 AND care AND status NOT IN ('suppressed', 'expired', 'failed')
+		        WHERE to_phone = $3 AND care AND kind <> ALL($18) AND status NOT IN ('suppressed', 'expired', 'failed')
 		          AND next_attempt_at >= $16 AND next_attempt_at < $17) >= $15::int AS capped) s
 		ON CONFLICT (key) DO NOTHING
 		RETURNING id`,
 		m.Key, string(m.Kind), m.To, m.Locale, body, segs, care, due, deadline,
-		m.ShipmentID, m.ConsigneeID, m.ShipperID, m.ComplaintID, now, capN, dayStart, dayEnd,
+		m.ShipmentID, m.ConsigneeID, m.ShipperID, m.ComplaintID, now, capN, dayStart, dayEnd, statusKinds,
 	).Scan(&id)
 	if err == nil {
 		return id, true, nil

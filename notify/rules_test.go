@@ -36,6 +36,8 @@ func TestQuietHours(t *testing.T) {
 		{"staff alert at night: now", time.Date(2026, 11, 23, 22, 30, 0, 0, sh), notify.KindStaffAlert, "+8613900000004", time.Date(2026, 11, 23, 22, 30, 0, 0, sh)},
 		{"complaint reply at night: now", time.Date(2026, 11, 23, 23, 0, 0, 0, sh), notify.KindComplaintReply, "+8613900000005", time.Date(2026, 11, 23, 23, 0, 0, 0, sh)},
 		{"password reset code at night: now", time.Date(2026, 11, 23, 23, 25, 0, 0, sh), notify.KindPasswordReset, "+8613900000006", time.Date(2026, 11, 23, 23, 25, 0, 0, sh)},
+		{"out for delivery at night: now", time.Date(2026, 11, 23, 22, 40, 0, 0, sh), notify.KindStatusNow, "+8613900000007", time.Date(2026, 11, 23, 22, 40, 0, 0, sh)},
+		{"delivered at night: next morning", time.Date(2026, 11, 23, 22, 40, 0, 0, sh), notify.KindStatusFinal, "+8613900000008", time.Date(2026, 11, 24, 8, 0, 0, 0, sh)},
 		{"US number uses configured zone", time.Date(2026, 11, 23, 10, 0, 0, 0, sh), notify.KindSurvey, "+14155550100", time.Date(2026, 11, 23, 8, 0, 0, 0, ny)},
 	}
 	for i, c := range cases {
@@ -63,7 +65,7 @@ func TestQuietHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range hist {
-		care := h.Kind.Care()
+		care := h.Kind.Quiet() // the kinds that wait out quiet hours
 		china := strings.HasPrefix(h.To, "+86")
 		if care && china && (h.Status == notify.StatusSent ||
 			h.Status == notify.StatusQueued && !h.Due.Equal(time.Date(2026, 11, 24, 8, 0, 0, 0, sh))) {

@@ -31,10 +31,11 @@ var templates = map[Kind]map[string]string{
 		"zh": "尊敬的{name}：{text}感谢您一直以来的支持！",
 		"en": "Dear {name}: {text} Thank you for your continued trust!",
 	},
-	KindStatus: {
-		"zh": "包裹{tracking_no}状态更新：{text} 查看：{link}",
-		"en": "Parcel {tracking_no} update: {text} Track: {link}",
-	},
+	// The three status kinds share one short text: {text} is the status in words
+	// ("正在派送", "is out for delivery"), so a Chinese one fits one segment.
+	KindStatus:      statusTemplate,
+	KindStatusNow:   statusTemplate,
+	KindStatusFinal: statusTemplate,
 	KindStaffAlert: {
 		"zh": "【升级提醒】{text} {link}",
 		"en": "[Escalation] {text} {link}",
@@ -43,6 +44,12 @@ var templates = map[Kind]map[string]string{
 		"zh": "您的密码重置验证码为{code}，10分钟内有效。如非本人操作，请忽略本短信。",
 		"en": "Your password reset code is {code}, valid for 10 minutes. If you did not ask for it, ignore this message.",
 	},
+}
+
+// statusTemplate is the text of every status SMS.
+var statusTemplate = map[string]string{
+	"zh": "包裹{tracking_no}{text}，查看{link}",
+	"en": "Your parcel {tracking_no} {text}. Track: {link}",
 }
 
 // render fills the template of kind in locale, adds the signature and shortens {text} so

@@ -34,6 +34,7 @@ import (
 	"lcrm/portal/web"
 	"lcrm/reports"
 	"lcrm/shipments"
+	"lcrm/statussms"
 )
 
 // Deps are the domain services the portal calls.
@@ -60,6 +61,9 @@ type Deps struct {
 	// windows, KPI periods, ages, export stamps): each request reads it once. lcrm serve
 	// passes the one clock it gives the stores; clock.System when nil.
 	Now clock.Clock
+	// StatusSMS holds the status SMS settings (/console/admin/sms, /shipper/sms); without
+	// it those pages are not served (404).
+	StatusSMS *statussms.Store
 }
 
 // Config holds the portal's settings.
@@ -201,9 +205,9 @@ func (s *Server) routes() {
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
 		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
-	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores})
+	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS})
 	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
-		Jobs: d.Jobs, Watch: d.Watch}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
+		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.

@@ -40,6 +40,8 @@ func cmdServe(ctx context.Context, args []string) error {
 	sms := smsOutbox(a)
 	stopSMS := startSMS(ctx, a, sms)
 	defer stopSMS()
+	stopStatusSMS := startStatusSMS(ctx, a, sms)
+	defer stopStatusSMS()
 	// The scheduler exists in every instance (the console's run-now and history use it);
 	// it runs jobs on their schedules only where LCRM_JOBS is not false.
 	sched, err := a.scheduler(sms)
@@ -84,6 +86,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Watch:      watch,
 		Notify:     sms,
 		Now:        a.now, // the one clock the stores have
+		StatusSMS:  a.statusSMS(),
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

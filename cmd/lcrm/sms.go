@@ -8,6 +8,7 @@ import (
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 	"lcrm/reports"
+	"lcrm/statussms"
 )
 
 // smsOutbox builds the SMS outbox from the settings.
@@ -83,4 +84,33 @@ func (a *app) limiter() *ratelimit.Limiter {
 	l := ratelimit.New(a.pool)
 	l.Now = a.now
 	return l
+}
+
+// startStatusSMS runs the status SMS rule every LCRM_STATUS_SMS_EVERY (default 2 s) until
+// the returned stop is called: a status change is queued for its subscribers within that
+// interval of its event. It runs with the scheduler (LCRM_JOBS); any number of instances
+// may run it, they hand on disjoint changes.
+func startStatusSMS(ctx context.Context, a *app, out *notify.Outbox) (stop func()) {
+	if !a.cfg.Jobs {
+		return func() {}
+	}
+	d := statussms.Deps{Pool: a.pool, Outbox: out, Shipments: a.shipments, PublicURL: a.cfg.PublicURL, Now: a.now, Log: a.log}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		statussms.Run(rctx, d, a.cfg.StatusSMSEvery)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// statusSMS is the status SMS settings store on the app's clock.
+func (a *app) statusSMS() *statussms.Store {
+	st := statussms.NewStore(a.pool)
+	st.Now = a.now
+	return st
 }

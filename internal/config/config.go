@@ -43,12 +43,13 @@ type Config struct {
 	TwilioAPIBase      string // TWILIO_API_BASE: override Twilio's API host (tests, proxies)
 	SMSSignature       string // LCRM_SMS_SIGNATURE, default 【顺达物流】
 	// SMS outbox (package notify).
-	SMSQuietStart, SMSQuietEnd int     // LCRM_SMS_QUIET "21:00-08:00" (recipient's local time), minutes after midnight; "off": none
-	SMSNoQuiet                 bool    // LCRM_SMS_QUIET=off
-	SMSDailyCap                int     // LCRM_SMS_DAILY_CAP: care messages per phone per day, default 3 (0: no cap)
-	SMSRate                    float64 // LCRM_SMS_RATE: messages per second over the instance, default 10 (0: no limit)
-	SMSMaxSegments             int     // LCRM_SMS_MAX_SEGMENTS, default 3
-	SMSDispatch                bool    // LCRM_SMS_DISPATCH, default true: run the SMS dispatcher in this instance
+	SMSQuietStart, SMSQuietEnd int           // LCRM_SMS_QUIET "21:00-08:00" (recipient's local time), minutes after midnight; "off": none
+	SMSNoQuiet                 bool          // LCRM_SMS_QUIET=off
+	SMSDailyCap                int           // LCRM_SMS_DAILY_CAP: care messages per phone per day, default 3 (0: no cap)
+	SMSRate                    float64       // LCRM_SMS_RATE: messages per second over the instance, default 10 (0: no limit)
+	SMSMaxSegments             int           // LCRM_SMS_MAX_SEGMENTS, default 3
+	SMSDispatch                bool          // LCRM_SMS_DISPATCH, default true: run the SMS dispatcher in this instance
+	StatusSMSEvery             time.Duration // LCRM_STATUS_SMS_EVERY: how often status changes become SMS, default 2s
 
 	// Input limits (see loadLimits).
 	MaxBodyBytes   int           // LCRM_MAX_BODY_BYTES: form bodies, default 1 MiB
@@ -243,6 +244,9 @@ func (c *Config) loadSMS() error {
 	}
 	if c.SMSDispatch, err = strconv.ParseBool(env("LCRM_SMS_DISPATCH", "true")); err != nil {
 		return fmt.Errorf("config: LCRM_SMS_DISPATCH must be true or false")
+	}
+	if c.StatusSMSEvery, err = time.ParseDuration(env("LCRM_STATUS_SMS_EVERY", DefaultStatusSMSEvery.String())); err != nil || c.StatusSMSEvery <= 0 {
+		return fmt.Errorf("config: LCRM_STATUS_SMS_EVERY must be a positive duration such as 2s")
 	}
 	return nil
 }

@@ -67,6 +67,16 @@ const (
 	DefaultDispatchPoll        = time.Second
 )
 
+// Status SMS defaults (package statussms; LCRM_STATUS_SMS_EVERY).
+const (
+	// DefaultStatusSMSEvery is how often the status SMS rule hands status changes to the
+	// outbox: an SMS is queued at most this long after the event that changed the status.
+	DefaultStatusSMSEvery = 2 * time.Second
+	// DefaultStatusSMSMaxAge is how old a status change may be and still be texted (after
+	// an outage, older news is handed on silently).
+	DefaultStatusSMSMaxAge = 6 * time.Hour
+)
+
 // Session and API key defaults (package accounts).
 const (
 	DefaultSessionIdle = 12 * time.Hour     // an idle session ends

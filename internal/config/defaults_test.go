@@ -41,6 +41,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"daily cap", c.SMSDailyCap, DefaultSMSDailyCap, 3},
 		{"rate", c.SMSRate, DefaultSMSRate, 10.0},
 		{"segments", c.SMSMaxSegments, DefaultSMSMaxSegments, 3},
+		{"status sms every", c.StatusSMSEvery, DefaultStatusSMSEvery, 2 * time.Second},
 	} {
 		if x.got != x.want || x.want != x.doc {
 			t.Errorf("%s: loaded %v, default %v, README %v", x.name, x.got, x.want, x.doc)

@@ -37,6 +37,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Float64("sms_rate", c.SMSRate),
 		slog.Int("sms_max_segments", c.SMSMaxSegments),
 		slog.Bool("sms_dispatch", c.SMSDispatch),
+		slog.Duration("status_sms_every", c.StatusSMSEvery),
 		slog.Int("max_body_bytes", c.MaxBodyBytes),
 		slog.Int("max_api_bytes", c.MaxAPIBytes),
 		slog.Int("max_import_bytes", c.MaxImportBytes),

@@ -4,7 +4,7 @@
 //	console_desk*.go      queue, my desk, complaint detail and actions, SMS, wallboard (agent+)
 //	console_customers.go  customer 360 / caller lookup, contact log (agent+)
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
-//	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, audit (admin)
+//	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
 //	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
 //	account_2fa.go        the signed-in user's two-factor login settings
@@ -26,6 +26,7 @@ import (
 	"lcrm/notify"
 	"lcrm/portal/web"
 	"lcrm/reports"
+	"lcrm/statussms"
 )
 
 // Deps are the domain services the console calls.
@@ -36,6 +37,9 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	Jobs    *jobs.Scheduler // without it /console/jobs is not served (404)
 	Watch   *care.Store     // without it /console/watch is not served (404)
+	// StatusSMS holds which statuses text subscribers; without it /console/admin/sms is
+	// not served (404).
+	StatusSMS *statussms.Store
 }
 
 // Config holds the settings of the console (see portal.Config).
@@ -76,6 +80,10 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	admin.Post("/sla/holiday", s.saveHoliday)
 	admin.Post("/sla/hours", s.saveHours)
 	admin.Post("/sla/policy", s.savePolicy)
+	if deps.StatusSMS != nil {
+		admin.Get("/sms", func(c *fiber.Ctx) error { return s.statusSMSPage(c, fiber.StatusOK, "") })
+		admin.Post("/sms", s.saveStatusSMS)
+	}
 	admin.Get("/users", func(c *fiber.Ctx) error { return s.usersPage(c, fiber.StatusOK, "", nil) })
 	admin.Post("/users", s.createUser)
 	admin.Post("/users/:id", s.updateUser)

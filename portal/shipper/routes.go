@@ -1,5 +1,6 @@
 // Package shipper is shipper self-service under /shipper: a logged-in shipper's own
-// shipments (list, detail, workbook export), API keys and complaints.
+// shipments (list, detail, workbook export), API keys, complaints and status SMS to its
+// consignees.
 package shipper
 
 import (
@@ -7,11 +8,15 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/portal/web"
+	"lcrm/statussms"
 )
 
 // Deps are the domain services shipper self-service calls.
 type Deps struct {
 	web.Stores
+	// StatusSMS holds the shipper's choice to text its consignees; without it
+	// /shipper/sms is not served (404).
+	StatusSMS *statussms.Store
 }
 
 // handler serves shipper self-service.
@@ -33,4 +38,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps) {
 	shipper.Post("/keys", s.shipperCreateKey)
 	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
 	shipper.Get("/shipments/:no", s.shipperDetail)
+	if deps.StatusSMS != nil {
+		shipper.Get("/sms", s.shipperSMSPage)
+		shipper.Post("/sms", s.shipperSaveSMS)
+	}
 }

@@ -64,3 +64,35 @@ func (s *handler) subscribe(c *fiber.Ctx) error {
 	}
 	return c.Redirect(back+"?sub=ok", fiber.StatusSeeOther)
 }
+
+// unsubscribesPerHour bounds unsubscribe posts per client address, as subscribesPerHour
+// bounds subscriptions: the form cannot be used to try phone after phone.
+const unsubscribesPerHour = 30
+
+// unsubscribe handles POST /track/:no/unsubscribe: whoever knows a phone that gets the
+// parcel's status SMS can stop them by typing it (the SMS links here, and its reader may
+// never have passed the last-4 check). The answer is the same (?unsub=done) whether the
+// phone was subscribed or not, and whether the parcel exists, so the form tells nobody
+// who is subscribed; only input that is no phone number at all is refused (?unsub=bad).
+func (s *handler) unsubscribe(c *fiber.Ctx) error {
+	if err := s.Limit(c, "unsubscribe:"+web.ClientKey(c), unsubscribesPerHour, time.Hour); err != nil {
+		return err
+	}
+	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
+	back := "/track/" + urlPathEscape(number)
+	phone, err := customers.NormalizePhone(strings.TrimSpace(c.FormValue("phone")), "")
+	if err != nil {
+		return c.Redirect(back+"?unsub=bad", fiber.StatusSeeOther)
+	}
+	d, err := s.deps.Shipments.Get(c.UserContext(), number)
+	switch {
+	case errors.Is(err, shipments.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if err := s.deps.Shipments.Unsubscribe(c.UserContext(), d.ID, phone); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(back+"?unsub=done", fiber.StatusSeeOther)
+}

@@ -193,7 +193,7 @@ func (s *handler) trackOne(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotFound)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.Render(c, "track", fiber.Map{"Query": number, "Results": []trackResult{s.result(c, number, d)}, "Sub": c.Query("sub")})
+	return s.Render(c, "track", fiber.Map{"Query": number, "Results": []trackResult{s.result(c, number, d)}, "Sub": c.Query("sub"), "Unsub": c.Query("unsub")})
 }
 
 // verify handles POST /track/:no/verify: the last 4 digits of the consignee's or the
