@@ -92,7 +92,7 @@ func (r *receiver) setSecrets(s ...string) {
 }
 
 // shipper makes a shipper row and returns its id.
-func shipper(t *testing.T, pool *pgxpool.Pool, code string) int64 {
+func shipper(t testing.TB, pool *pgxpool.Pool, code string) int64 {
 	t.Helper()
 	var id int64
 	if err := pool.QueryRow(context.Background(), `INSERT INTO shippers (code, name) VALUES ($1, $1) RETURNING id`, code).Scan(&id); err != nil {

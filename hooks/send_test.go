@@ -33,7 +33,7 @@ func TestDeliverSigned(t *testing.T) {
 	rcv.setSecrets(secret)
 	emit(t, st, pool, sh, hooks.ComplaintCreated, "complaint:1", "", map[string]any{"no": "C1"})
 	emit(t, st, pool, sh, hooks.ComplaintCreated, "complaint:1", "", map[string]any{"no": "C1"}) // same key: nothing new
-	emit(t, st, pool, sh, hooks.SurveyAnswered, "survey:1", "", nil)                            // not subscribed
+	emit(t, st, pool, sh, hooks.SurveyAnswered, "survey:1", "", nil)                             // not subscribed
 	if n := drain(t, st.Sender(hooks.SenderConfig{})); n != 1 {
 		t.Fatalf("claimed %d, want 1", n)
 	}
