@@ -40,6 +40,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	sms := smsOutbox(a)
 	stopSMS := startSMS(ctx, a, sms)
 	defer stopSMS()
+	webhooks := webhookStore(a)
+	stopWebhooks := startWebhooks(ctx, a, webhooks)
+	defer stopWebhooks()
 	// The scheduler exists in every instance (the console's run-now and history use it);
 	// it runs jobs on their schedules only where LCRM_JOBS is not false.
 	sched, err := a.scheduler(sms)
@@ -81,6 +84,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Jobs:       sched,
 		Watch:      care.NewStore(a.pool),
 		Notify:     sms,
+		Webhooks:   webhooks,
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

@@ -1,17 +1,20 @@
 // Package shipper is shipper self-service under /shipper: a logged-in shipper's own
-// shipments (list, detail, workbook export), API keys and complaints.
+// shipments (list, detail, workbook export), API keys, webhooks and complaints.
 package shipper
 
 import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/hooks"
 	"lcrm/portal/web"
 )
 
 // Deps are the domain services shipper self-service calls.
 type Deps struct {
 	web.Stores
+	// Webhooks keeps the shipper's webhook endpoints; without it /shipper/webhooks is not served.
+	Webhooks *hooks.Store
 }
 
 // handler serves shipper self-service.
@@ -33,4 +36,12 @@ func Mount(app fiber.Router, core *web.Core, deps Deps) {
 	shipper.Post("/keys", s.shipperCreateKey)
 	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
 	shipper.Get("/shipments/:no", s.shipperDetail)
+	if deps.Webhooks != nil {
+		shipper.Get("/webhooks", s.shipperWebhooks)
+		shipper.Post("/webhooks", s.shipperCreateWebhook)
+		shipper.Post("/webhooks/:id/rotate", s.shipperRotateWebhook)
+		shipper.Post("/webhooks/:id/delete", s.shipperDeleteWebhook)
+		shipper.Post("/webhooks/:id/enable", s.shipperEnableWebhook)
+		shipper.Post("/webhooks/:id/deliveries/:delivery/resend", s.shipperResendDelivery)
+	}
 }

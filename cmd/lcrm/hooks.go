@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"lcrm/hooks"
+)
+
+// webhookStore is the outgoing webhook store on the app's clock and settings.
+func webhookStore(a *app) *hooks.Store {
+	st := hooks.NewStore(a.pool)
+	st.Now = a.now
+	st.AllowPrivate = a.cfg.WebhookAllowPrivate
+	return st
+}
+
+// startWebhooks runs the webhook sender (and the status-change feed into its outbox)
+// until the returned stop is called; it waits for the deliveries in hand to be recorded.
+// With LCRM_WEBHOOK_SEND=false it runs nothing.
+func startWebhooks(ctx context.Context, a *app, st *hooks.Store) (stop func()) {
+	if !a.cfg.WebhookSend {
+		a.log.Info("webhook sender off in this instance (LCRM_WEBHOOK_SEND=false)")
+		return func() {}
+	}
+	d := st.Sender(hooks.SenderConfig{Log: a.log,
+		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) }})
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.Run(dctx)
+	}()
+	a.log.Info("webhook sender running", "allow_private", a.cfg.WebhookAllowPrivate)
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
