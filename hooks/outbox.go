@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"lcrm/internal/events"
 	"lcrm/shipments"
 )
 
@@ -79,6 +80,17 @@ func (s *Store) emit(ctx context.Context, q Querier, ev Event, now time.Time) (i
 		return 0, fmt.Errorf("hooks: emit %s: %w", ev.Type, err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// Sink is the store as an events.Sink, for the domains' Events fields.
+func (s *Store) Sink() events.Sink { return sink{s} }
+
+type sink struct{ s *Store }
+
+// Emit enqueues one event through q.
+func (k sink) Emit(ctx context.Context, q events.Querier, shipperID int64, eventType, key, orderKey string, data any) error {
+	_, err := k.s.Emit(ctx, q, Event{ShipperID: shipperID, Type: eventType, Key: key, OrderKey: orderKey, Data: data})
+	return err
 }
 
 // StatusChangeData is the data of shipment.status_changed and shipment.delivered.
