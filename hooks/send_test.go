@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"lcrm/hooks"
 	"lcrm/internal/clock"
 	"lcrm/internal/errs"
@@ -141,7 +143,11 @@ func TestGiveUpAndDisable(t *testing.T) {
 		t.Fatal(err)
 	}
 	emit(t, st, pool, sh, hooks.ComplaintCreated, "a", "", 1)
-	d := st.Sender(hooks.SenderConfig{})
+	var told []string
+	d := st.Sender(hooks.SenderConfig{OnDisable: func(_ context.Context, _ pgx.Tx, e hooks.DisabledEndpoint, _ time.Time) error {
+		told = append(told, e.ShipperCode+" "+e.URL)
+		return nil
+	}})
 	attempts := 0
 	for i := 0; i < 100; i++ {
 		attempts += drain(t, d)
@@ -169,6 +175,9 @@ func TestGiveUpAndDisable(t *testing.T) {
 		if x.Status != hooks.StatusFailed {
 			t.Errorf("delivery %d is %s after disabling", x.ID, x.Status)
 		}
+	}
+	if len(told) != 1 || told[0] != "ACME "+rcv.URL {
+		t.Errorf("staff told %v, want once about ACME's endpoint", told)
 	}
 	dis, err := st.Disabled(ctx, 10)
 	if err != nil || len(dis) != 1 || dis[0].ShipperCode != "ACME" {

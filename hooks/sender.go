@@ -34,6 +34,9 @@ type SenderConfig struct {
 	// the shipments status-change feed).
 	Feed func(ctx context.Context) (int, error)
 	Log  *slog.Logger
+	// OnDisable, when set, is called inside the transaction that disables an endpoint
+	// (lcrm serve: an in-app notification to the supervisors).
+	OnDisable func(ctx context.Context, tx pgx.Tx, e DisabledEndpoint, at time.Time) error
 	// Client posts the deliveries; default an http.Client with Timeout whose dialer refuses
 	// private addresses unless the store allows them.
 	Client *http.Client
@@ -295,7 +298,18 @@ func (d *Sender) failing(ctx context.Context, tx pgx.Tx, endpoint int64, now tim
 		return fmt.Errorf("hooks: disable endpoint %d: %w", endpoint, err)
 	}
 	d.cfg.Log.Warn("webhook endpoint disabled: every delivery failed", "endpoint", endpoint, "since", since)
-	return nil
+	if d.cfg.OnDisable == nil {
+		return nil
+	}
+	var e DisabledEndpoint
+	if err := tx.QueryRow(ctx, `SELECT e.id, e.shipper_id, e.url, e.events, e.enabled, e.old_secret_until, e.failing_since,
+		e.disabled_at, e.disabled_reason, e.created_at, sh.code, sh.name
+		FROM webhook_endpoints e JOIN shippers sh ON sh.id = e.shipper_id WHERE e.id = $1`, endpoint).Scan(
+		&e.ID, &e.ShipperID, &e.URL, &e.Events, &e.Enabled, &e.OldSecretUntil, &e.FailingSince,
+		&e.DisabledAt, &e.DisabledReason, &e.CreatedAt, &e.ShipperCode, &e.ShipperName); err != nil {
+		return fmt.Errorf("hooks: disable endpoint %d: %w", endpoint, err)
+	}
+	return d.cfg.OnDisable(ctx, tx, e, now)
 }
 
 // backoff is the delay after the attempts-th failed attempt: Backoff doubling up to

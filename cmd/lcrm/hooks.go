@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"lcrm/hooks"
 )
@@ -23,8 +27,17 @@ func startWebhooks(ctx context.Context, a *app, st *hooks.Store) (stop func()) {
 		a.log.Info("webhook sender off in this instance (LCRM_WEBHOOK_SEND=false)")
 		return func() {}
 	}
+	cs := a.complaints()
 	d := st.Sender(hooks.SenderConfig{Log: a.log,
-		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) }})
+		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) },
+		// Staff are told in the app (the desk's notifications), bilingual as the console
+		// has no per-user language for them; the shipper sees it on /shipper/webhooks.
+		OnDisable: func(ctx context.Context, tx pgx.Tx, e hooks.DisabledEndpoint, at time.Time) error {
+			text := fmt.Sprintf("货主 %s 的 Webhook 地址 %s 连续 3 天投递失败,已停用 / %s's webhook endpoint %s was disabled after 3 days of failed deliveries",
+				e.ShipperCode, e.URL, e.ShipperCode, e.URL)
+			_, err := cs.NotifyRole(ctx, tx, "supervisor", "webhook_disabled", []string{text}, at)
+			return err
+		}})
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(1)
