@@ -66,12 +66,12 @@ func (s *handler) renderWebhooks(c *fiber.Ctx, f webhookForm, fields []errs.Fiel
 func (s *handler) shipperCreateWebhook(c *fiber.Ctx) error {
 	f := webhookForm{URL: strings.TrimSpace(c.FormValue("url")), Events: map[string]bool{}}
 	var events []string
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().PostArgs().All() {
 		if string(k) == "events" {
 			events = append(events, string(v))
 			f.Events[string(v)] = true
 		}
-	})
+	}
 	_, secret, err := s.deps.Webhooks.Register(c.UserContext(), s.CurrentUser(c).ShipperID, f.URL, events)
 	var ve *errs.ValidationError
 	if errors.As(err, &ve) {
