@@ -24,6 +24,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/internal/config"
+	"lcrm/internal/events"
 	"lcrm/notify"
 )
 
@@ -47,6 +48,9 @@ type Deps struct {
 	// FollowupWithin bounds the complaint follow-up to complaints resolved this recently
 	// (default 72 hours).
 	FollowupWithin time.Duration
+	// Events, when set, receives shipment.delayed for each new slow sign-off flag, in the
+	// transaction that stores the flag (the webhook outbox; see lcrm/internal/events).
+	Events events.Sink
 }
 
 func (d Deps) withDefaults() Deps {

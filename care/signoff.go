@@ -179,6 +179,20 @@ func (r *SignoffResult) add(o SignoffResult) {
 	r.Notices += o.Notices
 }
 
+// EventDelayed is the webhook event type of a new slow sign-off flag.
+const EventDelayed = "shipment.delayed"
+
+// DelayedData is the data of shipment.delayed: which parcel, which window it is over
+// (reason), since when, the window allowed, and when lcrm noticed.
+type DelayedData struct {
+	TrackingNo   string    `json:"tracking_no"`
+	Reason       string    `json:"reason"`
+	Since        time.Time `json:"since"`
+	Allowed      string    `json:"allowed"`
+	ServiceLevel string    `json:"service_level"`
+	FlaggedAt    time.Time `json:"flagged_at"`
+}
+
 // flagBatch stores the flags of a batch (all reasons of a parcel are in one batch) and the
 // messages of the parcels flagged for the first time, in one transaction.
 func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate) (SignoffResult, error) {
@@ -196,6 +210,14 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate) (S
 				continue
 			}
 			res.Flagged++
+			if d.Events != nil {
+				id := strconv.FormatInt(c.shipmentID, 10)
+				if err := d.Events.Emit(ctx, tx, c.shipperID, EventDelayed, "delayed:"+id+":"+c.reason, "shipment:"+id,
+					DelayedData{TrackingNo: c.trackingNo, Reason: c.reason, Since: c.since.UTC(), Allowed: c.window.String(),
+						ServiceLevel: c.level, FlaggedAt: now.UTC()}); err != nil {
+					return err
+				}
+			}
 			if i > 0 && batch[i-1].shipmentID == c.shipmentID {
 				continue // the parcel's messages went with its first reason
 			}

@@ -195,13 +195,14 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 		return 0, err
 	}
 	for try := 1; c.ID == 0; try++ {
+		c.Ref = newRef()
 		// A new random reference until one is free (ref is unique); a taken idempotency key
 		// (another parcel's filing with the same key) ends it with id 0.
 		rows, err := tx.Query(ctx, `INSERT INTO complaints (ref, idempotency_key, shipment_id, shipper_id, consignee_id,
 			category, description, contact_phone, priority, first_response_due, resolution_due, clock_start, created_at, updated_at)
 			VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
 			ON CONFLICT DO NOTHING RETURNING id`,
-			newRef(), f.IdempotencyKey, c.ShipmentID, c.ShipperID, c.ConsigneeID, c.Category, f.Description,
+			c.Ref, f.IdempotencyKey, c.ShipmentID, c.ShipperID, c.ConsigneeID, c.Category, f.Description,
 			f.ContactPhone, c.Priority, c.FirstResponseDue, c.ResolutionDue, now)
 		if err != nil {
 			return 0, err
@@ -228,8 +229,10 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 			return 0, err
 		}
 	}
-	_, err = addEntry(ctx, tx, c.ID, Actor{}, ActorCustomer, Entry{At: now, Kind: KindStatus, ToStatus: StatusNew, Public: true})
-	return c.ID, err
+	if _, err = addEntry(ctx, tx, c.ID, Actor{}, ActorCustomer, Entry{At: now, Kind: KindStatus, ToStatus: StatusNew, Public: true}); err != nil {
+		return 0, err
+	}
+	return c.ID, s.emit(ctx, tx, c, EventCreated, "created", "", now)
 }
 
 // PhotoList returns a complaint's photos without their bytes, in upload order.

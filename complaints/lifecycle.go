@@ -2,6 +2,7 @@ package complaints
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -45,8 +46,15 @@ func (s *Store) move(ctx context.Context, q querier, c *Complaint, to Status, by
 	if err := save(ctx, q, c, now); err != nil {
 		return err
 	}
-	_, err = addEntry(ctx, q, c.ID, by, name, Entry{At: now, Kind: KindStatus, Text: text, FromStatus: from, ToStatus: to, Public: true})
-	return err
+	e, err := addEntry(ctx, q, c.ID, by, name, Entry{At: now, Kind: KindStatus, Text: text, FromStatus: from, ToStatus: to, Public: true})
+	if err != nil {
+		return err
+	}
+	typ := EventUpdated
+	if to == StatusResolved {
+		typ = EventResolved
+	}
+	return s.emit(ctx, q, c, typ, "entry:"+strconv.FormatInt(e.ID, 10), from, now)
 }
 
 // recompute sets both deadlines of c from its priority's policy (after a priority change).

@@ -32,6 +32,9 @@ type Store struct {
 	Now clock.Clock
 	// Alerter, when set, is told about every new escalation notification.
 	Alerter Alerter
+	// Events, when set, receives complaint.created, complaint.updated and
+	// complaint.resolved inside the transaction that made them (the webhook outbox).
+	Events EventSink
 	// EscalationInterval is the time between two steps up the manager chain
 	// (DefaultEscalationInterval when zero).
 	EscalationInterval time.Duration

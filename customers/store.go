@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/internal/clock"
+	"lcrm/internal/events"
 )
 
 // Querier is what the store's batch methods need: a pool or a transaction, so callers in
@@ -25,6 +26,9 @@ type Store struct {
 	// Now is the store's clock (clock.System from NewStore): the survey edit window and
 	// contact and merge stamps read it once per operation. Tests set it.
 	Now clock.Clock
+	// Events, when set, receives survey.answered in the transaction that saves the answer
+	// (the webhook outbox; see lcrm/internal/events).
+	Events events.Sink
 }
 
 // NewStore returns a Store over pool.

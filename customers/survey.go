@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -142,14 +143,22 @@ func (st *Store) SaveSurvey(ctx context.Context, s Survey) (*Survey, error) {
 		return nil, err
 	}
 	now := st.Now()
-	saved, err := scanSurvey(st.pool.QueryRow(ctx, `
+	var saved *Survey
+	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		var err error
+		saved, err = scanSurvey(tx.QueryRow(ctx, `
 INSERT INTO surveys (shipment_id, consignee_id, csat, nps, comment, created_at, updated_at)
 SELECT s.id, s.consignee_id, $2, $3, $4, $5, $5 FROM shipments s WHERE s.id = $1
 ON CONFLICT (shipment_id) DO UPDATE
 SET csat = EXCLUDED.csat, nps = EXCLUDED.nps, comment = EXCLUDED.comment, updated_at = EXCLUDED.updated_at
 WHERE surveys.created_at > EXCLUDED.updated_at - make_interval(secs => $6)
 RETURNING `+surveyCols,
-		s.ShipmentID, s.CSAT, s.NPS, s.Comment, now, SurveyEditWindow.Seconds()))
+			s.ShipmentID, s.CSAT, s.NPS, s.Comment, now, SurveyEditWindow.Seconds()))
+		if err != nil {
+			return err
+		}
+		return st.emitSurvey(ctx, tx, saved)
+	})
 	if err == nil {
 		return saved, nil
 	}
@@ -173,4 +182,32 @@ func (st *Store) SurveyFor(ctx context.Context, shipmentID int64) (*Survey, erro
 		return nil, fmt.Errorf("customers: survey of shipment %d: %w", shipmentID, err)
 	}
 	return s, nil
+}
+
+// EventSurveyAnswered is the webhook event type of a survey answer (and of each edit).
+const EventSurveyAnswered = "survey.answered"
+
+// SurveyData is the data of survey.answered.
+type SurveyData struct {
+	TrackingNo string    `json:"tracking_no"`
+	CSAT       int       `json:"csat"`
+	NPS        int       `json:"nps"`
+	Comment    string    `json:"comment,omitempty"`
+	AnsweredAt time.Time `json:"answered_at"`
+}
+
+// emitSurvey hands survey.answered for sv to the store's Events sink, if any, through tx.
+// The event is named by the answer, so a retry of the same answer emits nothing new.
+func (st *Store) emitSurvey(ctx context.Context, tx pgx.Tx, sv *Survey) error {
+	if st.Events == nil {
+		return nil
+	}
+	var shipperID int64
+	var tn string
+	if err := tx.QueryRow(ctx, `SELECT shipper_id, tracking_no FROM shipments WHERE id = $1`, sv.ShipmentID).Scan(&shipperID, &tn); err != nil {
+		return err
+	}
+	id := strconv.FormatInt(sv.ShipmentID, 10)
+	return st.Events.Emit(ctx, tx, shipperID, EventSurveyAnswered, "survey:"+id+":"+strconv.Itoa(sv.CSAT)+":"+strconv.Itoa(sv.NPS)+":"+sv.Comment,
+		"shipment:"+id, SurveyData{TrackingNo: tn, CSAT: sv.CSAT, NPS: sv.NPS, Comment: sv.Comment, AnsweredAt: sv.UpdatedAt.UTC()})
 }

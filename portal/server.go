@@ -22,6 +22,7 @@ import (
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/hooks"
 	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
@@ -48,7 +49,9 @@ type Deps struct {
 	Reports *reports.Store
 	// Notify is the SMS outbox: delivery receipts and replies arrive at /webhooks/twilio.
 	Notify *notify.Outbox
-	Log    *slog.Logger
+	// Webhooks keeps the shippers' outgoing webhook endpoints and their delivery log.
+	Webhooks *hooks.Store
+	Log      *slog.Logger
 	// Limiter keeps rate-limit counters shared by all instances.
 	Limiter *ratelimit.Limiter
 	// Ready reports whether the database is reachable and its schema current (/readyz).
@@ -201,11 +204,11 @@ func (s *Server) routes() {
 
 	d := s.deps
 	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints}
-	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify},
+	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks},
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
 		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
-	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS})
+	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS, Webhooks: d.Webhooks})
 	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
 		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }

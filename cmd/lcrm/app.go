@@ -74,6 +74,7 @@ func open(ctx context.Context) (*app, error) {
 	a.shipments.SetTimeWindow(shipments.TimeWindow{Past: cfg.TimePast, Future: cfg.TimeFuture})
 	a.customers = customers.NewStore(a.pool)
 	a.customers.Now = a.now
+	a.customers.Events = webhookStore(a).Sink() // survey.answered
 	a.accounts = accounts.NewStore(a.pool)
 	a.accounts.Now = a.now
 	return a, nil

@@ -42,6 +42,7 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	list := jobs.Standard(care.Deps{
 		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
 		PublicURL: a.cfg.PublicURL, Secret: secret, Zone: a.cfg.Zone, Log: a.log,
+		Events: webhookStore(a).Sink(), // shipment.delayed
 	})
 	// Other packages' jobs: append them here.
 	list = append(list, jobs.ReportJobs(a.reports(), a.cfg.Zone)...)

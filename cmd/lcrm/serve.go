@@ -42,6 +42,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	defer stopSMS()
 	stopStatusSMS := startStatusSMS(ctx, a, sms)
 	defer stopStatusSMS()
+	webhooks := webhookStore(a)
+	stopWebhooks := startWebhooks(ctx, a, webhooks)
+	defer stopWebhooks()
 	// The scheduler exists in every instance (the console's run-now and history use it);
 	// it runs jobs on their schedules only where LCRM_JOBS is not false.
 	sched, err := a.scheduler(sms)
@@ -87,6 +90,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Notify:     sms,
 		Now:        a.now, // the one clock the stores have
 		StatusSMS:  a.statusSMS(),
+		Webhooks:   webhooks,
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

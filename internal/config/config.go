@@ -50,6 +50,9 @@ type Config struct {
 	SMSMaxSegments             int           // LCRM_SMS_MAX_SEGMENTS, default 3
 	SMSDispatch                bool          // LCRM_SMS_DISPATCH, default true: run the SMS dispatcher in this instance
 	StatusSMSEvery             time.Duration // LCRM_STATUS_SMS_EVERY: how often status changes become SMS, default 2s
+	// Outgoing webhooks (package hooks).
+	WebhookAllowPrivate bool // LCRM_WEBHOOK_ALLOW_PRIVATE, default false: endpoints may be loopback/private/link-local
+	WebhookSend         bool // LCRM_WEBHOOK_SEND, default true: run the webhook sender in this instance
 
 	// Input limits (see loadLimits).
 	MaxBodyBytes   int           // LCRM_MAX_BODY_BYTES: form bodies, default 1 MiB
@@ -127,6 +130,9 @@ func Load() (*Config, error) {
 	c.Jobs, err = strconv.ParseBool(env("LCRM_JOBS", "true"))
 	if err != nil {
 		return nil, fmt.Errorf("config: LCRM_JOBS must be true or false")
+	}
+	if err := c.loadWebhooks(); err != nil {
+		return nil, err
 	}
 	if err := c.loadSMS(); err != nil {
 		return nil, err

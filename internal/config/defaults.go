@@ -121,3 +121,17 @@ const (
 	DefaultWatchPage      = 500
 	MaxWatchPage          = 5000
 )
+
+// Outgoing webhooks (package hooks).
+const (
+	DefaultWebhookWorkers      = 4
+	DefaultWebhookBatch        = 20
+	DefaultWebhookLease        = 60 * time.Second
+	DefaultWebhookTimeout      = 10 * time.Second
+	DefaultWebhookBackoff      = time.Minute
+	DefaultWebhookMaxBackoff   = 6 * time.Hour
+	DefaultWebhookRetryFor     = 72 * time.Hour
+	DefaultWebhookDisableAfter = 72 * time.Hour
+	DefaultWebhookRotateGrace  = 24 * time.Hour
+	DefaultWebhookPoll         = time.Second
+)

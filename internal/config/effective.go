@@ -38,6 +38,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("sms_max_segments", c.SMSMaxSegments),
 		slog.Bool("sms_dispatch", c.SMSDispatch),
 		slog.Duration("status_sms_every", c.StatusSMSEvery),
+		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
+		slog.Bool("webhook_send", c.WebhookSend),
 		slog.Int("max_body_bytes", c.MaxBodyBytes),
 		slog.Int("max_api_bytes", c.MaxAPIBytes),
 		slog.Int("max_import_bytes", c.MaxImportBytes),

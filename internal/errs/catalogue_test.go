@@ -11,6 +11,7 @@ import (
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/hooks"
 	"lcrm/internal/errs"
 	"lcrm/jobs"
 	"lcrm/notify"
@@ -44,6 +45,8 @@ var sentinels = map[string]error{
 	"customers.ErrSurveyTokenInvalid": customers.ErrSurveyTokenInvalid,
 	"customers.ErrSurveyTokenExpired": customers.ErrSurveyTokenExpired,
 	"customers.ErrSurveyClosed":       customers.ErrSurveyClosed,
+	"hooks.ErrNotFound":               hooks.ErrNotFound,
+	"hooks.ErrNotFinished":            hooks.ErrNotFinished,
 	"jobs.ErrUnknownJob":              jobs.ErrUnknownJob,
 	"jobs.ErrBusy":                    jobs.ErrBusy,
 	"notify.ErrUnknownKind":           notify.ErrUnknownKind,

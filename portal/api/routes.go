@@ -6,6 +6,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"lcrm/hooks"
 	"lcrm/notify"
 	"lcrm/portal/web"
 )
@@ -15,6 +16,8 @@ type Deps struct {
 	web.Stores
 	// Notify is the SMS outbox; without it /webhooks is not served (404).
 	Notify *notify.Outbox
+	// Webhooks keeps shippers' webhook endpoints; without it /api/v1/webhooks is not served.
+	Webhooks *hooks.Store
 }
 
 // Config holds the settings of the API surface (see portal.Config).
@@ -43,6 +46,12 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	authed.Post("/import/:kind", s.apiImport)
 	authed.Post("/shipments", s.apiCreateShipments)
 	authed.Get("/shipments/:no", s.apiGetShipment)
+	if deps.Webhooks != nil {
+		authed.Post("/webhooks", s.apiCreateWebhook)
+		authed.Get("/webhooks", s.apiListWebhooks)
+		authed.Delete("/webhooks/:id", s.apiDeleteWebhook)
+		authed.Post("/webhooks/:id/rotate", s.apiRotateWebhook)
+	}
 
 	if deps.Notify != nil {
 		app.Post("/webhooks/twilio/inbound", s.twilioSigned(s.twilioInbound))

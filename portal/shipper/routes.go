@@ -1,12 +1,13 @@
 // Package shipper is shipper self-service under /shipper: a logged-in shipper's own
-// shipments (list, detail, workbook export), API keys, complaints and status SMS to its
-// consignees.
+// shipments (list, detail, workbook export), API keys, webhooks, complaints and status SMS to
+// its consignees.
 package shipper
 
 import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/hooks"
 	"lcrm/portal/web"
 	"lcrm/statussms"
 )
@@ -17,6 +18,8 @@ type Deps struct {
 	// StatusSMS holds the shipper's choice to text its consignees; without it
 	// /shipper/sms is not served (404).
 	StatusSMS *statussms.Store
+	// Webhooks keeps the shipper's webhook endpoints; without it /shipper/webhooks is not served.
+	Webhooks *hooks.Store
 }
 
 // handler serves shipper self-service.
@@ -41,5 +44,13 @@ func Mount(app fiber.Router, core *web.Core, deps Deps) {
 	if deps.StatusSMS != nil {
 		shipper.Get("/sms", s.shipperSMSPage)
 		shipper.Post("/sms", s.shipperSaveSMS)
+	}
+	if deps.Webhooks != nil {
+		shipper.Get("/webhooks", s.shipperWebhooks)
+		shipper.Post("/webhooks", s.shipperCreateWebhook)
+		shipper.Post("/webhooks/:id/rotate", s.shipperRotateWebhook)
+		shipper.Post("/webhooks/:id/delete", s.shipperDeleteWebhook)
+		shipper.Post("/webhooks/:id/enable", s.shipperEnableWebhook)
+		shipper.Post("/webhooks/:id/deliveries/:delivery/resend", s.shipperResendDelivery)
 	}
 }
