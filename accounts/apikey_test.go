@@ -10,7 +10,10 @@ import (
 	"lcrm/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) {
+	accounts.UseTestHashCost() // tests check rules, not the cost of a guess
+	testdb.Main(m)
+}
 
 func TestAPIKeyLifecycle(t *testing.T) {
 	t.Parallel()

@@ -227,7 +227,7 @@ func (st *Store) LoginFrom(ctx context.Context, email, password, addr string) (*
 		return nil, err
 	}
 	if id == 0 {
-		st.checkPassword(dummyHash, password)
+		st.checkPassword(dummyHash(), password)
 		return nil, ErrBadLogin
 	}
 	if !st.checkPassword(hash, password) || !active {

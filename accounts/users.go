@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,13 +67,25 @@ var (
 // the growing delays start (PairFreeFailures).
 const MaxFailures = PairFreeFailures
 
-// argon2id parameters (RFC 9106's second recommended option, lighter on memory).
-const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-)
+// HashCost is the argon2id cost of new password hashes: RFC 9106's second recommended
+// option (3 passes over 64 MiB), lighter on memory. CheckPassword reads the cost from each
+// hash, so hashes of any cost keep verifying after it changes. Test binaries lower it with
+// UseTestHashCost: a test is about a rule, not the price of a guess.
+var HashCost = Argon2Cost{Time: 3, MemoryKiB: 64 * 1024, Threads: 2}
+
+// Argon2Cost is one setting of argon2id's cost parameters.
+type Argon2Cost struct {
+	Time      uint32 // passes over the memory
+	MemoryKiB uint32 // memory in KiB
+	Threads   uint8
+}
+
+// argonKeyLen is the length of the derived key.
+const argonKeyLen = 32
+
+// UseTestHashCost makes new hashes cheap (1 pass over 1 MiB) for the rest of the process.
+// Only tests call it (from TestMain, before any test runs); production never does.
+func UseTestHashCost() { HashCost = Argon2Cost{Time: 1, MemoryKiB: 1024, Threads: 1} }
 
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) (string, error) {
@@ -80,9 +93,10 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	c := HashCost
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.MemoryKiB, c.Threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.MemoryKiB, c.Time, c.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
@@ -106,8 +120,9 @@ func CheckPassword(hash, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is checked when the email is unknown, so both answers take the same time.
-var dummyHash, _ = HashPassword("no such user")
+// dummyHash is checked when the email is unknown, so both answers take the same time. It
+// is made on first use, at the cost real hashes have then.
+var dummyHash = sync.OnceValue(func() string { h, _ := HashPassword("no such user"); return h })
 
 // NewUser is the input for CreateUser.
 type NewUser struct {

@@ -8,13 +8,17 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/accounts"
 	"lcrm/customers"
 	"lcrm/demo"
 	"lcrm/internal/testdb"
 	"lcrm/shipments"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) {
+	accounts.UseTestHashCost() // tests check rules, not the cost of a guess
+	testdb.Main(m)
+}
 
 // now is the demo's fixed present: a Saturday afternoon in Shanghai.
 var now = time.Date(2026, 11, 21, 15, 4, 5, 0, shipments.DefaultZone)

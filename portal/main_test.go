@@ -16,7 +16,10 @@ import (
 	"lcrm/shipments"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) {
+	accounts.UseTestHashCost() // tests check rules, not the cost of a guess
+	testdb.Main(m)
+}
 
 // env is a portal over a fresh database, with a staff API key.
 type env struct {
