@@ -13,8 +13,19 @@ import (
 type book struct {
 	f    *excelize.File
 	zone *time.Location
+	// lang is the reader's language ("zh" or "en"); labels go through tr.
+	lang string
 	// cell styles
 	header, text, wrap, count, pct, change, dur, score, date, stamp int
+}
+
+// tr picks the label for the reader's language: every sheet name, header and label of a
+// workbook is written as a pair, Chinese first.
+func (b *book) tr(zh, en string) string {
+	if b.lang == "zh" {
+		return zh
+	}
+	return en
 }
 
 // newBook creates the workbook and its styles.

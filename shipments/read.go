@@ -27,6 +27,7 @@ SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.d
     s.promised_at, s.created_at, s.status, s.picked_up_at, s.arrived_at_station_at,
     s.out_for_delivery_at, s.delivered_at, s.signed_by, s.signed_at, s.pod_url, s.last_event_at,
     s.consignee_name, s.consignee_phone, s.consignee_email,
+    s.freight_fen, s.surcharge_fen, s.cost_fen,
     sh.id, sh.code, sh.name, sh.contact_name, sh.phone, sh.email, sh.tier, sh.time_zone, sh.locale,
     c.id, c.name, c.phone, c.email, c.province, c.city, c.district, c.street, c.postal_code,
     ev.keys, ev.codes, ev.ats, ev.locs, ev.notes, ev.signers,

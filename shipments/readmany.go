@@ -78,6 +78,7 @@ func scanDetail(row pgx.Row) (*Detail, error) {
 		&s.PromisedAt, &s.CreatedAt, &s.Status, &s.PickedUpAt, &s.ArrivedAtStationAt,
 		&s.OutForDeliveryAt, &s.DeliveredAt, &s.SignedBy, &s.SignedAt, &s.PODURL, &s.LastEventAt,
 		&d.Addressee.Name, &d.Addressee.Phone, &d.Addressee.Email,
+		&s.FreightFen, &s.SurchargeFen, &s.CostFen,
 		&sh.ID, &sh.Code, &sh.Name, &sh.ContactName, &sh.Phone, &sh.Email, &sh.Tier, &sh.TimeZone, &sh.Locale,
 		&c.ID, &c.Name, &c.Phone, &c.Email, &c.Address.Province, &c.Address.City, &c.Address.District, &c.Address.Street, &c.Address.PostalCode,
 		&keys, &codes, &ats, &locs, &notes, &signers,

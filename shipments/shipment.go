@@ -66,14 +66,39 @@ type Shipment struct {
 	Dest             customers.Address
 	WeightG          int
 	DeclaredValueFen int64
-	PromisedAt       time.Time
-	CreatedAt        time.Time
+	Charges
+	PromisedAt time.Time
+	CreatedAt  time.Time
 	Derived
 	SignedAt *time.Time
 	// Model is the estimate model row the read joined for a parcel on the road (nil when
 	// delivered, returned or without enough history); Estimate turns it into a window.
 	Model *EstimateModel
 }
+
+// Charges is what a shipment is worth in money, in fen (分). Nil is "not known" (not
+// charged yet, or a shipment from before charges were recorded), which reports tell apart
+// from 0 (carried free).
+type Charges struct {
+	FreightFen   *int64 // what the shipper pays for carriage
+	SurchargeFen *int64 // extras: remote area, fuel, insurance
+	CostFen      *int64 // what carrying it cost us
+}
+
+// RevenueFen is freight plus surcharge, treating unknown parts as 0.
+func (c Charges) RevenueFen() int64 {
+	var n int64
+	if c.FreightFen != nil {
+		n += *c.FreightFen
+	}
+	if c.SurchargeFen != nil {
+		n += *c.SurchargeFen
+	}
+	return n
+}
+
+// MaxChargeFen bounds one charge (10 million yuan): anything larger is a typo.
+const MaxChargeFen = 1_000_000_000
 
 // Late reports whether the parcel missed (or, undelivered, has passed) its promise at now.
 func (s *Shipment) Late(now time.Time) bool {
@@ -94,8 +119,9 @@ type NewShipment struct {
 	DestCity         string // defaults to the consignee's city
 	WeightG          int
 	DeclaredValueFen int64
-	PromisedAt       *time.Time // computed from the service level when nil
-	CreatedAt        *time.Time // now when nil
+	Charges
+	PromisedAt *time.Time // computed from the service level when nil
+	CreatedAt  *time.Time // now when nil
 }
 
 // TimeWindow bounds the times a shipment or event may carry, relative to now: a time in
@@ -187,6 +213,18 @@ func (n *NewShipment) Normalize(now time.Time, w TimeWindow) error {
 	}
 	if n.DeclaredValueFen < 0 {
 		v.AddKey("declared_value_fen", errs.KeyNegative, nil)
+	}
+	for _, c := range []struct {
+		field string
+		v     *int64
+	}{{"freight_fen", n.FreightFen}, {"surcharge_fen", n.SurchargeFen}, {"cost_fen", n.CostFen}} {
+		switch {
+		case c.v == nil:
+		case *c.v < 0:
+			v.AddKey(c.field, errs.KeyNegative, nil)
+		case *c.v > MaxChargeFen:
+			v.AddKey(c.field, "field.shipments.charge_too_big", nil)
+		}
 	}
 	if n.CreatedAt == nil {
 		t := now

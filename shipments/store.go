@@ -234,6 +234,7 @@ func insertShipments(ctx context.Context, tx pgx.Tx, items []NewShipment, idx []
 		weight                                              = make([]int32, n)
 		promised, created                                   = make([]time.Time, n), make([]time.Time, n)
 		cname, cphone, cemail                               = make([]string, n), make([]string, n), make([]string, n)
+		freight, surcharge, cost                            = make([]*int64, n), make([]*int64, n), make([]*int64, n)
 	)
 	for k, i := range idx {
 		it := &items[i]
@@ -244,17 +245,18 @@ func insertShipments(ctx context.Context, tx pgx.Tx, items []NewShipment, idx []
 		promised[k], created[k] = *it.PromisedAt, *it.CreatedAt
 		// The consignee as this shipper sent it (see Addressee), apart from the shared record.
 		cname[k], cphone[k], cemail[k] = it.Consignee.Name, it.Consignee.Phone, it.Consignee.Email
+		freight[k], surcharge[k], cost[k] = it.FreightFen, it.SurchargeFen, it.CostFen
 	}
 	rows, err := tx.Query(ctx, `
 WITH ins AS (
     INSERT INTO shipments (tracking_no, shipper_id, consignee_id, service_level, origin_city,
         dest_province, dest_city, dest_district, dest_street, dest_postal_code,
         weight_g, declared_value_fen, promised_at, created_at,
-        consignee_name, consignee_phone, consignee_email)
+        consignee_name, consignee_phone, consignee_email, freight_fen, surcharge_fen, cost_fen)
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
         $11::int[], $12::bigint[], $13::timestamptz[], $14::timestamptz[],
-        $15::text[], $16::text[], $17::text[]) AS t
+        $15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[]) AS t
     ORDER BY 1
     ON CONFLICT (tracking_no) DO NOTHING
     RETURNING id, tracking_no, created_at
@@ -264,7 +266,7 @@ WITH ins AS (
 )
 SELECT tracking_no FROM ins`,
 		tn, shipper, consignee, level, origin, prov, city, dist, street, postal, weight, value, promised, created,
-		cname, cphone, cemail)
+		cname, cphone, cemail, freight, surcharge, cost)
 	if err != nil {
 		return nil, err
 	}
