@@ -7,6 +7,10 @@ package web
 //   - Write portal/web/templates/NAME.html containing {{define "title"}} and {{define "content"}}
 //     (those two names are per page: every page is parsed into its own set together with
 //     layout.html, so names never clash). Any other {{define}} must start with NAME_.
+//   - A block several pages share (or one feature's part of another's page) goes in a
+//     partial, templates/_NAME.html, defining only templates named NAME or NAME_*: every
+//     partial is parsed into every page, so a page includes it with {{template "NAME" .}}
+//     and a feature adds its part of a page in its own file.
 //   - Every visible string goes through {{t "key"}} (or {{tf "key" "Name" .X}} with data)
 //     with the key in both portal/web/i18n/AREA.zh.json and AREA.en.json (one pair of files per
 //     area: active for the public site, console, kpi, jobs, ...; a key lives in one area).
@@ -100,9 +104,19 @@ func newWeb(zone *time.Location) (*web, error) {
 		if err != nil {
 			return nil, err
 		}
+		var partials []string
+		for _, n := range names {
+			if strings.HasPrefix(path.Base(n), "_") {
+				body, err := inlineMessages(n, plain)
+				if err != nil {
+					return nil, err
+				}
+				partials = append(partials, body)
+			}
+		}
 		for _, n := range names {
 			page := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-			if page == "layout" {
+			if page == "layout" || strings.HasPrefix(page, "_") {
 				continue
 			}
 			body, err := inlineMessages(n, plain)
@@ -110,6 +124,9 @@ func newWeb(zone *time.Location) (*web, error) {
 				return nil, err
 			}
 			t, err := template.New("layout.html").Funcs(funcs).Parse(layout)
+			for i := 0; err == nil && i < len(partials); i++ {
+				_, err = t.New(fmt.Sprintf("partial%d", i)).Parse(partials[i])
+			}
 			if err == nil {
 				_, err = t.New(path.Base(n)).Parse(body)
 			}
