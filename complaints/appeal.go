@@ -93,6 +93,18 @@ type Appeal struct {
 // HalfDue is when half the reply window is used: the appeal goes to a manager then.
 func (a *Appeal) HalfDue() time.Time { return a.ReceivedAt.Add(a.ReplyDue.Sub(a.ReceivedAt) / 2) }
 
+// Verdict is the regulator's verdict as a word: "effective", "not_effective", or "" when
+// none has come yet.
+func (a *Appeal) Verdict() string {
+	switch {
+	case a.Effective == nil:
+		return ""
+	case *a.Effective:
+		return "effective"
+	}
+	return "not_effective"
+}
+
 // AppealRegistration is what the regulator's transfer says.
 type AppealRegistration struct {
 	Source     AppealSource
@@ -353,9 +365,9 @@ func (s *Store) AddFormalReply(ctx context.Context, id int64, by Actor, in Forma
 	text := strings.TrimSpace(in.Text)
 	var v errs.ValidationError
 	if text == "" {
-		v.AddKey("text", errs.KeyRequired, nil)
+		v.AddKey("formal_reply", errs.KeyRequired, nil)
 	} else {
-		v.Text("text", text, MaxFormalReply, true)
+		v.Text("formal_reply", text, MaxFormalReply, true)
 	}
 	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
 	if len(in.IdempotencyKey) > maxIdempotencyKey {
