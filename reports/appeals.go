@@ -41,10 +41,10 @@ func (g AppealGroup) EffectivePerMillion() *float64 { return perMillion(g.Effect
 // AppealRow is one appeal of the period, for the workbook's list.
 type AppealRow struct {
 	No, Source, Ref, TrackingNo, Category, Department, Province string
-	ReceivedAt, ReplyDue                                       time.Time
-	RepliedAt                                                  *time.Time
-	Effective                                                  *bool
-	VerdictOn                                                  *time.Time
+	ReceivedAt, ReplyDue                                        time.Time
+	RepliedAt                                                   *time.Time
+	Effective                                                   *bool
+	VerdictOn                                                   *time.Time
 }
 
 // AppealReport is the appeal figures of a period.

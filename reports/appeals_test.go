@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/xuri/excelize/v2"
 
 	"lcrm/reports"
 )
@@ -204,5 +206,49 @@ func TestAppealKPIsAgainstRawRows(t *testing.T) {
 				t.Fatalf("the period holds %d appeals, %d effective: the test data misses it", total.appeals, total.effective)
 			}
 		})
+	}
+}
+
+// The workbook's Appeals sheet holds the same figures and list as Appeals.
+func TestAppealSheet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := loadDemo(t, 800, false)
+	addComplaints(t, pool, 200)
+	addAppeals(t, pool)
+	st := reports.NewStore(pool)
+	p := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
+	rep, err := st.Appeals(ctx, p, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Appeals) == 0 {
+		t.Fatal("no appeals in the period")
+	}
+	var buf bytes.Buffer
+	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Appeals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := 1 + len(rep.ByProvince) + len(rep.ByCategory) + len(rep.ByDepartment)
+	if want := 1 + groups + 1 + 1 + len(rep.Appeals); len(rows) != want {
+		t.Fatalf("%d rows, want %d", len(rows), want)
+	}
+	total := rows[1]
+	if total[0] != "Total" || total[2] != fmt.Sprint(rep.Total.Appeals) || total[3] != fmt.Sprint(rep.Total.Effective) {
+		t.Errorf("total row %v, want %d appeals, %d effective", total, rep.Total.Appeals, rep.Total.Effective)
+	}
+	cellNum(t, f, "Appeals", "F2", rep.Total.PerMillion())
+	list := rows[groups+2:]
+	if list[0][0] != "Appeal number" || list[1][0] != rep.Appeals[0].No || list[len(list)-1][0] != rep.Appeals[len(rep.Appeals)-1].No {
+		t.Errorf("appeal list starts %v, ends %v", list[:2], list[len(list)-1])
 	}
 }
