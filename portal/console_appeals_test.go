@@ -177,3 +177,51 @@ func TestAppealFormalReplyNeverShownToCustomer(t *testing.T) {
 		}
 	}
 }
+
+// The KPI page's appeal section: appeals per million delivered, in total and by province
+// (over that province's deliveries), category and department.
+func TestKPIAppeals(t *testing.T) {
+	t.Parallel()
+	k := newKPIEnv(t)
+	ctx := context.Background()
+	var id int64
+	if err := k.pool.QueryRow(ctx, `SELECT c.id FROM complaints c JOIN shipments s ON s.id = c.shipment_id
+		WHERE s.tracking_no = 'SD400000000001'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	sup := complaints.Actor{UserID: k.users["supervisor"].ID, Name: "Sup Zhao"}
+	if _, _, err := k.cs.RegisterAppeal(ctx, id, sup, complaints.AppealRegistration{Source: complaints.SourceHotline12305,
+		No: "KPI-1", ReceivedAt: time.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.cs.SetVerdict(ctx, id, sup, true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := k.as("manager").do("GET", "/console/kpi?lang=en&"+k.query, nil)
+	cells := func(table string) []string {
+		i := strings.Index(body, `id="`+table+`"`)
+		if i < 0 {
+			t.Fatalf("no table %s", table)
+		}
+		rest := body[i:]
+		rest = rest[:strings.Index(rest, "</table>")]
+		var out []string
+		for _, m := range regexp.MustCompile(`<td>([^<]*)</td>`).FindAllStringSubmatch(rest, -1) {
+			out = append(out, m[1])
+		}
+		return strings.Fields(strings.Join(out, " "))
+	}
+	for _, c := range []struct {
+		table string
+		want  string
+	}{
+		{"kpi-appeals-total", "Total 1 1 3 333333.3 333333.3"},
+		{"kpi-appeals-provinces", "广东省 1 1 2 500000.0 500000.0 浙江省 0 0 1 0.0 0.0"},
+		{"kpi-appeals-categories", "Damaged 1 1 3 333333.3 333333.3"},
+		{"kpi-appeals-departments", "派送部 1 1 3 333333.3 333333.3"},
+	} {
+		if got := strings.Join(cells(c.table), " "); got != c.want {
+			t.Errorf("%s = %q, want %q", c.table, got, c.want)
+		}
+	}
+}
