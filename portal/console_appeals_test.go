@@ -225,3 +225,49 @@ func TestKPIAppeals(t *testing.T) {
 		}
 	}
 }
+
+// The staff API registers appeals like the desk: 201, then 200 for the same number; a
+// shipper's key may not; bad input is a 4xx naming the field.
+func TestAPIRegisterAppeal(t *testing.T) {
+	t.Parallel()
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	c := e.file(complaints.Lost, "丢件")
+	staff, _, err := e.acc.CreateAPIKey(ctx, "ops", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := e.cus.ShipperByCode(ctx, "ACME")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipperKey, _, err := e.acc.CreateAPIKey(ctx, "acme", sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &env{t: t, srv: e.srv}
+	body := map[string]any{"source": "provincial_bureau", "appeal_no": "ZJ-2026-77", "received_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}
+	var out struct {
+		ID       int64     `json:"id"`
+		AppealNo string    `json:"appeal_no"`
+		ReplyDue time.Time `json:"reply_due"`
+	}
+	for _, want := range []int{201, 200} {
+		if code := api.do("POST", "/api/v1/complaints/"+c.Ref+"/appeal", staff, body, &out); code != want || out.AppealNo != "ZJ-2026-77" {
+			t.Fatalf("register = %d %+v, want %d", code, out, want)
+		}
+	}
+	if code := api.do("POST", "/api/v1/complaints/"+c.Ref+"/appeal", shipperKey, body, nil); code != 403 {
+		t.Errorf("shipper key = %d, want 403", code)
+	}
+	var bad apiErr
+	if code := api.do("POST", "/api/v1/complaints/"+c.Ref+"/appeal", staff, map[string]any{"source": "hotline_12305", "appeal_no": "X", "received_at": "yesterday"}, &bad); code != 422 || len(bad.Error.Fields) == 0 || bad.Error.Fields[0].Field != "received_at" {
+		t.Errorf("bad time = %d %+v", code, bad)
+	}
+	if code := api.do("POST", "/api/v1/complaints/C-AAA-BBB-CCC/appeal", staff, body, nil); code != 404 {
+		t.Errorf("unknown complaint = %d", code)
+	}
+	if got := e.get(c.ID).Priority; got != complaints.P1 {
+		t.Errorf("priority %s", got)
+	}
+}
