@@ -207,7 +207,7 @@ func (s *Store) RegisterAppeal(ctx context.Context, id int64, by Actor, r Appeal
 		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindAppeal, Text: text}); err != nil {
 			return err
 		}
-		if err := s.appealPriority(ctx, tx, c, by, now); err != nil {
+		if _, err := s.reprioritize(ctx, tx, c, P1, by, "regulator appeal", now); err != nil {
 			return err
 		}
 		if !c.Status.Open() {
@@ -223,23 +223,6 @@ func (s *Store) RegisterAppeal(ctx context.Context, id int64, by Actor, r Appeal
 		return err
 	})
 	return a, created, wrap("register appeal", err)
-}
-
-// appealPriority makes c P1 with the deadlines of that priority, on the timeline.
-func (s *Store) appealPriority(ctx context.Context, q querier, c *Complaint, by Actor, now time.Time) error {
-	if c.Priority == P1 {
-		return nil
-	}
-	from := c.Priority
-	c.Priority = P1
-	if err := s.recompute(ctx, q, c); err != nil {
-		return err
-	}
-	if err := save(ctx, q, c, now); err != nil {
-		return err
-	}
-	_, err := addEntry(ctx, q, c.ID, by, ActorSystem, Entry{At: now, Kind: KindPriority, Text: fmt.Sprintf("%s -> %s (regulator appeal)", from, P1)})
-	return err
 }
 
 // selectAppeal reads appeals with the name of the manager they went to; callers append
