@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime/multipart"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -37,18 +35,8 @@ func (b *browser) multipart(path string, fields map[string]string, files map[str
 	_ = w.Close()
 	req := httptest.NewRequest("POST", path, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("X-Forwarded-For", b.ip)
-	req.RemoteAddr = b.ip + ":1234"
-	for k, v := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	resp, err := b.srv.App.Test(req, -1)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
+	code, body, _ := b.send(req)
+	return code, body
 }
 
 // appealForm is the registration form received at `at` (desk zone Asia/Shanghai).
