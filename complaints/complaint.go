@@ -206,6 +206,9 @@ type Complaint struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	ConsigneeName    string // the consignee's name (the console masks it in lists)
+	// regulator is set while an appeal is registered: the regulator's transfer reopens a
+	// closed complaint however long ago it was resolved (ReopenWindow is the customer's).
+	regulator bool
 }
 
 // Photo is a picture attached to a complaint at filing.

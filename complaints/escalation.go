@@ -39,7 +39,8 @@ type alert struct {
 // supervisor); every further EscalationInterval still unmet climbs one level up the manager
 // chain, until its top. Each step writes an in-app notification per person and a timeline
 // entry, once: the (complaint, deadline, round, level) key makes a repeated check alert
-// nobody twice. It returns how many steps it took.
+// nobody twice. Regulator appeals half through their reply time without a formal reply
+// go to a manager here too (checkAppeals). It returns how many steps and hand-overs it took.
 func (s *Store) CheckEscalations(ctx context.Context, now time.Time) (int, error) {
 	interval := s.EscalationInterval
 	if interval <= 0 {
@@ -86,7 +87,12 @@ func (s *Store) CheckEscalations(ctx context.Context, now time.Time) (int, error
 			}
 		}
 	}
-	return steps, s.sendAlerts(ctx, alerts)
+	handed, appealAlerts, err := s.checkAppeals(ctx, now)
+	steps += handed
+	if err != nil {
+		return steps, err
+	}
+	return steps, s.sendAlerts(ctx, append(alerts, appealAlerts...))
 }
 
 // sendAlerts hands new notifications to the Alerter, if any; failures do not undo them.

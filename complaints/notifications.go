@@ -69,11 +69,13 @@ func (s *Store) MarkRead(ctx context.Context, userID int64, ids ...int64) error 
 
 // AutoClose closes complaints resolved more than ReopenWindow before now and not reopened,
 // with a timeline entry each; it returns how many it closed (0 on a repeated run).
+// Regulator appeals are never closed automatically: closing one is a person's decision.
 func (s *Store) AutoClose(ctx context.Context, now time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `
 		WITH closed AS (
 			UPDATE complaints SET status = 'closed', closed_at = $1, updated_at = $1
 			WHERE status = 'resolved' AND resolved_at <= $2
+				AND NOT EXISTS (SELECT 1 FROM appeals a WHERE a.complaint_id = complaints.id)
 			RETURNING id)
 		INSERT INTO complaint_entries (complaint_id, kind, actor, text, from_status, to_status, public, at)
 		SELECT id, 'status', $3, 'closed automatically 7 days after resolution', 'resolved', 'closed', true, $1 FROM closed`,

@@ -15,6 +15,7 @@ type Filter struct {
 	AssigneeID int64 // -1: unassigned only
 	Category   Category
 	SLA        string // "", SLAOk, SLADueSoon or SLABreached
+	Appeal     bool   // only complaints with a regulator appeal
 	Limit      int    // 100 when 0, at most 1000
 }
 
@@ -54,6 +55,9 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 	}
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(string(f.Category)))
+	}
+	if f.Appeal {
+		where = append(where, "EXISTS (SELECT 1 FROM appeals a WHERE a.complaint_id = c.id)")
 	}
 	now := s.Now()
 	switch f.SLA { // narrow in SQL; SLAState below has the last word

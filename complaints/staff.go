@@ -255,23 +255,34 @@ func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor)
 		return v
 	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
-		if c.Priority == p {
-			return nil
-		}
 		from := c.Priority
-		c.Priority = p
-		if err := s.recompute(ctx, tx, c); err != nil {
-			return err
-		}
-		if err := save(ctx, tx, c, now); err != nil {
-			return err
-		}
-		text := fmt.Sprintf("%s -> %s", from, p)
-		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindPriority, Text: text}); err != nil {
+		if changed, err := s.reprioritize(ctx, tx, c, p, by, "", now); err != nil || !changed {
 			return err
 		}
 		return record(ctx, tx, by, "priority", id, map[string]Priority{"priority": from}, map[string]any{
 			"priority": p, "first_response_due": c.FirstResponseDue, "resolution_due": c.ResolutionDue}, now)
 	})
 	return wrap("set priority", err)
+}
+
+// reprioritize gives the locked complaint c priority p with that priority's deadlines and
+// a timeline entry (note, when given, in brackets after the change); false when c has p
+// already.
+func (s *Store) reprioritize(ctx context.Context, q querier, c *Complaint, p Priority, by Actor, note string, now time.Time) (bool, error) {
+	if c.Priority == p {
+		return false, nil
+	}
+	text := fmt.Sprintf("%s -> %s", c.Priority, p)
+	if note != "" {
+		text += " (" + note + ")"
+	}
+	c.Priority = p
+	if err := s.recompute(ctx, q, c); err != nil {
+		return false, err
+	}
+	if err := save(ctx, q, c, now); err != nil {
+		return false, err
+	}
+	_, err := addEntry(ctx, q, c.ID, by, ActorSystem, Entry{At: now, Kind: KindPriority, Text: text})
+	return err == nil, err
 }

@@ -41,6 +41,9 @@ type Store struct {
 	// Zone is the service desk's zone (LCRM_TIMEZONE): business hours, holidays and the
 	// wallboard's "today" are in it. DefaultZone when nil.
 	Zone *time.Location
+	// AppealReplyWindow is an appeal's reply deadline after its receipt when the transfer
+	// names none (LCRM_APPEAL_REPLY_WINDOW; config.DefaultAppealReplyWindow when zero).
+	AppealReplyWindow time.Duration
 }
 
 // NewStore returns a Store over pool.

@@ -69,6 +69,7 @@ func (a *app) complaints() *complaints.Store {
 	cs := complaints.NewStore(a.pool)
 	cs.Zone = a.cfg.Zone
 	cs.Now = a.now
+	cs.AppealReplyWindow = a.cfg.AppealReplyWindow
 	cs.Events = webhookStore(a).Sink() // complaint.created, .updated, .resolved
 	return cs
 }

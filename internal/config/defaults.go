@@ -135,3 +135,10 @@ const (
 	DefaultWebhookRotateGrace  = 24 * time.Hour
 	DefaultWebhookPoll         = time.Second
 )
+
+// Regulator appeal defaults (package complaints; LCRM_APPEAL_REPLY_WINDOW).
+const (
+	// DefaultAppealReplyWindow is the reply deadline of an appeal when the regulator's
+	// transfer names none: this long after it was received.
+	DefaultAppealReplyWindow = 7 * 24 * time.Hour
+)

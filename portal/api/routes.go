@@ -42,6 +42,7 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	api := app.Group("/api/v1")
 	api.Get("/track/:no", s.apiTrack)
 	authed := api.Group("", s.requireAPIKey)
+	authed.Post("/complaints/:ref/appeal", s.apiRegisterAppeal)
 	authed.Post("/events", s.apiRecordEvents)
 	authed.Post("/import/:kind", s.apiImport)
 	authed.Post("/shipments", s.apiCreateShipments)

@@ -37,6 +37,7 @@ type deskRow struct {
 	SLA                    string // complaints.SLAState's overall state
 	FirstDue, ResolveDue   deadline
 	Mine, Unclaimed, Stale bool
+	Appeal                 *complaints.Appeal // the regulator appeal, on the queue (markAppeals)
 }
 
 // running is the state of a deadline still running at share used.
@@ -88,6 +89,7 @@ var openStatuses = []complaints.Status{complaints.StatusNew, complaints.StatusAc
 // queueForm is the queue's filter as typed (kept to redraw the form).
 type queueForm struct {
 	Status, Priority, Assignee, Category, SLA string
+	Appeal                                    string // "1": regulator appeals only
 }
 
 // filter turns the form into a complaints.Filter for viewer me; unknown values are
@@ -119,6 +121,7 @@ func (f queueForm) filter(me int64) complaints.Filter {
 	case complaints.SLAOk, complaints.SLADueSoon, complaints.SLABreached:
 		out.SLA = f.SLA
 	}
+	out.Appeal = f.Appeal == "1"
 	out.Limit = queueLimit
 	return out
 }
@@ -142,7 +145,8 @@ type queueView struct {
 
 // deskDone are the confirmations a redirect may ask a page to show (?done=).
 var deskDone = map[string]bool{"claimed": true, "assigned": true, "status": true, "reply": true, "reply_sms": true,
-	"resolved": true, "priority": true, "seen": true, "read": true}
+	"resolved": true, "priority": true, "seen": true, "read": true,
+	"appeal": true, "appeal_again": true, "formal_reply": true, "verdict": true}
 
 // doneKey returns the message key of ?done=, or "".
 func doneKey(c *fiber.Ctx) string {
@@ -172,7 +176,7 @@ func (s *handler) staffList(c *fiber.Ctx) ([]accounts.User, error) {
 func (s *handler) deskQueue(c *fiber.Ctx) error {
 	me := s.CurrentUser(c)
 	form := queueForm{Status: c.Query("status", "open"), Priority: c.Query("priority"), Assignee: c.Query("assignee"),
-		Category: c.Query("category"), SLA: c.Query("sla")}
+		Category: c.Query("category"), SLA: c.Query("sla"), Appeal: c.Query("appeal")}
 	list, err := s.deps.Complaints.Queue(c.UserContext(), form.filter(me.ID))
 	if err != nil {
 		return err
@@ -184,6 +188,9 @@ func (s *handler) deskQueue(c *fiber.Ctx) error {
 		v.Rows = append(v.Rows, rowOf(cp, now, me.ID))
 	}
 	v.Full = len(v.Rows) >= queueLimit
+	if err := s.markAppeals(c, v.Rows); err != nil {
+		return err
+	}
 	if v.Staff, err = s.staffList(c); err != nil {
 		return err
 	}

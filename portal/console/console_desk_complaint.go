@@ -48,6 +48,7 @@ type detailView struct {
 	Fields    []errs.FieldError
 	// The customer card's personal data, masked unless this user revealed it (console_reveal.go).
 	Phone, ContactPhone, Address piiValue
+	Appeal                       appealView // the regulator appeal's section (console_appeals.go)
 }
 
 // cannedOption is a canned reply with its placeholders filled for this complaint.
@@ -130,6 +131,9 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 		return err
 	}
 	if err := s.complaintPII(c, cp, v); err != nil {
+		return err
+	}
+	if err := s.appealSection(c, cp, v); err != nil {
 		return err
 	}
 	v.CanSMS = s.deps.Notify != nil

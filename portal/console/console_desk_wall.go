@@ -79,6 +79,7 @@ type wallView struct {
 	OldestAge *span // how long the oldest complaint awaiting a first response has waited
 	Median    *span // today's median first response (nil when none yet)
 	At        time.Time
+	Appeals   complaints.AppealBoard // the regulator appeals' tile
 }
 
 // span is a duration in days, hours and minutes, for translated display.
@@ -99,6 +100,9 @@ func (s *handler) deskWallboard(c *fiber.Ctx) error {
 		return err
 	}
 	v := wallView{Wallboard: w, At: now}
+	if v.Appeals, err = s.deps.Complaints.AppealBoard(c.UserContext(), now); err != nil {
+		return err
+	}
 	if w.Oldest != nil {
 		v.OldestAge = spanOf(now.Sub(*w.Oldest))
 	}

@@ -2,6 +2,7 @@
 // (agent and up), and routes narrow the role where they must.
 //
 //	console_desk*.go      queue, my desk, complaint detail and actions, SMS, wallboard (agent+)
+//	console_appeals.go    regulator appeals on a complaint: register, formal reply, verdict
 //	console_customers.go  customer 360 / caller lookup, contact log (agent+)
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
@@ -90,6 +91,10 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	admin.Post("/users/:id/password", s.resetPassword)
 
 	g.Get("/complaints/:id", s.deskComplaint)
+	g.Post("/complaints/:id/appeal", sup, s.appealRegister)
+	g.Get("/complaints/:id/appeal/files/:fid", s.appealFile)
+	g.Post("/complaints/:id/appeal/reply", s.appealReply)
+	g.Post("/complaints/:id/appeal/verdict", sup, s.appealVerdict)
 	g.Post("/complaints/:id/assign", sup, s.deskAssign)
 	g.Post("/complaints/:id/claim", s.deskClaim)
 	g.Get("/complaints/:id/photos/:pid", s.deskPhoto)
