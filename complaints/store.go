@@ -174,14 +174,14 @@ func (s *Store) ListByConsignee(ctx context.Context, consigneeID int64) ([]Compl
 // Timeline returns a complaint's entries, oldest first; without includeInternal only the
 // public ones (what the customer's progress page shows).
 func (s *Store) Timeline(ctx context.Context, id int64, includeInternal bool) ([]Entry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, at, kind, actor, text, from_status, to_status, public
+	rows, err := s.pool.Query(ctx, `SELECT id, at, kind, actor, text, from_status, to_status, public, code, data
 		FROM complaint_entries WHERE complaint_id = $1 AND (public OR $2) ORDER BY at, id`, id, includeInternal)
 	if err != nil {
 		return nil, fmt.Errorf("complaints: timeline: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
 		var e Entry
-		err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public)
+		err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public, &e.Code, &e.Data)
 		return e, err
 	})
 	if err != nil {
@@ -222,9 +222,13 @@ func addEntry(ctx context.Context, q querier, complaintID int64, by Actor, name 
 		actorID, name = &by.UserID, by.Name
 	}
 	e.ActorName = name
-	err := q.QueryRow(ctx, `INSERT INTO complaint_entries (complaint_id, kind, actor_id, actor, text, from_status, to_status, public, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		complaintID, e.Kind, actorID, name, e.Text, e.FromStatus, e.ToStatus, e.Public, e.At).Scan(&e.ID)
+	data := e.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	err := q.QueryRow(ctx, `INSERT INTO complaint_entries (complaint_id, kind, actor_id, actor, text, from_status, to_status, public, at, code, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		complaintID, e.Kind, actorID, name, e.Text, e.FromStatus, e.ToStatus, e.Public, e.At, e.Code, data).Scan(&e.ID)
 	return e, err
 }
 
