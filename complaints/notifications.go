@@ -11,14 +11,15 @@ import (
 
 // Notification is an in-app message to one staff user (escalations today).
 type Notification struct {
-	ID          int64
-	UserID      int64
-	ComplaintID int64 // 0 when about no complaint
-	Kind        string
-	Text        string         // as written (the fallback for rows without Data)
-	Data        map[string]any // the values the console writes notif.KIND with; empty for old rows
-	CreatedAt   time.Time
-	ReadAt      *time.Time
+	ID           int64
+	UserID       int64
+	ComplaintID  int64  // 0 when about no complaint
+	ComplaintRef string // its reference (NotificationsPage only)
+	Kind         string
+	Text         string         // as written (the fallback for rows without Data)
+	Data         map[string]any // the values the console writes notif.KIND with; empty for old rows
+	CreatedAt    time.Time
+	ReadAt       *time.Time
 }
 
 // Note is one notification to add: the kind's message data and a plain fallback text.
@@ -47,16 +48,18 @@ type NotificationPage struct {
 func (s *Store) NotificationsPage(ctx context.Context, userID int64, unreadOnly bool, page, size int) (NotificationPage, error) {
 	var p NotificationPage
 	page, size = max(page, 0), min(max(size, 1), 200)
-	rows, err := s.pool.Query(ctx, `SELECT `+notificationCols+`,
+	rows, err := s.pool.Query(ctx, `SELECT n.id, n.user_id, COALESCE(n.complaint_id, 0), n.kind, n.text, n.data,
+		n.created_at, n.read_at, COALESCE(c.ref, ''),
 		(SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL)
-		FROM notifications WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL)
-		ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4`, userID, unreadOnly, page*size, size+1)
+		FROM notifications n LEFT JOIN complaints c ON c.id = n.complaint_id
+		WHERE n.user_id = $1 AND (NOT $2 OR n.read_at IS NULL)
+		ORDER BY n.created_at DESC, n.id DESC OFFSET $3 LIMIT $4`, userID, unreadOnly, page*size, size+1)
 	if err != nil {
 		return p, fmt.Errorf("complaints: notifications: %w", err)
 	}
 	p.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
 		var n Notification
-		return n, r.Scan(&n.ID, &n.UserID, &n.ComplaintID, &n.Kind, &n.Text, &n.Data, &n.CreatedAt, &n.ReadAt, &p.Unread)
+		return n, r.Scan(&n.ID, &n.UserID, &n.ComplaintID, &n.Kind, &n.Text, &n.Data, &n.CreatedAt, &n.ReadAt, &n.ComplaintRef, &p.Unread)
 	})
 	if err != nil {
 		return p, fmt.Errorf("complaints: notifications: %w", err)

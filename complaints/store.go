@@ -182,6 +182,7 @@ func (s *Store) Timeline(ctx context.Context, id int64, includeInternal bool) ([
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
 		var e Entry
 		err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public, &e.Code, &e.Data)
+		decodeOld(&e)
 		return e, err
 	})
 	if err != nil {
