@@ -25,11 +25,13 @@ type Viewer struct {
 }
 
 // Present records that userID has complaint id open now and returns the other staff users
-// who had it open within PresenceTTL, most recent first, in one round trip.
+// who had it open within PresenceTTL, most recent first, in one round trip (none for a
+// complaint that does not exist).
 func (s *Store) Present(ctx context.Context, id, userID int64) ([]Viewer, error) {
 	now := s.Now()
 	rows, err := s.pool.Query(ctx, `WITH up AS (
-			INSERT INTO complaint_presence (complaint_id, user_id, seen_at) VALUES ($1, $2, $3)
+			INSERT INTO complaint_presence (complaint_id, user_id, seen_at)
+			SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM complaints WHERE id = $1)
 			ON CONFLICT (complaint_id, user_id) DO UPDATE SET seen_at = GREATEST(complaint_presence.seen_at, EXCLUDED.seen_at))
 		SELECT p.user_id, u.name, p.seen_at FROM complaint_presence p JOIN users u ON u.id = p.user_id
 		WHERE p.complaint_id = $1 AND p.user_id <> $2 AND p.seen_at > $4 AND u.active
