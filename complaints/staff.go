@@ -100,7 +100,7 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 				return err
 			}
 		}
-		return record(ctx, tx, by, "claim", id, nil, map[string]int64{"assignee_id": by.UserID}, now)
+		return record(ctx, tx, by, "claim", id, map[string]int64{"assignee_id": 0}, map[string]int64{"assignee_id": by.UserID}, now)
 	})
 	return wrap("claim", err)
 }
@@ -253,6 +253,8 @@ func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) e
 			return nil
 		}
 		from := c.Status
+		before := map[string]any{"status": from, "root_cause": c.RootCause, "department": c.Department,
+			"code": c.ResolutionCode, "compensation_fen": c.CompensationFen}
 		c.RootCause, c.Department, c.ResolutionCode, c.CompensationFen = r.RootCause, r.Department, r.Code, r.CompensationFen
 		if err := s.move(ctx, tx, c, StatusResolved, by, ActorSystem, r.Note, now); err != nil {
 			return err
@@ -264,7 +266,8 @@ func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) e
 				"yuan": fmt.Sprintf("%d.%02d", r.CompensationFen/100, r.CompensationFen%100)}}); err != nil {
 			return err
 		}
-		return record(ctx, tx, by, "resolve", id, map[string]Status{"status": from}, r, now)
+		return record(ctx, tx, by, "resolve", id, before, map[string]any{"status": StatusResolved, "root_cause": r.RootCause,
+			"department": r.Department, "code": r.Code, "compensation_fen": r.CompensationFen, "note": r.Note}, now)
 	})
 	return wrap("resolve", err)
 }
@@ -281,7 +284,7 @@ func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor)
 		if c.Priority == p {
 			return nil
 		}
-		from := c.Priority
+		from, firstWas, resWas := c.Priority, c.FirstResponseDue, c.ResolutionDue
 		c.Priority = p
 		if err := s.recompute(ctx, tx, c); err != nil {
 			return err
@@ -294,7 +297,8 @@ func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor)
 			Code: CodePriority, Data: map[string]any{"from": string(from), "to": string(p)}}); err != nil {
 			return err
 		}
-		return record(ctx, tx, by, "priority", id, map[string]Priority{"priority": from}, map[string]any{
+		return record(ctx, tx, by, "priority", id, map[string]any{
+			"priority": from, "first_response_due": firstWas, "resolution_due": resWas}, map[string]any{
 			"priority": p, "first_response_due": c.FirstResponseDue, "resolution_due": c.ResolutionDue}, now)
 	})
 	return wrap("set priority", err)

@@ -284,3 +284,23 @@ func (s *Store) clock(ctx context.Context, q querier, c *Complaint) (Policy, Cal
 	cal, err := s.calendar(ctx, q)
 	return pol, cal, err
 }
+
+// Refs returns the references of the complaints with the given ids (ids that do not exist
+// are left out), in one query: the audit log names complaints by reference.
+func (s *Store) Refs(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, ref FROM complaints WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("complaints: refs: %w", err)
+	}
+	var id int64
+	var ref string
+	_, err = pgx.ForEachRow(rows, []any{&id, &ref}, func() error { out[id] = ref; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("complaints: refs: %w", err)
+	}
+	return out, nil
+}
