@@ -65,14 +65,11 @@ func (e *CrossedError) Is(target error) bool { return target == ErrCrossed }
 // crossing returns the replies, notes and customer messages on complaint id after entry
 // seen written by anyone but by, oldest first.
 func crossing(ctx context.Context, q querier, id, seen int64, by Actor) ([]Entry, error) {
-	rows, err := q.Query(ctx, `SELECT id, at, kind, actor, text, from_status, to_status, public, code, data
+	rows, err := q.Query(ctx, `SELECT `+entryCols+`
 		FROM complaint_entries WHERE complaint_id = $1 AND id > $2 AND actor_id IS DISTINCT FROM $3
 		AND kind IN ('public_reply', 'internal_note', 'customer_message') ORDER BY at, id`, id, seen, by.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
-		var e Entry
-		return e, r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public, &e.Code, &e.Data)
-	})
+	return pgx.CollectRows(rows, scanEntry)
 }

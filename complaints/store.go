@@ -174,21 +174,27 @@ func (s *Store) ListByConsignee(ctx context.Context, consigneeID int64) ([]Compl
 // Timeline returns a complaint's entries, oldest first; without includeInternal only the
 // public ones (what the customer's progress page shows).
 func (s *Store) Timeline(ctx context.Context, id int64, includeInternal bool) ([]Entry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, at, kind, actor, text, from_status, to_status, public, code, data
+	rows, err := s.pool.Query(ctx, `SELECT `+entryCols+`
 		FROM complaint_entries WHERE complaint_id = $1 AND (public OR $2) ORDER BY at, id`, id, includeInternal)
 	if err != nil {
 		return nil, fmt.Errorf("complaints: timeline: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
-		var e Entry
-		err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public, &e.Code, &e.Data)
-		decodeOld(&e)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanEntry)
 	if err != nil {
 		return nil, fmt.Errorf("complaints: timeline: %w", err)
 	}
 	return out, nil
+}
+
+// entryCols are the complaint_entries columns scanEntry reads.
+const entryCols = `id, at, kind, actor, text, from_status, to_status, public, code, data`
+
+// scanEntry reads one timeline entry (an old system line decoded into its code).
+func scanEntry(r pgx.CollectableRow) (Entry, error) {
+	var e Entry
+	err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public, &e.Code, &e.Data)
+	decodeOld(&e)
+	return e, err
 }
 
 // mutate runs fn on the locked complaint id inside a transaction, with the store's now.
