@@ -38,7 +38,7 @@ func TestDeskTwoAgentsPresenceAndCrossing(t *testing.T) {
 		t.Fatalf("agent's page alone: %d", code)
 	}
 	_, supPage, _ := sup.do("GET", path(c.ID, ""), nil)
-	if !strings.Contains(supPage, "同时在看此投诉:") || !strings.Contains(supPage, "Agent Wang") {
+	if !strings.Contains(supPage, "同时在看此投诉：") || !strings.Contains(supPage, "Agent Wang") {
 		t.Error("the supervisor's page does not show the agent has it open")
 	}
 	code, js, _ := agent.do("GET", path(c.ID, "presence"), nil)
