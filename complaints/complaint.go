@@ -239,11 +239,26 @@ type Entry struct {
 	At         time.Time
 	Kind       string // see the Kind constants
 	ActorName  string
-	Text       string
+	Text       string // as written (English for system lines): the fallback when Code is ""
 	FromStatus Status
 	ToStatus   Status
 	Public     bool
+	// Code names a system line (one of the Entry codes) and Data its values, so the
+	// console writes it in the viewer's language; "" for people's words and old rows.
+	Code string
+	Data map[string]any
 }
+
+// Entry codes: the system lines of the timeline, rendered from the catalogue
+// (desk.tl.CODE with Data) by the console.
+const (
+	CodeClaimed    = "claimed"    // Data: name
+	CodeAssigned   = "assigned"   // Data: name ("" for nobody)
+	CodePriority   = "priority"   // Data: from, to
+	CodeResolution = "resolution" // Data: root_cause, department, code, yuan
+	CodeEscalated  = "escalated"  // Data: deadline (first_response|resolution), level, names
+	CodeAutoClosed = "auto_closed"
+)
 
 // Timeline entry kinds.
 const (

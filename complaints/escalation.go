@@ -134,17 +134,21 @@ func (s *Store) escalate(ctx context.Context, tx pgx.Tx, b breach, level int, no
 	}
 	text := fmt.Sprintf("%s (%s, %s): %s deadline %s missed, escalation level %d",
 		c.Ref, c.Priority, c.Category, what, b.due.In(s.zone()).Format("2006-01-02 15:04"), level)
+	// The console writes notif.escalation from these in the reader's language.
+	data := map[string]any{"ref": c.Ref, "priority": string(c.Priority), "category": string(c.Category),
+		"deadline": b.kind, "due": b.due.In(s.zone()).Format("2006-01-02 15:04"), "level": level}
 	var names []string
 	for _, u := range users {
 		names = append(names, u.name)
-		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, complaint_id, kind, text, created_at)
-			VALUES ($1, $2, 'escalation', $3, $4)`, u.id, c.ID, text, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, complaint_id, kind, text, data, created_at)
+			VALUES ($1, $2, 'escalation', $3, $4, $5)`, u.id, c.ID, text, data, now); err != nil {
 			return nil, false, false, err
 		}
 		alerts = append(alerts, alert{u.id, text})
 	}
 	entry := fmt.Sprintf("%s deadline missed: level %d, alerted %s", what, level, strings.Join(names, ", "))
-	if _, err := addEntry(ctx, tx, c.ID, Actor{}, ActorSystem, Entry{At: now, Kind: KindEscalation, Text: entry}); err != nil {
+	if _, err := addEntry(ctx, tx, c.ID, Actor{}, ActorSystem, Entry{At: now, Kind: KindEscalation, Text: entry,
+		Code: CodeEscalated, Data: map[string]any{"deadline": b.kind, "level": level, "names": strings.Join(names, ", ")}}); err != nil {
 		return nil, false, false, err
 	}
 	return alerts, true, false, nil

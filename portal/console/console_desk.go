@@ -13,6 +13,7 @@ package console
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -90,6 +91,7 @@ var openStatuses = []complaints.Status{complaints.StatusNew, complaints.StatusAc
 type queueForm struct {
 	Status, Priority, Assignee, Category, SLA string
 	Appeal                                    string // "1": regulator appeals only
+	Q                                         string // the search box (complaints.Filter.Text)
 }
 
 // filter turns the form into a complaints.Filter for viewer me; unknown values are
@@ -122,6 +124,7 @@ func (f queueForm) filter(me int64) complaints.Filter {
 		out.SLA = f.SLA
 	}
 	out.Appeal = f.Appeal == "1"
+	out.Text = f.Q
 	out.Limit = queueLimit
 	return out
 }
@@ -176,7 +179,7 @@ func (s *handler) staffList(c *fiber.Ctx) ([]accounts.User, error) {
 func (s *handler) deskQueue(c *fiber.Ctx) error {
 	me := s.CurrentUser(c)
 	form := queueForm{Status: c.Query("status", "open"), Priority: c.Query("priority"), Assignee: c.Query("assignee"),
-		Category: c.Query("category"), SLA: c.Query("sla"), Appeal: c.Query("appeal")}
+		Category: c.Query("category"), SLA: c.Query("sla"), Appeal: c.Query("appeal"), Q: limitText(c.Query("q"), 100)}
 	list, err := s.deps.Complaints.Queue(c.UserContext(), form.filter(me.ID))
 	if err != nil {
 		return err
@@ -196,6 +199,15 @@ func (s *handler) deskQueue(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.Render(c, "desk_queue", v)
+}
+
+// limitText is s trimmed and cut to n characters (a search box's input).
+func limitText(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n])
+	}
+	return s
 }
 
 // formIDs reads the repeated id fields of a form.

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,7 @@ type deskHomeView struct {
 	DueSoon       []deskRow
 	Changes       []complaints.DeskChange
 	Since         time.Time // zero: never marked
-	Notifications []complaints.Notification
+	Notifications notifsView
 	Done          string
 }
 
@@ -43,7 +44,7 @@ func (s *handler) deskHome(c *fiber.Ctx) error {
 	if v.Changes, err = s.deps.Complaints.ChangedSince(ctx, me.ID, v.Since); err != nil {
 		return err
 	}
-	if v.Notifications, err = s.deps.Complaints.Notifications(ctx, me.ID, true); err != nil {
+	if v.Notifications, err = s.notifications(c, me.ID); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -70,7 +71,13 @@ func (s *handler) deskRead(c *fiber.Ctx) error {
 	if err := s.deps.Complaints.MarkRead(c.UserContext(), s.CurrentUser(c).ID, ids...); err != nil {
 		return err
 	}
-	return c.Redirect("/console/desk?done=read", fiber.StatusSeeOther)
+	back := "/console/desk?done=read"
+	for _, k := range []string{"group", "npage", "nall"} { // stay on the page and grouping read from
+		if v := c.FormValue(k); v != "" {
+			back += "&" + k + "=" + url.QueryEscape(v)
+		}
+	}
+	return c.Redirect(back+"#desk-notifications", fiber.StatusSeeOther)
 }
 
 // wallView is the wallboard's data.

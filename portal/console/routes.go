@@ -98,6 +98,7 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Post("/complaints/:id/assign", sup, s.deskAssign)
 	g.Post("/complaints/:id/claim", s.deskClaim)
 	g.Get("/complaints/:id/photos/:pid", s.deskPhoto)
+	g.Get("/complaints/:id/presence", s.presenceJSON)
 	g.Post("/complaints/:id/priority", sup, s.deskPriority)
 	g.Post("/complaints/:id/reply", s.deskReply)
 	g.Post("/complaints/:id/resolve", s.deskResolve)
@@ -110,6 +111,7 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/desk", s.deskHome)
 	g.Post("/desk/read", s.deskRead)
 	g.Post("/desk/seen", s.deskSeen)
+	g.Get("/notifications/:id", s.openNotification)
 	if deps.Jobs != nil {
 		g.Get("/jobs", sup, s.jobsPage)
 		g.Post("/jobs/:name/run", sup, s.jobsRunNow)

@@ -1,4 +1,4 @@
--- 024_appeals.sql: regulator appeals (12305 / 邮政管理部门申诉). The postal regulator
+-- 022_appeals.sql: regulator appeals (12305 / 邮政管理部门申诉). The postal regulator
 -- forwards a customer's appeal with a reply deadline; the company answers it formally and
 -- the regulator later rules whether it was an effective appeal (有效申诉). One appeal per
 -- complaint; the regulator's number is unique, so registering it twice is one appeal.
