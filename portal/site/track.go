@@ -82,6 +82,7 @@ var stepCodes = []shipments.Code{shipments.Created, shipments.PickedUp, shipment
 type trackResult struct {
 	Number, Status, Origin, Dest                         string
 	Found, Late, Verified, VerifyFailed                  bool
+	NeedVerify                                           bool          // sent here from the complaint form: verification needed (again)
 	Problem                                              string        // shipments.Problem*: why the typed text is no tracking number
 	Steps, Timeline                                      template.HTML // see timelineHTML
 	Promised                                             time.Time
@@ -171,7 +172,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 	lang, now := s.Lang(c), s.Now(c)
 	r := trackResult{Number: d.TrackingNo, Found: true, Status: string(d.Status), Origin: placeIn(lang, d.OriginCity),
 		Dest: placeIn(lang, d.Dest.City), Late: d.Late(now), Promised: d.PromisedAt, Delivered: d.DeliveredAt,
-		Verified: s.IsVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1"}
+		Verified: s.IsVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1", NeedVerify: c.Query("need") == "complaint"}
 	if d.DeliveredAt != nil && r.Late {
 		r.LateBy = s.duration(lang, d.DeliveredAt.Sub(d.PromisedAt))
 	}
@@ -251,10 +252,7 @@ func (s *handler) trackOne(c *fiber.Ctx) error {
 // so at most wrongAnswersLimit wrong answers per parcel per hour are ever compared. The
 // answer never says which part was wrong, and an unknown number behaves like a wrong answer.
 func (s *handler) verify(c *fiber.Ctx) error {
-	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
-	if len(number) > 40 { // tracking numbers are short; keep limiter keys small
-		number = number[:40]
-	}
+	number := trackingParam(c) // tracking numbers are short; keep limiter keys small
 	attempt, err := s.TakeAnswer(c, "verify:"+number, wrongAnswersLimit)
 	if err != nil {
 		return err
@@ -269,7 +267,13 @@ func (s *handler) verify(c *fiber.Ctx) error {
 			return err
 		}
 		s.GrantVerified(c, d.ID)
+		if c.FormValue("next") == "complaint" { // came from the complaint form: back to it
+			return c.Redirect("/track/"+d.TrackingNo+"/complaint", fiber.StatusSeeOther)
+		}
 		return c.Redirect("/track/"+d.TrackingNo, fiber.StatusSeeOther)
+	}
+	if c.FormValue("next") == "complaint" {
+		return c.Redirect("/track/"+urlPathEscape(number)+"?vf=1&need=complaint", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/track/"+urlPathEscape(number)+"?vf=1", fiber.StatusSeeOther)
 }
