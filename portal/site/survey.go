@@ -22,8 +22,8 @@ import (
 type surveyForm struct {
 	Token    string
 	Parcel   string // the tracking number the survey is about
-	CSAT     int // 0: not chosen
-	NPS      int // -1: not chosen
+	CSAT     int    // 0: not chosen
+	NPS      int    // -1: not chosen
 	Comment  string
 	Existing bool      // an earlier answer is being edited
 	EditTill time.Time // end of the edit window, in the portal's zone
