@@ -3,38 +3,23 @@ package portal_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
 
 // servePublic starts the env's portal on a random loopback port and returns its base URL.
 func servePublic(t *testing.T, e *publicEnv) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go e.srv.App.Listener(ln)
-	t.Cleanup(func() { e.srv.Shutdown(2 * time.Second) })
-	return "http://" + ln.Addr().String()
+	return serveSite(t, &siteEnv{env: &env{t: t, srv: e.srv}})
 }
 
-// eval runs a script in the page and returns its result.
+// eval runs a script in the page, awaiting a promise, and returns its result.
 func eval[T any](t *testing.T, tab context.Context, js string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", js, err)
-	}
-	return v
+	return kpiEval[T](t, tab, js, chromedp.EvalAwaitPromise)
 }
 
 // The public tracking page as a visitor sees it in Chromium: a late delivery's apology, a
