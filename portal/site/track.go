@@ -281,7 +281,7 @@ func (s *handler) verify(c *fiber.Ctx) error {
 // duration writes a length of time in words, to the minute, in its two largest units:
 // "1 天 3 小时", "2 hours 5 minutes", "45 分钟".
 func (s *handler) duration(lang string, d time.Duration) string {
-	m := int(d.Round(time.Minute) / time.Minute)
+	m := max(1, int(d.Round(time.Minute)/time.Minute)) // late is late: never "0 minutes"
 	type part struct {
 		n    int
 		unit string
