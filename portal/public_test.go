@@ -269,6 +269,19 @@ func TestPublicInputMistakes(t *testing.T) {
 	expect(t, "summary", summary, []string{"已签收", "已退回", "已延误", "杭州市 → 北京市"}, []string{"李", "燕", "洁", "139", "5678", "6666", "人民路8号", "云裳"})
 }
 
+// What was typed past the 20th number is written back as text, never as markup (a page
+// of its own: the lookup limit allows three 20-number searches a minute per address).
+func TestPublicOverNoticeEscapes(t *testing.T) {
+	t.Parallel()
+	e := newPublicEnv(t)
+	var nums []string
+	for i := 1; i <= 20; i++ {
+		nums = append(nums, fmt.Sprintf("PL1000000000%02d", i))
+	}
+	body := page(t, e.visitor(), "/track?q="+url.QueryEscape(strings.Join(nums, " ")+" <script>alert(1)</script>"), 200)
+	expect(t, "hostile 21st", section(body, `id="track-over"`, "</p>"), []string{"&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;"}, []string{"<SCRIPT>"})
+}
+
 // The timeline lists the newest event first and marks it; on the English page the known
 // cities and the kinds of place are in English, the notes as the courier wrote them.
 func TestPublicTimeline(t *testing.T) {
