@@ -41,6 +41,7 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	s := &handler{Core: core, deps: deps, cfg: cfg}
 
 	app.Get("/", s.home)
+	app.Get("/favicon.ico", favicon)
 	app.Get("/complaint", s.complaintLookupPage)
 	app.Post("/complaint/lookup", s.complaintLookup)
 	app.Get("/complaint/:ref", s.complaintPage)
