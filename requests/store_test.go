@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/hooks"
 	"lcrm/internal/clock"
@@ -22,6 +23,7 @@ import (
 	"lcrm/internal/errs"
 	"lcrm/internal/testdb"
 	"lcrm/notify"
+	"lcrm/reports"
 	"lcrm/requests"
 	"lcrm/shipments"
 )
@@ -438,5 +440,36 @@ func TestConsent(t *testing.T) {
 	}
 	if err := f.st.SetConsent(ctx, cid, "whatever", requests.SourceStaff, requests.Actor{}); !errors.Is(err, requests.ErrBadConsent) {
 		t.Errorf("unknown preference: %v", err)
+	}
+}
+
+// A complaint "left in a locker or station without consent" is stored (the category CHECK
+// allows it) and counted in the complaint KPIs per category like the others.
+func TestUnconsentedLockerComplaintCounts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	cs := complaints.NewStore(f.pool)
+	cs.Now = f.clk.Now
+	for _, c := range []complaints.Category{complaints.UnconsentedLocker, complaints.UnconsentedLocker, complaints.Delayed} {
+		if _, err := cs.File(ctx, complaints.Filing{ShipmentID: f.ids["SD500000000001"], Category: c, Description: "没经过我同意就放快递柜了", ContactPhone: "13800138000"}); err != nil {
+			t.Fatalf("file %s: %v", c, err)
+		}
+	}
+	rs := reports.NewStore(f.pool)
+	rs.Now = f.clk.Now
+	stats, err := rs.Complaints(ctx, reports.Period{From: f.clk.Now().Add(-time.Hour), To: f.clk.Now().Add(time.Hour), Zone: zone}, reports.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, c := range stats.ByCategory {
+		got[c.Category] = c.Filed
+	}
+	if stats.Total.Filed != 3 || got["unconsented_locker"] != 2 || got["delayed"] != 1 {
+		t.Errorf("total %d, per category %v; want 3 with unconsented_locker 2", stats.Total.Filed, got)
+	}
+	if complaints.PriorityFor(complaints.UnconsentedLocker, "regular") != complaints.P3 {
+		t.Errorf("priority %s, want P3", complaints.PriorityFor(complaints.UnconsentedLocker, "regular"))
 	}
 }
