@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"lcrm/complaints"
 	"lcrm/internal/faketwilio"
 	"lcrm/notify"
 	"lcrm/portal"
@@ -340,6 +341,11 @@ func TestRequestsConsole(t *testing.T) {
 	}
 	if r, _ := e.rq.Get(ctx, list[0].ID); r.Status != requests.Accepted || r.AnsweredBy != "Agent Wang" {
 		t.Errorf("after the agent's accept: %+v", r)
+	}
+	// Staff see the parcel's requests on a complaint about it too.
+	cp := e.file(complaints.Other, "想改成自提")
+	if _, body, _ := agent.do("GET", "/console/complaints/"+strconv.FormatInt(cp.ID, 10), nil); !strings.Contains(body, `id="desk-requests"`) || !strings.Contains(body, "望京驿站") {
+		t.Errorf("the complaint page does not show the parcel's requests")
 	}
 	// Consent by staff on a call, shown on the customer view.
 	cust := "/console/customers/consignee/" + strconv.FormatInt(e.consigneeID, 10)

@@ -35,13 +35,10 @@ func (s *handler) requestsPage(c *fiber.Ctx, status int, errKey string, errData 
 	if err != nil {
 		return err
 	}
-	now := s.Now(c)
-	lang := s.Lang(c)
-	rows := make([]requestRow, len(list))
+	rows := s.requestRows(c, list)
 	overdue := 0
-	for i, r := range list {
-		rows[i] = requestRow{Request: r, Desc: r.Description(lang, s.cfg.Zone), Overdue: r.Overdue(now)}
-		if rows[i].Overdue {
+	for _, r := range rows {
+		if r.Overdue {
 			overdue++
 		}
 	}
@@ -144,4 +141,27 @@ func (s *handler) consentData(c *fiber.Ctx, kind customers.Kind, id int64, data 
 	data["Consent"], data["Preferences"] = cons, requests.Preferences
 	data["ConsentAction"] = "/console/customers/consignee/" + strconv.FormatInt(id, 10) + "/consent"
 	return nil
+}
+
+// parcelRequests are the delivery requests of one parcel, oldest first, for the staff
+// view of its timeline (nil without the requests store).
+func (s *handler) parcelRequests(c *fiber.Ctx, shipmentID int64) ([]requestRow, error) {
+	if s.deps.Requests == nil {
+		return nil, nil
+	}
+	list, err := s.deps.Requests.ForShipment(c.UserContext(), shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	return s.requestRows(c, list), nil
+}
+
+// requestRows describes list in the page's language, each marked overdue at now.
+func (s *handler) requestRows(c *fiber.Ctx, list []requests.Request) []requestRow {
+	now, lang := s.Now(c), s.Lang(c)
+	rows := make([]requestRow, len(list))
+	for i, r := range list {
+		rows[i] = requestRow{Request: r, Desc: r.Description(lang, s.cfg.Zone), Overdue: r.Overdue(now)}
+	}
+	return rows
 }
