@@ -31,7 +31,7 @@ func TestE2EDeliveryRequestAccepted(t *testing.T) {
 	step(t, customer, "ask to refuse and return the parcel",
 		chromedp.Click(chromedp.CSS("#rq-refuse-"+no+" button")),
 		chromedp.WaitVisible(chromedp.CSS("#req-timeline-"+no)))
-	if got := text(t, customer, "#req-timeline-"+no); !strings.Contains(got, "拒收退回") || !strings.Contains(got, "已提交") {
+	if got := text(t, customer, "#req-timeline-"+no); !strings.Contains(got, "拒收退回") || !strings.Contains(got, "已提交") || strings.Contains(got, "已受理") {
 		t.Fatalf("customer timeline after asking = %q", got)
 	}
 	list, err := e.rq.List(context.Background(), requests.Filter{})

@@ -26,7 +26,7 @@ type requestOut struct {
 	WindowTo      *time.Time         `json:"window_to,omitempty"`
 	NewAddress    *customers.Address `json:"new_address,omitempty"`
 	PickupPoint   *pickupOut         `json:"pickup_point,omitempty"`
-	Urges         int                `json:"urges"`
+	Urges         int                `json:"urges,omitempty"` // urge requests only
 	DeclineReason string             `json:"decline_reason,omitempty"`
 	AnswerDue     time.Time          `json:"answer_due"`
 	Overdue       bool               `json:"overdue"`
@@ -50,6 +50,9 @@ func requestJSON(r *requests.Request, now time.Time) requestOut {
 	out := requestOut{ID: r.ID, TrackingNo: r.TrackingNo, Kind: r.Kind, Status: r.Status, WindowFrom: r.WindowFrom, WindowTo: r.WindowTo,
 		Urges: r.Urges, DeclineReason: r.DeclineReason, AnswerDue: r.AnswerDue, Overdue: r.Overdue(now), CreatedAt: r.CreatedAt,
 		AnsweredAt: r.AnsweredAt, AnsweredBy: r.AnsweredBy, DoneAt: r.DoneAt}
+	if r.Kind != requests.Urge {
+		out.Urges = 0
+	}
 	if r.Kind == requests.Address {
 		a := r.NewAddress
 		out.NewAddress = &a
