@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/customers"
+	"lcrm/internal/config"
 	"lcrm/internal/errs"
 	"lcrm/requests"
 )
@@ -44,7 +45,7 @@ func (s *handler) requestsPage(c *fiber.Ctx, status int, errKey string, errData 
 	}
 	c.Status(status)
 	return s.Render(c, "console_requests", fiber.Map{"Rows": rows, "Status": string(f.Status), "Q": c.Query("q"),
-		"Statuses": requests.Statuses, "Overdue": overdue, "Err": errKey, "ErrData": errData, "Done": c.Query("done")})
+		"Statuses": requests.Statuses, "Overdue": overdue, "UrgeTaskAt": config.DefaultUrgeTaskAt, "Err": errKey, "ErrData": errData, "Done": c.Query("done")})
 }
 
 // answerRequest handles POST /console/requests/:id/:action (accept, decline, done) and
