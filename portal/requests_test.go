@@ -1,12 +1,8 @@
 package portal_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -63,29 +59,10 @@ func newDlvEnv(t *testing.T) *dlvEnv {
 	return e
 }
 
-// api sends one JSON API call with key and decodes the answer into out.
+// api sends one JSON API call with key and decodes the answer into out (env.do).
 func (e *dlvEnv) api(method, path, key string, body any, out any) int {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := e.srv.App.Test(req, -1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			e.t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, raw, err)
-		}
-	}
-	return resp.StatusCode
+	return (&env{t: e.t, srv: e.srv}).do(method, path, key, body, out)
 }
 
 func (e *dlvEnv) count(sql string, args ...any) int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,14 +28,7 @@ const (
 var Preferences = []Preference{AskFirst, LockersOK, StationsOK, BothOK}
 
 // Valid reports whether p is a known preference.
-func (p Preference) Valid() bool {
-	for _, x := range Preferences {
-		if p == x {
-			return true
-		}
-	}
-	return false
-}
+func (p Preference) Valid() bool { return slices.Contains(Preferences, p) }
 
 // Where a consent was set.
 const (

@@ -17,6 +17,7 @@ package requests
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,14 +41,7 @@ const (
 var Kinds = []Kind{Window, Address, Pickup, Refuse, Urge}
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool {
-	for _, x := range Kinds {
-		if k == x {
-			return true
-		}
-	}
-	return false
-}
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 
 // Status is where a request stands.
 type Status string
@@ -64,14 +58,7 @@ const (
 var Statuses = []Status{Requested, Accepted, Declined, Done}
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool {
-	for _, x := range Statuses {
-		if s == x {
-			return true
-		}
-	}
-	return false
-}
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
 // Open reports whether a request in s still waits for dispatch (an answer, or the work).
 func (s Status) Open() bool { return s == Requested || s == Accepted }

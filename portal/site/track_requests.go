@@ -106,17 +106,23 @@ func (s *handler) requestsFor(c *fiber.Ctx, d *shipments.Detail) *requestsPanel 
 // requestsPerHour bounds request posts per client address.
 const requestsPerHour = 30
 
+// requestPost starts both posts: 404 without the requests store, the per-address limit,
+// then verifiedShipment (ok false: err, often the redirect to the verify form, is the answer).
+func (s *handler) requestPost(c *fiber.Ctx) (*shipments.Detail, bool, error) {
+	if s.deps.Requests == nil {
+		return nil, false, fiber.ErrNotFound
+	}
+	if err := s.Limit(c, "request:"+web.ClientKey(c), requestsPerHour, time.Hour); err != nil {
+		return nil, false, err
+	}
+	return s.verifiedShipment(c)
+}
+
 // fileRequest handles POST /track/:no/request: a verified visitor's delivery request. The
 // form's key makes a double submit one request. Success goes back to the tracking page
 // (?rq=ok); a refused request is the tracking page again with the reason and a 4xx.
 func (s *handler) fileRequest(c *fiber.Ctx) error {
-	if s.deps.Requests == nil {
-		return fiber.ErrNotFound
-	}
-	if err := s.Limit(c, "request:"+web.ClientKey(c), requestsPerHour, time.Hour); err != nil {
-		return err
-	}
-	d, ok, err := s.verifiedShipment(c)
+	d, ok, err := s.requestPost(c)
 	if !ok {
 		return err
 	}
@@ -170,13 +176,7 @@ func (s *handler) requestRefused(c *fiber.Ctx, d *shipments.Detail, err error, t
 // setConsent handles POST /track/:no/consent: the verified consignee's standing answer to
 // locker and station delivery (requests.Preference).
 func (s *handler) setConsent(c *fiber.Ctx) error {
-	if s.deps.Requests == nil {
-		return fiber.ErrNotFound
-	}
-	if err := s.Limit(c, "request:"+web.ClientKey(c), requestsPerHour, time.Hour); err != nil {
-		return err
-	}
-	d, ok, err := s.verifiedShipment(c)
+	d, ok, err := s.requestPost(c)
 	if !ok {
 		return err
 	}
