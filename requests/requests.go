@@ -109,8 +109,9 @@ var (
 	ErrBadKind        = errs.New(errs.Invalid, "requests.error.bad_kind", "requests: unknown request kind")
 	ErrBadKey         = errs.New(errs.Invalid, "requests.error.bad_key", "requests: the form token is missing or too long")
 	ErrTransition     = errs.New(errs.Conflict, "requests.error.transition", "requests: illegal status change")
-	ErrNeedReason     = errs.New(errs.Invalid, "requests.error.need_reason", "requests: a decline needs a reason")
-	ErrBadConsent     = errs.New(errs.Invalid, "requests.error.bad_consent", "requests: unknown consent preference")
+	// ErrNeedReason's key is the field error on "reason" of a decline without one.
+	ErrNeedReason = errs.New(errs.Invalid, "requests.error.need_reason", "requests: a decline needs a reason")
+	ErrBadConsent = errs.New(errs.Invalid, "requests.error.bad_consent", "requests: unknown consent preference")
 )
 
 // transition returns an error naming both statuses when from cannot become to.

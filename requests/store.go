@@ -366,7 +366,7 @@ func (s *Store) Answer(ctx context.Context, id int64, act Action, reason string,
 	if act == Decline {
 		var v errs.ValidationError
 		if reason == "" {
-			v.AddKey("reason", "requests.error.need_reason", nil)
+			v.AddKey("reason", ErrNeedReason.Key, nil)
 		} else {
 			v.Text("reason", reason, MaxReason, true)
 		}

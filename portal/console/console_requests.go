@@ -63,7 +63,11 @@ func (s *handler) answerRequest(c *fiber.Ctx) error {
 	if _, err := s.deps.Requests.Answer(c.UserContext(), id, act, c.FormValue("reason"), requests.Actor{UserID: u.ID, Name: u.Name}); err != nil {
 		switch errs.KindOf(err) {
 		case errs.Invalid:
-			return s.requestsPage(c, fiber.StatusUnprocessableEntity, "requests.error.need_reason", nil)
+			key, data := errs.KeyOf(err), map[string]any(nil)
+			if fs := errs.FieldsOf(err); len(fs) > 0 {
+				key, data = fs[0].Key, fs[0].Data
+			}
+			return s.requestsPage(c, fiber.StatusUnprocessableEntity, key, data)
 		case errs.Conflict:
 			return s.requestsPage(c, fiber.StatusConflict, errs.KeyOf(err), errs.DataOf(err))
 		}
