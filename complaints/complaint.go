@@ -26,11 +26,14 @@ const (
 	CourierAttitude      Category = "courier_attitude"
 	WrongAddress         Category = "wrong_address"
 	Billing              Category = "billing"
-	Other                Category = "other"
+	// UnconsentedLocker: the parcel was put in a locker or station without the recipient's
+	// consent (not allowed; see package requests for the consent a consignee records).
+	UnconsentedLocker Category = "unconsented_locker"
+	Other             Category = "other"
 )
 
 // Categories lists every category in display order.
-var Categories = []Category{Delayed, Damaged, Lost, NotReceivedButSigned, CourierAttitude, WrongAddress, Billing, Other}
+var Categories = []Category{Delayed, Damaged, Lost, NotReceivedButSigned, CourierAttitude, WrongAddress, Billing, UnconsentedLocker, Other}
 
 // Valid reports whether c is a known category.
 func (c Category) Valid() bool {
@@ -139,6 +142,7 @@ var basePriority = map[Category]Priority{
 	Delayed:              P3,
 	WrongAddress:         P3,
 	CourierAttitude:      P3,
+	UnconsentedLocker:    P3,
 	Billing:              P4,
 	Other:                P4,
 }

@@ -99,7 +99,7 @@ func TestComplaintFiling(t *testing.T) {
 	}
 	e.verify()
 	status, _, body := e.send("GET", "/track/SD300000000001/complaint", nil, "")
-	if status != 200 || !strings.Contains(body, `name="idem"`) || !strings.Contains(body, "8613800138000") || strings.Count(body, "<option value=\"") != 9 {
+	if status != 200 || !strings.Contains(body, `name="idem"`) || !strings.Contains(body, "8613800138000") || strings.Count(body, "<option value=\"") != 10 {
 		t.Fatalf("form = %d\n%s", status, body)
 	}
 

@@ -34,6 +34,7 @@ import (
 	"lcrm/portal/site"
 	"lcrm/portal/web"
 	"lcrm/reports"
+	"lcrm/requests"
 	"lcrm/shipments"
 	"lcrm/statussms"
 )
@@ -67,6 +68,9 @@ type Deps struct {
 	// StatusSMS holds the status SMS settings (/console/admin/sms, /shipper/sms); without
 	// it those pages are not served (404).
 	StatusSMS *statussms.Store
+	// Requests keeps delivery requests, pickup points and delivery consent (tracking page,
+	// /console/requests, /console/admin/pickup-points, /api/v1/requests); optional.
+	Requests *requests.Store
 }
 
 // Config holds the portal's settings.
@@ -203,7 +207,7 @@ func (s *Server) routes() {
 	s.App.Get("/readyz", s.readyz)
 
 	d := s.deps
-	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints}
+	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints, Requests: d.Requests}
 	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks},
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},

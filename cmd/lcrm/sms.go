@@ -8,6 +8,7 @@ import (
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 	"lcrm/reports"
+	"lcrm/requests"
 	"lcrm/statussms"
 )
 
@@ -72,6 +73,16 @@ func (a *app) complaints() *complaints.Store {
 	cs.AppealReplyWindow = a.cfg.AppealReplyWindow
 	cs.Events = webhookStore(a).Sink() // complaint.created, .updated, .resolved
 	return cs
+}
+
+// requests is the delivery request store: answer deadlines on the service desk's
+// calendar, SMS through out, request.created through the webhook outbox.
+func (a *app) requests(out *notify.Outbox) *requests.Store {
+	rs := requests.NewStore(a.pool)
+	rs.Now, rs.Zone, rs.Outbox, rs.PublicURL = a.now, a.cfg.Zone, out, a.cfg.PublicURL
+	rs.Calendar = a.complaints().Calendar
+	rs.Events = webhookStore(a).Sink() // request.created
+	return rs
 }
 
 // reports is the KPI store on the app's clock.

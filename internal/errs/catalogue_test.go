@@ -16,6 +16,7 @@ import (
 	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/reports"
+	"lcrm/requests"
 	"lcrm/shipments"
 )
 
@@ -59,6 +60,19 @@ var sentinels = map[string]error{
 	"notify.ErrUnknownKind":           notify.ErrUnknownKind,
 	"notify.ErrBadMessage":            notify.ErrBadMessage,
 	"reports.ErrNoFile":               reports.ErrNoFile,
+	"requests.ErrNotFound":            requests.ErrNotFound,
+	"requests.ErrAlreadyOpen":         requests.ErrAlreadyOpen,
+	"requests.ErrOutForDelivery":      requests.ErrOutForDelivery,
+	"requests.ErrFinished":            requests.ErrFinished,
+	"requests.ErrNotLate":             requests.ErrNotLate,
+	"requests.ErrBadWindow":           requests.ErrBadWindow,
+	"requests.ErrBadPickup":           requests.ErrBadPickup,
+	"requests.ErrBadKind":             requests.ErrBadKind,
+	"requests.ErrBadKey":              requests.ErrBadKey,
+	"requests.ErrTransition":          requests.ErrTransition,
+	"requests.ErrNeedReason":          requests.ErrNeedReason,
+	"requests.ErrBadConsent":          requests.ErrBadConsent,
+	"requests.ErrPickupExists":        requests.ErrPickupExists,
 	"shipments.ErrNotFound":           shipments.ErrNotFound,
 	"shipments.ErrTooManySubscribers": shipments.ErrTooManySubscribers,
 	"shipments.ErrBadTrackingNo":      shipments.ErrBadTrackingNo,

@@ -21,6 +21,7 @@ import (
 type detailView struct {
 	Row          deskRow
 	Ship         *shipments.Detail
+	Requests     []requestRow // the parcel's delivery requests (console_requests.go)
 	Entries      []complaints.Entry
 	Photos       []complaints.Photo
 	Contacts     []customers.Contact // the contact log about this complaint
@@ -120,6 +121,9 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 	me := s.CurrentUser(c)
 	var err error
 	if v.Ship, err = s.deps.Shipments.Get(ctx, cp.TrackingNo); err != nil {
+		return err
+	}
+	if v.Requests, err = s.parcelRequests(c, v.Ship.ID); err != nil {
 		return err
 	}
 	if v.Entries, err = s.deps.Complaints.Timeline(ctx, cp.ID, true); err != nil {

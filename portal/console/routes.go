@@ -7,6 +7,7 @@
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
 //	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
+//	console_requests.go   delivery request queue (agent+), consignee consent, pickup points (manager+)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
 //	account_2fa.go        the signed-in user's two-factor login settings
 //
@@ -71,6 +72,12 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Post("/account/2fa/confirm", s.enrolConfirm)
 	g.Post("/account/2fa/disable", s.enrolDisable)
 
+	if deps.Requests != nil {
+		// Registered before the admin group so managers pass: its admin check would
+		// otherwise cover every path under /console/admin.
+		g.Get("/admin/pickup-points", mgr, func(c *fiber.Ctx) error { return s.pickupPage(c, fiber.StatusOK, "", nil, nil) })
+		g.Post("/admin/pickup-points", mgr, s.savePickup)
+	}
 	admin := g.Group("/admin", s.RequireRole(accounts.RoleAdmin))
 	admin.Get("/", func(c *fiber.Ctx) error { return s.Render(c, "admin_index", nil) })
 	admin.Get("/audit", s.auditPage)
@@ -121,6 +128,11 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/kpi/files/:id", mgr, s.kpiFile)
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
 	g.Get("/queue", s.deskQueue)
+	if deps.Requests != nil {
+		g.Get("/requests", func(c *fiber.Ctx) error { return s.requestsPage(c, fiber.StatusOK, "", nil) })
+		g.Post("/requests/:id/:action", s.answerRequest)
+		g.Post("/customers/consignee/:id/consent", s.setConsigneeConsent)
+	}
 	g.Post("/queue/assign", sup, s.deskBulkAssign)
 	g.Get("/wallboard", s.deskWallboard)
 	if deps.Watch != nil {

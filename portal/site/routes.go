@@ -67,6 +67,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	app.Get("/track/:no", s.trackOne)
 	app.Get("/track/:no/complaint", s.complaintNew)
 	app.Post("/track/:no/complaint", s.complaintFile)
+	app.Post("/track/:no/consent", s.setConsent)
+	app.Post("/track/:no/request", s.fileRequest)
 	app.Post("/track/:no/subscribe", s.subscribe)
 	app.Post("/track/:no/unsubscribe", s.unsubscribe)
 	app.Post("/track/:no/verify", s.verify)

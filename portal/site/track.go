@@ -92,6 +92,7 @@ type trackResult struct {
 	SignedBy, ConsigneeName, ConsigneePhone, ShipperName string
 	Address                                              string
 	Estimate                                             *estimateView
+	Requests                                             *requestsPanel // verified only: see track_requests.go
 }
 
 // estimateView is the learned delivery window as the page writes it, in the site's zone:
@@ -185,6 +186,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 		r.Steps, r.Timeline = s.timelineHTML(d, lang)
 		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Addressee.Name, d.Addressee.Phone, d.Shipper.Name
 		r.Address = strings.Join([]string{d.Dest.Province, d.Dest.City, d.Dest.District, d.Dest.Street}, " ")
+		r.Requests = s.requestsFor(c, d)
 		return r
 	}
 	p := d.Public(now)
