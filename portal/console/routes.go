@@ -6,6 +6,7 @@
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
 //	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
+//	console_value.go      customer value: ABC, RFM, margin, tier advice (manager+; supervisors read-only)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
 //	account_2fa.go        the signed-in user's two-factor login settings
 //
@@ -115,6 +116,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
 	g.Get("/queue", s.deskQueue)
 	g.Post("/queue/assign", sup, s.deskBulkAssign)
+	g.Get("/value", sup, s.valuePage)
+	g.Post("/value/tier", mgr, s.valueApplyTier)
 	g.Get("/wallboard", s.deskWallboard)
 	if deps.Watch != nil {
 		g.Get("/watch", sup, s.watchPage)
