@@ -108,3 +108,23 @@ func TestTierAdvice(t *testing.T) {
 		}
 	}
 }
+
+// TestValueDefinitionsHaveChinese: every value figure's definition has its Chinese, and
+// every Chinese entry belongs to a definition.
+func TestValueDefinitionsHaveChinese(t *testing.T) {
+	names := map[string]bool{}
+	for _, d := range Definitions {
+		names[d.Name] = true
+	}
+	for name := range definitionsZH {
+		if !names[name] {
+			t.Errorf("Chinese definition %q has no Definition", name)
+		}
+	}
+	for _, name := range []string{"Revenue at risk", "Revenue", "Cost", "Compensation", "Margin", "Revenue per shipment",
+		"Customer value (per shipper)", "ABC class", "RFM scores", "RFM segment", "Tier advice"} {
+		if !names[name] || definitionsZH[name].Text == "" {
+			t.Errorf("%q: in Definitions %v, Chinese %q", name, names[name], definitionsZH[name].Name)
+		}
+	}
+}
