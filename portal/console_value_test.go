@@ -64,6 +64,15 @@ func TestConsoleValueRoles(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `data-code="BIG"`) || strings.Contains(body, "apply-tier") || !strings.Contains(body, `id="value-readonly"`) {
 		t.Fatalf("supervisor page: %d, BIG listed %v, buttons %v", code, strings.Contains(body, `data-code="BIG"`), strings.Contains(body, "apply-tier"))
 	}
+	// The customer view: class, segment, 12-month revenue and margin for supervisors and up.
+	page := "/console/customers/shipper/" + strconv.FormatInt(big.ID, 10)
+	if _, body, _ := e.as("supervisor").do("GET", page, nil); !strings.Contains(body, `<dd id="c360-value-class">A</dd>`) ||
+		!strings.Contains(body, `<dd id="c360-value-revenue">¥10,800.00</dd>`) || !strings.Contains(body, `¥3,600.00 (33.3 %)`) {
+		t.Errorf("supervisor's customer view lacks BIG's value block")
+	}
+	if code, body, _ := e.as("agent").do("GET", page, nil); code != 200 || strings.Contains(body, "c360-value") {
+		t.Errorf("agent's customer view: %d, value block shown %v", code, strings.Contains(body, "c360-value"))
+	}
 	if code, _, _ := e.as("supervisor").do("POST", "/console/value/tier", apply); code != 403 {
 		t.Errorf("supervisor POST: %d, want 403", code)
 	}

@@ -165,6 +165,41 @@ func (s *handler) valueApplyTier(c *fiber.Ctx) error {
 	return c.Redirect(back+"&applied="+url.QueryEscape(strconv.FormatInt(id, 10)), fiber.StatusSeeOther)
 }
 
+// c360Value is the customer view's value block (a shipper's last 12 months).
+type c360Value struct {
+	Class, Segment, Revenue, Margin, MarginPct string
+	Active                                     bool // shipments in the 12 months
+}
+
+// addC360Value adds the value block of a shipper to the customer view's data as
+// "Value", for supervisors and up (the value page's readers) when reports are wired.
+func (s *handler) addC360Value(c *fiber.Ctx, kind customers.Kind, id int64, data fiber.Map) error {
+	if kind != customers.KindShipper || s.deps.Reports == nil || !s.CurrentUser(c).Role.AtLeast(accounts.RoleSupervisor) {
+		return nil
+	}
+	p, err := valueForm{Period: "12m"}.parse(s.Now(c), s.cfg.Zone)
+	if err != nil {
+		return err
+	}
+	val, err := s.deps.Reports.Value(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	v := &c360Value{Class: "C", Revenue: fmtYuan(0), Margin: fmtYuan(0), MarginPct: none, Segment: none}
+	if sv := val.Shipper(id); sv != nil {
+		v.Class, v.Revenue, v.Margin, v.MarginPct = sv.Class, fmtYuan(sv.RevenueFen), fmtYuan(sv.MarginFen()), fmtPct(sv.MarginPct())
+		v.Active = sv.Shipments > 0
+		if seg := sv.RFM.Segment; seg != nil {
+			v.Segment = seg.ZH
+			if s.Lang(c) == "en" {
+				v.Segment = seg.EN
+			}
+		}
+	}
+	data["Value"] = v
+	return nil
+}
+
 // ratioOf is num/den, nil when den is 0.
 func ratioOf(num, den int64) *float64 {
 	if den == 0 {
