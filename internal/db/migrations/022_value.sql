@@ -44,3 +44,7 @@ END $$;
 -- Compensation by shipper and resolution time (the value page's period).
 CREATE INDEX complaints_compensation ON complaints (resolved_at, shipper_id)
     WHERE compensation_fen > 0;
+
+-- Win-back tasks carry the revenue at risk: what the quiet shipper brought in over the 90
+-- days up to its last shipment, so the calls go to the customers worth most first.
+ALTER TABLE staff_tasks ADD COLUMN revenue_at_risk_fen bigint;
