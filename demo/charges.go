@@ -10,7 +10,8 @@ import (
 
 // Demo charges follow how express carriers price a parcel: a first kilogram and each
 // further (started) kilogram, both by distance zone and service level; key shippers pay
-// contract rates (a discount of their own), regular ones a small discount. The cost is
+// contract rates (a discount of their own, a few a price-war rate below cost), regular
+// ones a small discount. The cost is
 // line haul plus last mile by weight and zone, dearer into the west, so most parcels make
 // money but deep contract discounts on far lanes do not. One shipper (the last of
 // shipperList) has no charges at all (billed outside lcrm), and parcels of the last three
@@ -50,6 +51,9 @@ var (
 func discountPct(s *shipper) int64 {
 	switch s.tier {
 	case customers.TierKey:
+		if s.id%4 == 0 {
+			return 45 // won in a price war: below cost on most lanes
+		}
 		return 15 + (s.id*7)%16 // 15–30 %
 	case customers.TierRegular:
 		return (s.id * 3) % 6 // 0–5 %
