@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -116,24 +117,23 @@ func (st *Store) ChurnRisk(ctx context.Context, p Period, f Filter) ([]ChurnShip
 	trail := end.AddDate(0, 0, -90)
 	var out []ChurnShipper
 	err := st.snapshot(ctx, func(tx pgx.Tx) error {
-		counts, err := moneyByShipper(ctx, tx, zone, mid.AddDate(0, 0, -90), mid, end, f)
+		// Buckets: [start, trail), [trail, mid), [mid, end).
+		m, err := moneyByShipper(ctx, tx, zone, mid.AddDate(0, 0, -90), end, []time.Time{trail, mid}, f)
 		if err != nil {
 			return err
 		}
 		var ids []int64
-		for id, m := range counts {
-			if m[1].created*6 < m[0].created {
+		for id, b := range m {
+			last30, prev90 := b[2].created, b[0].created+b[1].created
+			if last30*6 < prev90 {
 				ids = append(ids, id)
-				out = append(out, ChurnShipper{ShipperID: id, Last30: m[1].created, Prev90: m[0].created,
-					Expected30: float64(m[0].created) / 90 * 30})
+				out = append(out, ChurnShipper{ShipperID: id, Last30: last30, Prev90: prev90,
+					Expected30: float64(prev90) / 90 * 30, Revenue90Fen: b[1].revenue + b[2].revenue,
+					Margin90Fen: b[1].revenue + b[2].revenue - b[1].cost - b[2].cost})
 			}
 		}
 		if len(out) == 0 {
 			return nil
-		}
-		rev, err := moneyByShipper(ctx, tx, zone, trail, trail, end, f)
-		if err != nil {
-			return err
 		}
 		comp, err := complaintMoney(ctx, tx, trail, end, f)
 		if err != nil {
@@ -147,10 +147,6 @@ func (st *Store) ChurnRisk(ctx context.Context, p Period, f Filter) ([]ChurnShip
 			c := &out[i]
 			s := info[c.ShipperID]
 			c.Code, c.Name, c.Tier = s.code, s.name, s.tier
-			if m := rev[c.ShipperID]; m != nil {
-				c.Revenue90Fen = m[1].revenue
-				c.Margin90Fen = m[1].revenue - m[1].cost
-			}
 			c.Margin90Fen -= comp[c.ShipperID][1]
 		}
 		return nil

@@ -42,28 +42,60 @@ const moneySums = `sum(s.created)::bigint, sum(s.delivered)::bigint, sum(s.surve
     sum(s.satisfied)::bigint, sum(s.revenue_fen)::bigint, sum(s.cost_fen)::bigint,
     sum(s.unknown_cost)::bigint, sum(s.uncharged)::bigint, max(s.day) FILTER (WHERE s.created > 0)`
 
-// storedMoneySQL adds up the rollup's cells of zone $1 on the days $2 per shipper, split
-// at the local date $3; %[1]s is the filter (kpi_cells has the shipments' filter columns,
-// so it is aliased s).
+// storedMoneySQL adds up the rollup's cells of zone $1 on the days $2 per shipper and
+// day; %[1]s is the filter (kpi_cells has the shipments' filter columns, so it is
+// aliased s).
 const storedMoneySQL = `
-SELECT s.shipper_id, s.day >= $3::date, ` + moneySums + `
+SELECT s.shipper_id, s.day, ` + moneySums + `
 FROM kpi_cells s WHERE s.zone = $1 AND s.day = ANY($2::date[]) %[1]s
 GROUP BY 1, 2`
 
-// liveMoneySQL adds up live cells (cubeSQL) per shipper and side of the split.
+// liveMoneySQL adds up live cells (cubeSQL) per shipper; the range lies on one side of
+// every split, so the day it returns is only for the row's shape.
 const liveMoneySQL = `
-SELECT s.shipper_id, s.cur, ` + moneySums + `
-FROM (` + cubeSQL + `) s GROUP BY 1, 2`
+SELECT s.shipper_id, min(s.day), ` + moneySums + `
+FROM (` + cubeSQL + `) s GROUP BY 1`
 
-// moneyByShipper returns, per shipper, the money of [from, to) under f: [0] before split,
-// [1] on or after it. Closed days come from the rollup, the rest is cut live, as cells does.
-func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, split, to time.Time, f Filter) (map[int64]*[2]money, error) {
-	stored, live, err := coverage(ctx, tx, zone, from, split, to)
+// moneyByShipper returns, per shipper, the money of [from, to) under f cut at the
+// instants splits (ascending, inside the range): bucket i holds [splits[i-1], splits[i]).
+// Closed days wholly inside one bucket come from the rollup, the rest is cut live, as
+// cells does; one statement reads all the stored days.
+func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, to time.Time, splits []time.Time, f Filter) (map[int64][]money, error) {
+	days, live, err := coverage(ctx, tx, zone, from, from, to)
 	if err != nil {
 		return nil, err
 	}
-	out := map[int64]*[2]money{}
-	read := func(q string, args []any) error {
+	bucket := func(t time.Time) int {
+		n := 0
+		for _, sp := range splits {
+			if !t.Before(sp) {
+				n++
+			}
+		}
+		return n
+	}
+	// A held day that a split cuts is read live; live ranges are cut at the splits.
+	var stored []time.Time
+	for _, d := range days {
+		start := localMidnight(d, zone)
+		if bucket(start) == bucket(start.AddDate(0, 0, 1).Add(-time.Nanosecond)) {
+			stored = append(stored, d)
+		} else {
+			live = append(live, [2]time.Time{start, start.AddDate(0, 0, 1)})
+		}
+	}
+	var pieces [][2]time.Time
+	for _, r := range live {
+		for _, sp := range splits {
+			if sp.After(r[0]) && sp.Before(r[1]) {
+				pieces = append(pieces, [2]time.Time{r[0], sp})
+				r[0] = sp
+			}
+		}
+		pieces = append(pieces, r)
+	}
+	out := map[int64][]money{}
+	read := func(q string, args []any, at func(day time.Time) int) error {
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -71,32 +103,30 @@ func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, s
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var cur bool
+			var day time.Time
 			var m money
-			if err := rows.Scan(&id, &cur, &m.created, &m.delivered, &m.surveys, &m.satisfied, &m.revenue,
+			if err := rows.Scan(&id, &day, &m.created, &m.delivered, &m.surveys, &m.satisfied, &m.revenue,
 				&m.cost, &m.unknownCost, &m.uncharged, &m.last); err != nil {
 				return err
 			}
 			if out[id] == nil {
-				out[id] = &[2]money{}
+				out[id] = make([]money, len(splits)+1)
 			}
-			i := 0
-			if cur {
-				i = 1
-			}
-			out[id][i].add(&m)
+			out[id][at(day)].add(&m)
 		}
 		return rows.Err()
 	}
 	if len(stored) > 0 {
-		cond, args := filterSQL(f, []any{zone.String(), stored, dateOf(split, zone)})
-		if err := read(fmt.Sprintf(storedMoneySQL, cond), args); err != nil {
+		cond, args := filterSQL(f, []any{zone.String(), stored})
+		err := read(fmt.Sprintf(storedMoneySQL, cond), args, func(d time.Time) int { return bucket(localMidnight(d, zone)) })
+		if err != nil {
 			return nil, err
 		}
 	}
-	for _, r := range live {
-		cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), split})
-		if err := read(fmt.Sprintf(liveMoneySQL, cond), args); err != nil {
+	for _, r := range pieces {
+		cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), r[0]})
+		b := bucket(r[0])
+		if err := read(fmt.Sprintf(liveMoneySQL, cond), args, func(time.Time) int { return b }); err != nil {
 			return nil, err
 		}
 	}
@@ -278,12 +308,12 @@ func (st *Store) Value(ctx context.Context, p Period) (*Value, error) {
 		return nil, err
 	}
 	zone := p.zone()
-	var m map[int64]*[2]money
+	var m map[int64][]money
 	var comp map[int64][2]int64
 	var info map[int64]shipperInfo
 	err := st.snapshot(ctx, func(tx pgx.Tx) error {
 		var err error
-		if m, err = moneyByShipper(ctx, tx, zone, p.From, p.From, p.To, Filter{}); err != nil {
+		if m, err = moneyByShipper(ctx, tx, zone, p.From, p.To, nil, Filter{}); err != nil {
 			return err
 		}
 		if comp, err = complaintMoney(ctx, tx, p.From, p.To, Filter{}); err != nil {
@@ -306,8 +336,7 @@ func (st *Store) Value(ctx context.Context, p Period) (*Value, error) {
 	for id, s := range info {
 		sv := ShipperValue{ShipperID: id, Code: s.code, Name: s.name, Tier: s.tier}
 		if mm := m[id]; mm != nil {
-			x := mm[1]
-			x.add(&mm[0]) // [0] is empty: the split is the period's start
+			x := mm[0]
 			sv.Shipments, sv.Delivered, sv.Surveys, sv.Satisfied = x.created, x.delivered, x.surveys, x.satisfied
 			sv.RevenueFen, sv.CostFen, sv.UnknownCost, sv.Uncharged = x.revenue, x.cost, x.unknownCost, x.uncharged
 			sv.LastShipment = x.last

@@ -206,23 +206,33 @@ UPDATE shipments SET shipper_id = (SELECT shipper_id FROM top ORDER BY 1 DESC LI
 WHERE shipper_id IN (SELECT shipper_id FROM top ORDER BY 1 LIMIT 2) AND created_at >= $1`, end.AddDate(0, 0, -30)); err != nil {
 		t.Fatal(err)
 	}
-	p := reports.Period{From: end.AddDate(0, 0, -7), To: end}
-	got, err := st.ChurnRisk(ctx, p, reports.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) < 2 {
-		t.Fatalf("churn risk = %d shippers, want at least the 2 gone quiet", len(got))
-	}
-	trail := reports.Period{From: end.AddDate(0, 0, -90), To: end}
-	want := readValueOracle(t, pool, trail)
-	for i, c := range got {
-		w := want[c.ShipperID]
-		if c.Revenue90Fen != w.revenue || c.Margin90Fen != w.revenue-w.cost-w.comp {
-			t.Errorf("%s: revenue %d margin %d, oracle %d %d", c.Code, c.Revenue90Fen, c.Margin90Fen, w.revenue, w.revenue-w.cost-w.comp)
+	// A period ending at a local midnight (whole days from the rollup) and one ending mid-
+	// afternoon (the days the boundaries cut are read live).
+	for _, to := range []time.Time{end, end.Add(-9*time.Hour + 4*time.Minute)} {
+		p := reports.Period{From: to.AddDate(0, 0, -7), To: to}
+		got, err := st.ChurnRisk(ctx, p, reports.Filter{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if i > 0 && got[i-1].Revenue90Fen < c.Revenue90Fen {
-			t.Errorf("not sorted by revenue at risk: %s before %s", got[i-1].Code, c.Code)
+		if len(got) < 2 {
+			t.Fatalf("churn risk to %v = %d shippers, want at least the 2 gone quiet", to, len(got))
+		}
+		mid := to.AddDate(0, 0, -30)
+		want := readValueOracle(t, pool, reports.Period{From: to.AddDate(0, 0, -90), To: to})
+		last30 := readValueOracle(t, pool, reports.Period{From: mid, To: to})
+		prev90 := readValueOracle(t, pool, reports.Period{From: mid.AddDate(0, 0, -90), To: mid})
+		for i, c := range got {
+			w := want[c.ShipperID]
+			if c.Revenue90Fen != w.revenue || c.Margin90Fen != w.revenue-w.cost-w.comp {
+				t.Errorf("to %v: %s: revenue %d margin %d, oracle %d %d", to, c.Code, c.Revenue90Fen, c.Margin90Fen, w.revenue, w.revenue-w.cost-w.comp)
+			}
+			if c.Last30 != last30[c.ShipperID].shipments || c.Prev90 != prev90[c.ShipperID].shipments {
+				t.Errorf("to %v: %s: last 30 %d, previous 90 %d; oracle %d %d", to, c.Code, c.Last30, c.Prev90,
+					last30[c.ShipperID].shipments, prev90[c.ShipperID].shipments)
+			}
+			if i > 0 && got[i-1].Revenue90Fen < c.Revenue90Fen {
+				t.Errorf("not sorted by revenue at risk: %s before %s", got[i-1].Code, c.Code)
+			}
 		}
 	}
 }
