@@ -43,17 +43,17 @@ const moneySums = `sum(s.created)::bigint, sum(s.delivered)::bigint, sum(s.surve
     sum(s.unknown_cost)::bigint, sum(s.uncharged)::bigint, max(s.day) FILTER (WHERE s.created > 0)`
 
 // storedMoneySQL adds up the rollup's cells of zone $1 on the days $2 per shipper and
-// day; %[1]s is the filter (kpi_cells has the shipments' filter columns, so it is
-// aliased s).
+// bucket: width_bucket counts the split dates $3 (ascending) at or before the cell's day.
+// %[1]s is the filter (kpi_cells has the shipments' filter columns, so it is aliased s).
 const storedMoneySQL = `
-SELECT s.shipper_id, s.day, ` + moneySums + `
+SELECT s.shipper_id, width_bucket(s.day, $3::date[]), ` + moneySums + `
 FROM kpi_cells s WHERE s.zone = $1 AND s.day = ANY($2::date[]) %[1]s
 GROUP BY 1, 2`
 
-// liveMoneySQL adds up live cells (cubeSQL) per shipper; the range lies on one side of
-// every split, so the day it returns is only for the row's shape.
+// liveMoneySQL adds up live cells (cubeSQL) per shipper; the range lies in one bucket
+// ($5), as the caller cut it at the splits.
 const liveMoneySQL = `
-SELECT s.shipper_id, min(s.day), ` + moneySums + `
+SELECT s.shipper_id, $5::int, ` + moneySums + `
 FROM (` + cubeSQL + `) s GROUP BY 1`
 
 // moneyByShipper returns, per shipper, the money of [from, to) under f cut at the
@@ -95,7 +95,7 @@ func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, t
 		pieces = append(pieces, r)
 	}
 	out := map[int64][]money{}
-	read := func(q string, args []any, at func(day time.Time) int) error {
+	read := func(q string, args []any) error {
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -103,30 +103,33 @@ func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, t
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var day time.Time
+			var b int
 			var m money
-			if err := rows.Scan(&id, &day, &m.created, &m.delivered, &m.surveys, &m.satisfied, &m.revenue,
+			if err := rows.Scan(&id, &b, &m.created, &m.delivered, &m.surveys, &m.satisfied, &m.revenue,
 				&m.cost, &m.unknownCost, &m.uncharged, &m.last); err != nil {
 				return err
 			}
 			if out[id] == nil {
 				out[id] = make([]money, len(splits)+1)
 			}
-			out[id][at(day)].add(&m)
+			out[id][b].add(&m)
 		}
 		return rows.Err()
 	}
 	if len(stored) > 0 {
-		cond, args := filterSQL(f, []any{zone.String(), stored})
-		err := read(fmt.Sprintf(storedMoneySQL, cond), args, func(d time.Time) int { return bucket(localMidnight(d, zone)) })
-		if err != nil {
+		// A stored day lies wholly in one bucket, so comparing dates is exact.
+		dates := make([]time.Time, len(splits))
+		for i, sp := range splits {
+			dates[i] = dateOf(sp, zone)
+		}
+		cond, args := filterSQL(f, []any{zone.String(), stored, dates})
+		if err := read(fmt.Sprintf(storedMoneySQL, cond), args); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range pieces {
-		cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), r[0]})
-		b := bucket(r[0])
-		if err := read(fmt.Sprintf(liveMoneySQL, cond), args, func(time.Time) int { return b }); err != nil {
+		cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), r[0], bucket(r[0])})
+		if err := read(fmt.Sprintf(liveMoneySQL, cond), args); err != nil {
 			return nil, err
 		}
 	}
