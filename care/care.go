@@ -196,18 +196,22 @@ const (
 
 // WinBackTasks opens a win-back task for every key shipper gone quiet: no shipment for
 // WinBackQuiet after regular volume (WinBackVolume in the WinBackBefore before its last
-// shipment). The task is keyed by the shipper and its last shipment, so it is made once per
+// shipment). The task carries the revenue at risk: freight plus surcharge of the shipments
+// of those 90 days (reports' Revenue). The task is keyed by the shipper and its last shipment, so it is made once per
 // quiet spell: a shipper that comes back and goes quiet again gets a new one. Spells that
 // began more than a year ago are history, not a task.
 func WinBackTasks(ctx context.Context, d Deps, now time.Time) (int, error) {
 	tag, err := d.Pool.Exec(ctx, `
-		INSERT INTO staff_tasks (key, kind, shipper_id, text, created_at)
+		INSERT INTO staff_tasks (key, kind, shipper_id, text, created_at, revenue_at_risk_fen)
 		SELECT 'winback:' || p.id || ':' || last.id, 'winback', p.id,
-		       p.name || ': ' || vol.n || ' shipments in the 90 days to ' || to_char(last.at, 'YYYY-MM-DD') || ', none since', $1
+		       p.name || ': ' || vol.n || ' shipments in the 90 days to ' || to_char(last.at, 'YYYY-MM-DD') || ', none since', $1,
+		       vol.revenue
 		FROM shippers p
 		CROSS JOIN LATERAL (SELECT id, created_at AS at FROM shipments WHERE shipper_id = p.id
 		                    ORDER BY created_at DESC, id DESC LIMIT 1) last
-		CROSS JOIN LATERAL (SELECT count(*) AS n FROM shipments WHERE shipper_id = p.id
+		CROSS JOIN LATERAL (SELECT count(*) AS n,
+		                           COALESCE(sum(COALESCE(freight_fen, 0) + COALESCE(surcharge_fen, 0)), 0)::bigint AS revenue
+		                    FROM shipments WHERE shipper_id = p.id
 		                    AND created_at >= last.at - $3::interval AND created_at <= last.at) vol
 		WHERE p.tier = 'key' AND last.at < $1::timestamptz - $2::interval
 		  AND last.at >= $1::timestamptz - interval '365 days' AND vol.n >= $4

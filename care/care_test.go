@@ -233,3 +233,47 @@ func TestHolidayGreetings(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func pad(n int) string { return fmt.Sprintf("%07d", n) }
+
+// TestWinBackRevenueAtRisk: win-back tasks carry the revenue of the 90 days up to the
+// shipper's last shipment, and the watch list puts the largest first, after the
+// supervisor alerts.
+func TestWinBackRevenueAtRisk(t *testing.T) {
+	f := newFixture(t)
+	day := 24 * time.Hour
+	k := 0
+	for _, s := range []struct {
+		code    string
+		n       int
+		freight int64
+	}{{"POOR", 30, 100}, {"RICH", 20, 10000}} {
+		id := f.shipper(s.code, "key", "")
+		for i := 0; i < s.n; i++ {
+			k++
+			sid := f.shipment(parcel{no: "SD00001" + pad(k), level: "standard", status: "delivered", shipper: id,
+				created: 40*day + time.Duration(i)*2*day, delivered: 40 * day})
+			f.exec(`UPDATE shipments SET freight_fen = $2, surcharge_fen = CASE WHEN id % 2 = 0 THEN 50 END WHERE id = $1`, sid, s.freight)
+		}
+	}
+	alert := f.shipper("ALERT", "regular", "")
+	f.exec(`INSERT INTO staff_tasks (key, kind, shipper_id, text, created_at) VALUES ('alert:1', 'slow_signoff', $1, 'x', $2)`, alert, now)
+	if n, err := care.WinBackTasks(f.ctx, f.deps, now); n != 2 || err != nil {
+		t.Fatalf("win-back: %d, %v", n, err)
+	}
+	tasks, err := care.NewStore(f.pool).Tasks(f.ctx)
+	if err != nil || len(tasks) != 3 {
+		t.Fatalf("tasks %+v, %v", tasks, err)
+	}
+	want := []struct {
+		kind, shipper string
+		fen           int64
+	}{{"slow_signoff", "ALERT 公司", 0}, {"winback", "RICH 公司", 0}, {"winback", "POOR 公司", 0}}
+	for i, w := range want {
+		if w.kind == "winback" {
+			w.fen = f.id(`SELECT sum(freight_fen + COALESCE(surcharge_fen, 0)) FROM shipments s JOIN shippers p ON p.id = s.shipper_id
+				WHERE p.name = $1`, w.shipper)
+		}
+		if got := tasks[i]; got.Kind != w.kind || got.ShipperName != w.shipper || got.RevenueAtRiskFen != w.fen {
+			t.Errorf("task %d = %s %s %d, want %s %s %d", i, got.Kind, got.ShipperName, got.RevenueAtRiskFen, w.kind, w.shipper, w.fen)
+		}
+	}
+}

@@ -116,23 +116,30 @@ type Task struct {
 	TrackingNo  string // slow_signoff tasks
 	Text        string
 	CreatedAt   time.Time
+	// RevenueAtRiskFen is a win-back task's revenue at risk (0 for other tasks).
+	RevenueAtRiskFen int64
 }
 
-// Tasks returns the open staff tasks, oldest first (at most 500).
+// RevenueAtRiskYuan is RevenueAtRiskFen in yuan.
+func (t Task) RevenueAtRiskYuan() float64 { return float64(t.RevenueAtRiskFen) / 100 }
+
+// Tasks returns the open staff tasks (at most 500): supervisor alerts oldest first, then
+// win-back calls with the largest revenue at risk first.
 func (w *Store) Tasks(ctx context.Context) ([]Task, error) {
 	rows, err := w.pool.Query(ctx, `
-		SELECT t.id, t.kind, COALESCE(t.shipper_id, 0), COALESCE(p.name, ''), COALESCE(s.tracking_no, ''), t.text, t.created_at
+		SELECT t.id, t.kind, COALESCE(t.shipper_id, 0), COALESCE(p.name, ''), COALESCE(s.tracking_no, ''), t.text, t.created_at,
+		       COALESCE(t.revenue_at_risk_fen, 0)
 		FROM staff_tasks t
 		LEFT JOIN shippers p ON p.id = t.shipper_id
 		LEFT JOIN shipments s ON s.id = t.shipment_id
 		WHERE t.done_at IS NULL
-		ORDER BY t.created_at, t.id LIMIT 500`)
+		ORDER BY t.kind = 'winback', t.revenue_at_risk_fen DESC NULLS LAST, t.created_at, t.id LIMIT 500`)
 	if err != nil {
 		return nil, fmt.Errorf("care: tasks: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Task, error) {
 		var t Task
-		return t, r.Scan(&t.ID, &t.Kind, &t.ShipperID, &t.ShipperName, &t.TrackingNo, &t.Text, &t.CreatedAt)
+		return t, r.Scan(&t.ID, &t.Kind, &t.ShipperID, &t.ShipperName, &t.TrackingNo, &t.Text, &t.CreatedAt, &t.RevenueAtRiskFen)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("care: tasks: %w", err)

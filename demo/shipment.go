@@ -23,6 +23,8 @@ type parcel struct {
 	created    time.Time
 	promised   time.Time
 	steps      []shipments.Event
+	// Charges in fen (see charges.go); nil is not known.
+	freightFen, surchargeFen, costFen *int64
 }
 
 // parcel generates shipment number k (0-based) and its events. The same k always gives
@@ -58,6 +60,7 @@ func (g *generator) parcel(k int) parcel {
 		p.valueFen = int64(min(50000, max(1, v))) * 100
 	}
 	p.steps = g.journey(r, &p)
+	g.charges(r, &p)
 	return p
 }
 
@@ -77,7 +80,8 @@ func (p *parcel) row(buf []any) []any {
 		p.consignee.street, p.dest.district().postal, p.weightG, p.valueFen, p.promised,
 		string(d.Status), p.created, d.PickedUpAt, d.ArrivedAtStationAt, d.OutForDeliveryAt,
 		d.DeliveredAt, d.SignedBy, d.DeliveredAt, d.PODURL, d.LastEventAt, updated,
-		p.consignee.person.name, p.consignee.phone, p.consignee.email)
+		p.consignee.person.name, p.consignee.phone, p.consignee.email,
+		p.freightFen, p.surchargeFen, p.costFen)
 }
 
 // shipmentColumns are the shipments columns the loader fills.
@@ -87,7 +91,8 @@ var shipmentColumns = []string{"id", "tracking_no", "shipper_id", "consignee_id"
 	"arrived_at_station_at", "out_for_delivery_at", "delivered_at", "signed_by", "signed_at",
 	"pod_url", "last_event_at", "updated_at",
 	// The consignee as the shipper sent it (shipments.Addressee).
-	"consignee_name", "consignee_phone", "consignee_email"}
+	"consignee_name", "consignee_phone", "consignee_email",
+	"freight_fen", "surcharge_fen", "cost_fen"}
 
 // eventColumns are the tracking_events columns the loader fills.
 var eventColumns = []string{"shipment_id", "event_key", "code", "occurred_at", "location", "note",

@@ -40,7 +40,10 @@ WITH d AS (
     FROM d GROUP BY cur, day, shipper_id, service_level, dest_province
 ), cg AS (
     SELECT s.created_at >= $4 AS cur, (s.created_at AT TIME ZONE $3)::date AS day,
-           s.shipper_id, s.service_level, s.dest_province, count(*) AS created
+           s.shipper_id, s.service_level, s.dest_province, count(*) AS created,
+           COALESCE(sum(COALESCE(s.freight_fen, 0) + COALESCE(s.surcharge_fen, 0)), 0) AS revenue_fen,
+           COALESCE(sum(s.cost_fen), 0) AS cost_fen, count(*) FILTER (WHERE s.cost_fen IS NULL) AS unknown_cost,
+           count(*) FILTER (WHERE s.freight_fen IS NULL AND s.surcharge_fen IS NULL) AS uncharged
     FROM shipments s
     WHERE s.created_at >= $1 AND s.created_at < $2 %[1]s
     GROUP BY 1, 2, 3, 4, 5
@@ -51,12 +54,19 @@ SELECT cur, day, shipper_id, service_level, dest_province, COALESCE(cg.created, 
        COALESCE(dg.csat_sum, 0) AS csat_sum, COALESCE(dg.promoters, 0) AS promoters,
        COALESCE(dg.detractors, 0) AS detractors, COALESCE(dg.surveys_on_time, 0) AS surveys_on_time,
        COALESCE(dg.satisfied_on_time, 0) AS satisfied_on_time, COALESCE(dg.surveys_late, 0) AS surveys_late,
-       COALESCE(dg.satisfied_late, 0) AS satisfied_late, COALESCE(dg.lags, ''::bytea) AS lags
+       COALESCE(dg.satisfied_late, 0) AS satisfied_late, COALESCE(dg.lags, ''::bytea) AS lags,
+       COALESCE(cg.revenue_fen, 0) AS revenue_fen, COALESCE(cg.cost_fen, 0) AS cost_fen,
+       COALESCE(cg.unknown_cost, 0) AS unknown_cost, COALESCE(cg.uncharged, 0) AS uncharged
 FROM dg FULL JOIN cg USING (cur, day, shipper_id, service_level, dest_province)`
 
 // cellColumns are the figure columns of a cell, in cubeSQL's and kpi_cells' order.
 const cellColumns = `created, delivered, on_time, surveys, satisfied, csat_sum, promoters, detractors,
     surveys_on_time, satisfied_on_time, surveys_late, satisfied_late, lags`
+
+// moneyColumns are the money columns of a cell (migration 022), by creation day: revenue
+// (freight + surcharge, unknown parts as 0), the known costs, and the shipments whose cost
+// is not known and that carry no charge at all. The KPI reads leave them out.
+const moneyColumns = `revenue_fen, cost_fen, unknown_cost, uncharged`
 
 // liveCellsSQL reads the cells of cubeSQL with their shipper; %[1]s is the filter.
 const liveCellsSQL = `
@@ -223,12 +233,7 @@ func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious boo
 	zone := p.zone()
 	var out []cell
 	var arena []float64
-	err := pgx.BeginTxFunc(ctx, st.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		// JIT compile time exceeded the live query's own at a million rows; work_mem keeps
-		// the grouping of a long live range in memory.
-		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"); err != nil {
-			return err
-		}
+	err := st.snapshot(ctx, func(tx pgx.Tx) error {
 		stored, live, err := coverage(ctx, tx, zone, from, p.From, p.To)
 		if err != nil {
 			return err

@@ -1,9 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -85,7 +88,8 @@ func (st *Store) ByProvince(ctx context.Context, p Period, f Filter) ([]Group, e
 	return d.Provinces, nil
 }
 
-// ChurnShipper is a shipper whose recent volume fell under half its earlier pace.
+// ChurnShipper is a shipper whose recent volume fell under half its earlier pace, with
+// what it brought in over the last 90 days.
 type ChurnShipper struct {
 	ShipperID  int64
 	Code, Name string
@@ -93,32 +97,72 @@ type ChurnShipper struct {
 	Last30     int64   // shipments created in the 30 days before the period's end
 	Prev90     int64   // shipments created in the 90 days before those
 	Expected30 float64 // Prev90 / 90 × 30
+	// Revenue90Fen is the revenue of shipments created in the 90 days before the period's
+	// end: the revenue at risk. Margin90Fen takes off their known cost and the
+	// compensation paid in those 90 days.
+	Revenue90Fen, Margin90Fen int64
 }
 
-// churnSQL counts shipments per shipper in [$1, $2) (the 90 days) and [$2, $3) (the 30).
-const churnSQL = `
-SELECT sh.id, sh.code, sh.name, sh.tier,
-       count(*) FILTER (WHERE s.created_at >= $2) AS last30,
-       count(*) FILTER (WHERE s.created_at < $2) AS prev90
-FROM shipments s JOIN shippers sh ON sh.id = s.shipper_id
-WHERE s.created_at >= $1 AND s.created_at < $3 %s
-GROUP BY sh.id
-HAVING count(*) FILTER (WHERE s.created_at >= $2) * 6 < count(*) FILTER (WHERE s.created_at < $2)
-ORDER BY count(*) FILTER (WHERE s.created_at >= $2)::float8 / count(*) FILTER (WHERE s.created_at < $2), sh.id`
-
-// ChurnRisk lists shippers at risk of leaving as of p.To (see Definitions), the sharpest
-// drop first. Last30 < Prev90/90×30/2 is Last30 × 6 < Prev90, computed in integers.
+// ChurnRisk lists shippers at risk of leaving as of p.To (see Definitions), the largest
+// revenue at risk first, then the sharpest drop. Last30 < Prev90/90×30/2 is Last30 × 6 <
+// Prev90, computed in integers. The counts and the revenue come from the rollup's cells
+// (live for days it does not hold), not from 120 days of shipments.
 func (st *Store) ChurnRisk(ctx context.Context, p Period, f Filter) ([]ChurnShipper, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	zone := p.zone()
 	end := p.To
 	mid := end.AddDate(0, 0, -30)
-	cond, args := filterSQL(f, []any{mid.AddDate(0, 0, -90), mid, end})
-	return collect(ctx, st.pool, "churn risk", fmt.Sprintf(churnSQL, cond), args, func(rows pgx.Rows) (ChurnShipper, error) {
-		var c ChurnShipper
-		err := rows.Scan(&c.ShipperID, &c.Code, &c.Name, &c.Tier, &c.Last30, &c.Prev90)
-		c.Expected30 = float64(c.Prev90) / 90 * 30
-		return c, err
+	trail := end.AddDate(0, 0, -90)
+	var out []ChurnShipper
+	err := st.snapshot(ctx, func(tx pgx.Tx) error {
+		// Buckets: [start, trail), [trail, mid), [mid, end).
+		m, err := moneyByShipper(ctx, tx, zone, mid.AddDate(0, 0, -90), end, []time.Time{trail, mid}, f)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for id, b := range m {
+			last30, prev90 := b[2].created, b[0].created+b[1].created
+			if last30*6 < prev90 {
+				ids = append(ids, id)
+				out = append(out, ChurnShipper{ShipperID: id, Last30: last30, Prev90: prev90,
+					Expected30: float64(prev90) / 90 * 30, Revenue90Fen: b[1].revenue + b[2].revenue,
+					Margin90Fen: b[1].revenue + b[2].revenue - b[1].cost - b[2].cost})
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		comp, err := complaintMoney(ctx, tx, trail, end, f)
+		if err != nil {
+			return err
+		}
+		info, err := shipperInfos(ctx, tx, ids, false)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			c := &out[i]
+			s := info[c.ShipperID]
+			c.Code, c.Name, c.Tier = s.code, s.name, s.tier
+			c.Margin90Fen -= comp[c.ShipperID][1]
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("reports: churn risk: %w", err)
+	}
+	slices.SortFunc(out, func(a, b ChurnShipper) int {
+		if a.Revenue90Fen != b.Revenue90Fen {
+			return cmp.Compare(b.Revenue90Fen, a.Revenue90Fen)
+		}
+		// The sharper drop first: a.Last30/a.Prev90 < b.Last30/b.Prev90, in integers.
+		if x, y := a.Last30*b.Prev90, b.Last30*a.Prev90; x != y {
+			return cmp.Compare(x, y)
+		}
+		return cmp.Compare(a.ShipperID, b.ShipperID)
+	})
+	return out, nil
 }

@@ -211,8 +211,8 @@ func rollupRange(ctx context.Context, tx pgx.Tx, zone *time.Location, from, to, 
 		return 0, err
 	}
 	tag, err := tx.Exec(ctx, `
-INSERT INTO kpi_cells (zone, day, shipper_id, service_level, dest_province, `+cellColumns+`)
-SELECT $5, day, shipper_id, service_level, dest_province, `+cellColumns+`
+INSERT INTO kpi_cells (zone, day, shipper_id, service_level, dest_province, `+cellColumns+`, `+moneyColumns+`)
+SELECT $5, day, shipper_id, service_level, dest_province, `+cellColumns+`, `+moneyColumns+`
 FROM (`+fmt.Sprintf(cubeSQL, "")+`) x`,
 		localMidnight(from, zone), localMidnight(to, zone), z, time.Time{}, z)
 	if err != nil {

@@ -107,11 +107,12 @@ func (b *book) churnSheet(ctx context.Context, st *Store, p Period, f Filter) er
 	}
 	cols := []col{{"Code", 12, b.text}, {"Shipper", 30, b.text}, {"Tier", 9, b.text},
 		{"Last 30 days", 12, b.count}, {"Previous 90 days", 12, b.count},
-		{"Expected in 30 days", 12, b.score}, {"Last 30 / expected", 12, b.pct}}
+		{"Expected in 30 days", 12, b.score}, {"Last 30 / expected", 12, b.pct},
+		{b.tr("90天收入（元）", "Revenue, 90 days (yuan)"), 14, b.score}, {b.tr("90天毛利（元）", "Margin, 90 days (yuan)"), 14, b.score}}
 	_, err = b.streamTable(SheetChurnRisk, cols, func(row func(...any) error) error {
 		for _, c := range list {
 			if err := row(c.Code, c.Name, c.Tier, c.Last30, c.Prev90, c.Expected30,
-				float64(c.Last30)/c.Expected30); err != nil {
+				float64(c.Last30)/c.Expected30, yuan(c.Revenue90Fen), yuan(c.Margin90Fen)); err != nil {
 				return err
 			}
 		}

@@ -87,7 +87,7 @@ func TestWorkbook(t *testing.T) {
 	}
 	defer f.Close()
 	wantSheets := []string{"Summary", "Daily", "By shipper", "By province", "Complaints", "Root causes",
-		"Appeals", "Agents", "Churn risk", "Survey comments", "Slow sign-offs", "Definitions"}
+		"Appeals", "Agents", "Churn risk", "Customer value", "Survey comments", "Slow sign-offs", "Definitions"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(wantSheets, "|") {
 		t.Fatalf("sheets = %v, want %v", got, wantSheets)
 	}
@@ -105,6 +105,27 @@ func TestWorkbook(t *testing.T) {
 		if got := cellRaw(t, f, h.sheet, h.cell); got != h.want {
 			t.Errorf("%s!%s = %q, want %q", h.sheet, h.cell, got, h.want)
 		}
+	}
+
+	// The customer value sheet: one row per shipper of Value, in its order, money in yuan.
+	val, err := st.Value(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(val.Shippers) < 3 {
+		t.Fatalf("value: %d shippers", len(val.Shippers))
+	}
+	for i, s := range val.Shippers {
+		row := strconv.Itoa(2 + i)
+		if got := cellRaw(t, f, "Customer value", "A"+row); got != s.Code {
+			t.Errorf("Customer value!A%s = %q, want %q", row, got, s.Code)
+		}
+		if got := cellRaw(t, f, "Customer value", "D"+row); got != s.Class {
+			t.Errorf("Customer value!D%s = %q, want %q", row, got, s.Class)
+		}
+		rev, margin := float64(s.RevenueFen)/100, float64(s.MarginFen())/100
+		cellNum(t, f, "Customer value", "K"+row, &rev)
+		cellNum(t, f, "Customer value", "N"+row, &margin)
 	}
 
 	sum, err := st.Summary(ctx, p, reports.Filter{})

@@ -13,7 +13,10 @@ import (
 // exportHeader is the first row of a shipment workbook.
 var exportHeader = []any{"tracking_no", "status", "service_level", "origin_city", "dest_province", "dest_city",
 	"consignee_name", "consignee_phone", "weight_g", "declared_value_fen", "created_at", "promised_at",
-	"out_for_delivery_at", "delivered_at", "signed_by", "late"}
+	"out_for_delivery_at", "delivered_at", "signed_by", "late", "freight_fen", "surcharge_fen"}
+
+// The export is the shipper's own: it carries what the shipper pays (freight, surcharge;
+// blank when not known), never what carrying it cost us.
 
 // WriteXLSX writes shipments as a workbook (sheet "Shipments": a styled, frozen header row
 // with an autofilter, times in zone) to w, streaming the rows so the size of the list does
@@ -50,18 +53,26 @@ func WriteXLSX(w io.Writer, rows []ListRow, zone *time.Location, now time.Time) 
 		text := safetext.Cell // stored text never becomes a formula in the workbook
 		err := sw.SetRow(cell, []any{s.TrackingNo, string(s.Status), string(s.ServiceLevel), text(s.OriginCity), text(s.Dest.Province), text(s.Dest.City),
 			text(r.ConsigneeName), text(r.ConsigneePhone), s.WeightG, s.DeclaredValueFen, cellTime(&s.CreatedAt), cellTime(&s.PromisedAt),
-			cellTime(s.OutForDeliveryAt), cellTime(s.DeliveredAt), text(s.SignedBy), s.Late(now)})
+			cellTime(s.OutForDeliveryAt), cellTime(s.DeliveredAt), text(s.SignedBy), s.Late(now), fen(s.FreightFen), fen(s.SurchargeFen)})
 		if err != nil {
 			return fmt.Errorf("shipments: export: %w", err)
 		}
 	}
-	if err := sw.AddTable(&excelize.Table{Range: fmt.Sprintf("A1:P%d", max(len(rows)+1, 2)), StyleName: "TableStyleLight9"}); err != nil {
+	if err := sw.AddTable(&excelize.Table{Range: fmt.Sprintf("A1:R%d", max(len(rows)+1, 2)), StyleName: "TableStyleLight9"}); err != nil {
 		return fmt.Errorf("shipments: export: %w", err)
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("shipments: export: %w", err)
 	}
 	return f.Write(w)
+}
+
+// fen is a charge cell: blank when not known.
+func fen(v *int64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -40,6 +40,9 @@ var importColumns = map[ImportKind]map[string]column{
 		"declared_value_fen": {[]string{"declared_value_fen", "声明价值分"}, false},
 		"promised_at":        {[]string{"promised_at", "承诺送达时间"}, false},
 		"created_at":         {[]string{"created_at", "下单时间"}, false},
+		"freight_fen":        {[]string{"freight_fen", "运费分"}, false},
+		"surcharge_fen":      {[]string{"surcharge_fen", "附加费分"}, false},
+		"cost_fen":           {[]string{"cost_fen", "成本分"}, false},
 	},
 	ImportEvents: {
 		"tracking_no": {[]string{"tracking_no", "运单号"}, true},
@@ -111,6 +114,16 @@ func parseShipmentRow(row int, v map[string]string, date1904 bool) (NewShipment,
 			Address: customers.Address{Province: v["province"], City: v["city"], District: v["district"], Street: v["street"], PostalCode: v["postal_code"]}},
 		WeightG:          int(num("weight_g")),
 		DeclaredValueFen: num("declared_value_fen"),
+	}
+	// Charges are optional: an empty cell is "not known" (NULL), not 0.
+	for _, c := range []struct {
+		col string
+		dst **int64
+	}{{"freight_fen", &ns.FreightFen}, {"surcharge_fen", &ns.SurchargeFen}, {"cost_fen", &ns.CostFen}} {
+		if v[c.col] != "" {
+			n := num(c.col)
+			*c.dst = &n
+		}
 	}
 	for _, col := range []string{"promised_at", "created_at"} {
 		if v[col] == "" {

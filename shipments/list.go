@@ -54,7 +54,7 @@ func (st *Store) ListForShipper(ctx context.Context, shipperID int64, f ListFilt
 	rows, err := st.pool.Query(ctx, `
 SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.dest_city, s.weight_g,
     s.declared_value_fen, s.promised_at, s.created_at, s.status, s.out_for_delivery_at, s.delivered_at,
-    s.signed_by, s.consignee_name, s.consignee_phone
+    s.signed_by, s.consignee_name, s.consignee_phone, s.freight_fen, s.surcharge_fen
 FROM shipments s
 WHERE s.shipper_id = $1
   AND ($2 = '' OR s.tracking_no = $2)
@@ -73,7 +73,7 @@ LIMIT $8 OFFSET $9`, shipperID, tn, f.Phone, string(f.Status), from, to, f.LateO
 		s := &l.Shipment
 		err := r.Scan(&s.ID, &s.TrackingNo, &s.ServiceLevel, &s.OriginCity, &s.Dest.Province, &s.Dest.City, &s.WeightG,
 			&s.DeclaredValueFen, &s.PromisedAt, &s.CreatedAt, &s.Status, &s.OutForDeliveryAt, &s.DeliveredAt,
-			&s.SignedBy, &l.ConsigneeName, &l.ConsigneePhone)
+			&s.SignedBy, &l.ConsigneeName, &l.ConsigneePhone, &s.FreightFen, &s.SurchargeFen)
 		s.ShipperID = shipperID
 		return l, err
 	})

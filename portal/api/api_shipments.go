@@ -30,6 +30,10 @@ type shipmentIn struct {
 	DeclaredValueFen int64       `json:"declared_value_fen"`
 	PromisedAt       string      `json:"promised_at"`
 	CreatedAt        string      `json:"created_at"`
+	// Charges in fen, optional: absent or null is "not known", which is not 0.
+	FreightFen   *int64 `json:"freight_fen"`
+	SurchargeFen *int64 `json:"surcharge_fen"`
+	CostFen      *int64 `json:"cost_fen"`
 }
 
 type shipperIn struct {
@@ -83,6 +87,7 @@ func (in shipmentIn) domain() (shipments.NewShipment, error) {
 				District: in.Consignee.District, Street: in.Consignee.Street, PostalCode: in.Consignee.PostalCode}},
 		ServiceLevel: shipments.ServiceLevel(in.ServiceLevel), OriginCity: in.OriginCity, DestCity: in.DestCity,
 		WeightG: in.WeightG, DeclaredValueFen: in.DeclaredValueFen,
+		Charges:    shipments.Charges{FreightFen: in.FreightFen, SurchargeFen: in.SurchargeFen, CostFen: in.CostFen},
 		PromisedAt: parseTime(&v, "promised_at", in.PromisedAt),
 		CreatedAt:  parseTime(&v, "created_at", in.CreatedAt),
 	}

@@ -108,6 +108,15 @@ type shipmentOut struct {
 	// DeliveryConsent is the consignee's standing consent to locker or station delivery
 	// (requests.Preference: ask_first, lockers_ok, stations_ok, both_ok).
 	DeliveryConsent string `json:"delivery_consent,omitempty"`
+	// Charges in fen; null is "not known". What carrying it cost us is for staff keys only.
+	FreightFen   *int64 `json:"freight_fen"`
+	SurchargeFen *int64 `json:"surcharge_fen"`
+	*costOut
+}
+
+// costOut is the staff-only part of shipmentOut: nil (and so absent) for a shipper's key.
+type costOut struct {
+	CostFen *int64 `json:"cost_fen"`
 }
 
 // apiGetShipment handles GET /api/v1/shipments/:no; a shipper's key sees only its own, with
@@ -133,7 +142,10 @@ func (s *handler) apiGetShipment(c *fiber.Ctx) error {
 		ID: d.ID, Dest: d.Dest, WeightG: d.WeightG,
 		DeclaredValueFen: d.DeclaredValueFen, CreatedAt: d.CreatedAt, PickedUpAt: d.PickedUpAt,
 		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,
-		SignedAt: d.SignedAt, PODURL: d.PODURL,
+		SignedAt: d.SignedAt, PODURL: d.PODURL, FreightFen: d.FreightFen, SurchargeFen: d.SurchargeFen,
+	}
+	if apiKey(c).ShipperID == 0 {
+		out.costOut = &costOut{CostFen: d.CostFen}
 	}
 	out.Shipper = partyOut{Code: d.Shipper.Code, Name: d.Shipper.Name, Phone: d.Shipper.Phone, Email: d.Shipper.Email, Tier: string(d.Shipper.Tier)}
 	out.Consignee = partyOut{Name: d.Consignee.Name, Phone: d.Consignee.Phone, Email: d.Consignee.Email}

@@ -146,6 +146,9 @@ func (s *handler) showCustomer(c *fiber.Ctx, status int, formErr string, form *c
 		}
 	}
 	data["Open"] = open
+	if err := s.addC360Value(c, kind, id, data); err != nil {
+		return err
+	}
 	if err := s.customerPII(c, p, data); err != nil {
 		return err
 	}

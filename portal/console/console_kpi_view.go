@@ -143,7 +143,8 @@ func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f 
 	}
 	for _, ch := range churn {
 		v.Churn = append(v.Churn, kpiRow{Cells: []string{ch.Code, ch.Name, s.Text(lang, "kpi.tier."+ch.Tier),
-			fmtCount(ch.Last30), strconv.FormatFloat(ch.Expected30, 'f', 1, 64), fmtCount(ch.Prev90)}})
+			fmtCount(ch.Last30), strconv.FormatFloat(ch.Expected30, 'f', 1, 64), fmtCount(ch.Prev90),
+			fmtYuan(ch.Revenue90Fen), fmtYuan(ch.Margin90Fen)}})
 	}
 	v.Trend = trendChart(d.Days, z, s.Text(lang, "kpi.chart.delivered"), s.Text(lang, "kpi.chart.on_time"))
 	v.Pareto = paretoChart(causes, func(rc string) string { return s.Text(lang, "desk.rc."+rc) },

@@ -8,6 +8,7 @@
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
 //	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
 //	console_requests.go   delivery request queue (agent+), consignee consent, pickup points (manager+)
+//	console_value.go      customer value: ABC, RFM, margin, tier advice (manager+; supervisors read-only)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
 //	account_2fa.go        the signed-in user's two-factor login settings
 //
@@ -134,6 +135,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 		g.Post("/customers/consignee/:id/consent", s.setConsigneeConsent)
 	}
 	g.Post("/queue/assign", sup, s.deskBulkAssign)
+	g.Get("/value", sup, s.valuePage)
+	g.Post("/value/tier", mgr, s.valueApplyTier)
 	g.Get("/wallboard", s.deskWallboard)
 	if deps.Watch != nil {
 		g.Get("/watch", sup, s.watchPage)
