@@ -73,7 +73,7 @@ func (st *Store) ImportPayments(ctx context.Context, r io.Reader) (*ImportReport
 		return nil, errs.Wrap(fmt.Errorf("billing: import: missing columns %s", strings.Join(missing, ", ")), errs.Invalid, "billing.err.import_header")
 	}
 	rep := &ImportReport{}
-	for row := 2; ; row++ {
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return rep, nil
@@ -83,11 +83,12 @@ func (st *Store) ImportPayments(ctx context.Context, r io.Reader) (*ImportReport
 			if errors.As(err, &pe) {
 				rep.Rows++
 				rep.Invalid++
-				rep.Errors = append(rep.Errors, ImportRowError{Row: row, Reason: pe.Err.Error()})
+				rep.Errors = append(rep.Errors, ImportRowError{Row: pe.StartLine, Reason: pe.Err.Error()})
 				continue
 			}
 			return rep, err
 		}
+		row, _ := cr.FieldPos(0) // the file's line: blank lines are skipped but counted
 		get := func(col string) string {
 			if i, ok := idx[col]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
