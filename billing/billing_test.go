@@ -339,6 +339,10 @@ func TestCreditLimitWarningAndAudit(t *testing.T) {
 		if got := len(over) == 1 && over[0].Code == "ACME"; got != want {
 			t.Errorf("limit %v: over limit %+v, want ACME over: %v (balance 15200)", limit, over, want)
 		}
+		cheap, err := f.bill.OverLimit(f.ctx)
+		if err != nil || (len(cheap) == 1) != want {
+			t.Errorf("limit %v: OverLimit = %+v, %v", limit, cheap, err)
+		}
 		a, err := f.bill.ShipperAgeing(f.ctx, id)
 		if err != nil || a.OverLimit() != want {
 			t.Errorf("limit %v: shipper ageing over %v, %v", limit, a.OverLimit(), err)

@@ -117,6 +117,26 @@ func (st *Store) ShipperAgeing(ctx context.Context, shipperID int64) (ShipperAge
 
 // ageing is the receivables query; shipperID 0 for every shipper.
 func (st *Store) ageing(ctx context.Context, at time.Time, shipperID int64) ([]ShipperAgeing, error) {
+	return st.ageingQuery(ctx, at, shipperID, false)
+}
+
+// OverLimit lists the shippers whose balance exceeds their credit limit now. Cheaper than
+// Receivables (no revenue window: only shippers with a limit, only their statements), so
+// the desk can show it on every load.
+func (st *Store) OverLimit(ctx context.Context) ([]ShipperAgeing, error) {
+	list, err := st.ageingQuery(ctx, st.Now(), 0, true)
+	var out []ShipperAgeing
+	for _, s := range list {
+		if s.OverLimit() {
+			out = append(out, s)
+		}
+	}
+	return out, err
+}
+
+// ageingQuery is the receivables query; limitsOnly reads only shippers with a credit
+// limit and skips the revenue window.
+func (st *Store) ageingQuery(ctx context.Context, at time.Time, shipperID int64, limitsOnly bool) ([]ShipperAgeing, error) {
 	rows, err := st.pool.Query(ctx, `
 		WITH o AS (
 			SELECT st.shipper_id, st.due_at,
@@ -139,7 +159,7 @@ func (st *Store) ageing(ctx context.Context, at time.Time, shipperID int64) ([]S
 			ORDER BY shipper_id, period_start DESC),
 		r AS (
 			SELECT shipper_id, sum(COALESCE(freight_fen, 0) + COALESCE(surcharge_fen, 0)) AS revenue
-			FROM shipments WHERE created_at >= $1 - make_interval(days => $3) AND created_at < $1 AND ($2 = 0 OR shipper_id = $2)
+			FROM shipments WHERE created_at >= $1 - make_interval(days => $3) AND created_at < $1 AND ($2 = 0 OR shipper_id = $2) AND NOT $4
 			GROUP BY shipper_id)
 		SELECT sh.id, sh.code, sh.name, sh.tier, sh.payment_terms_days, sh.credit_limit_fen,
 			COALESCE(a.cur, 0), COALESCE(a.d30, 0), COALESCE(a.d60, 0), COALESCE(a.d90, 0), COALESCE(a.over, 0),
@@ -147,7 +167,8 @@ func (st *Store) ageing(ctx context.Context, at time.Time, shipperID int64) ([]S
 		FROM shippers sh
 		LEFT JOIN a ON a.shipper_id = sh.id LEFT JOIN c ON c.shipper_id = sh.id LEFT JOIN r ON r.shipper_id = sh.id
 		WHERE ($2 = 0 OR sh.id = $2) AND ($2 <> 0 OR c.shipper_id IS NOT NULL OR r.shipper_id IS NOT NULL)
-		ORDER BY COALESCE(a.cur + a.d30 + a.d60 + a.d90 + a.over, 0) DESC, sh.code`, at, shipperID, DSOWindow)
+		  AND (NOT $4 OR sh.credit_limit_fen IS NOT NULL)
+		ORDER BY COALESCE(a.cur + a.d30 + a.d60 + a.d90 + a.over, 0) DESC, sh.code`, at, shipperID, DSOWindow, limitsOnly)
 	if err != nil {
 		return nil, fmt.Errorf("billing: receivables: %w", err)
 	}

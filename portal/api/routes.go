@@ -6,6 +6,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"lcrm/billing"
 	"lcrm/hooks"
 	"lcrm/notify"
 	"lcrm/portal/web"
@@ -18,6 +19,8 @@ type Deps struct {
 	Notify *notify.Outbox
 	// Webhooks keeps shippers' webhook endpoints; without it /api/v1/webhooks is not served.
 	Webhooks *hooks.Store
+	// Billing records payments; without it /api/v1/payments is not served.
+	Billing *billing.Store
 }
 
 // Config holds the settings of the API surface (see portal.Config).
@@ -46,6 +49,9 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	authed.Post("/import/:kind", s.apiImport)
 	authed.Post("/shipments", s.apiCreateShipments)
 	authed.Get("/shipments/:no", s.apiGetShipment)
+	if deps.Billing != nil {
+		authed.Post("/payments", s.apiRecordPayment)
+	}
 	if deps.Webhooks != nil {
 		authed.Post("/webhooks", s.apiCreateWebhook)
 		authed.Get("/webhooks", s.apiListWebhooks)
