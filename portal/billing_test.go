@@ -48,8 +48,8 @@ func newBillingEnv(t *testing.T) *billingEnv {
 		created := month.Add(time.Duration(24*(i+1)) * time.Hour)
 		freight := int64(1000 * (i + 1))
 		batch = append(batch, shipments.NewShipment{TrackingNo: fmt.Sprintf("SD9000000000%02d", i),
-			Shipper:   customers.Shipper{Code: code, Name: code + " 公司"},
-			Consignee: customers.Consignee{Name: "李雷", Phone: "13900139000", Address: customers.Address{City: "上海"}},
+			Shipper:    customers.Shipper{Code: code, Name: code + " 公司"},
+			Consignee:  customers.Consignee{Name: "李雷", Phone: "13900139000", Address: customers.Address{City: "上海"}},
 			OriginCity: "杭州", WeightG: 500, CreatedAt: &created, Charges: shipments.Charges{FreightFen: &freight}})
 	}
 	if res, err := e.shp.CreateShipments(ctx, batch); err != nil || res[0].Status != shipments.ResultCreated {
