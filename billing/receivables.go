@@ -39,7 +39,8 @@ func (a Ageing) DSO() (float64, bool) {
 	return float64(a.BalanceFen) / float64(a.Revenue90) * DSOWindow, true
 }
 
-func (a *Ageing) add(b Ageing) {
+// Plus is the sum of two ageings (the larger days overdue of the two): a total.
+func (a Ageing) Plus(b Ageing) Ageing {
 	a.CurrentFen += b.CurrentFen
 	a.D1To30Fen += b.D1To30Fen
 	a.D31To60Fen += b.D31To60Fen
@@ -50,6 +51,7 @@ func (a *Ageing) add(b Ageing) {
 	a.CreditFen += b.CreditFen
 	a.Revenue90 += b.Revenue90
 	a.DaysOverdue = max(a.DaysOverdue, b.DaysOverdue)
+	return a
 }
 
 // ShipperAgeing is one shipper's row of the receivables.
@@ -93,7 +95,7 @@ func (st *Store) ReceivablesAt(ctx context.Context, at time.Time) (Receivables, 
 	list, err := st.ageing(ctx, at, 0)
 	r := Receivables{At: at, Shippers: list}
 	for _, s := range list {
-		r.Total.add(s.Ageing)
+		r.Total = r.Total.Plus(s.Ageing)
 	}
 	return r, err
 }
