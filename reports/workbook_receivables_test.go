@@ -32,8 +32,8 @@ func TestWorkbookReceivables(t *testing.T) {
 		created := time.Date(2026, 10, 3+i*6, 10, 0, 0, 0, zone) // October and November
 		freight := int64(1234 * (i + 1))
 		batch = append(batch, shipments.NewShipment{TrackingNo: fmt.Sprintf("SD7000000000%02d", i),
-			Shipper:   customers.Shipper{Code: []string{"ACME", "BETA", "GAMMA"}[i%3], Name: "商户"},
-			Consignee: customers.Consignee{Name: "李雷", Phone: "13900139000", Address: customers.Address{City: "上海"}},
+			Shipper:    customers.Shipper{Code: []string{"ACME", "BETA", "GAMMA"}[i%3], Name: "商户"},
+			Consignee:  customers.Consignee{Name: "李雷", Phone: "13900139000", Address: customers.Address{City: "上海"}},
 			OriginCity: "杭州", WeightG: 500, CreatedAt: &created, Charges: shipments.Charges{FreightFen: &freight}})
 	}
 	if _, err := shp.CreateShipments(ctx, batch); err != nil {
