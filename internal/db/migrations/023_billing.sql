@@ -38,10 +38,12 @@ CREATE INDEX statements_due_idx ON statements (due_at);
 
 -- What each statement billed per shipment: the shipment's charges for a shipment of the
 -- month; for an adjustment, the difference between the charges now and what earlier
--- statements billed.
+-- statements billed. No foreign keys: their per-row checks were 70 % of a month's close
+-- (measured at 50,000 lines: 4.1 s of 5.8 s); the close writes the lines from shipments in
+-- the transaction that creates their statement, and neither is ever deleted.
 CREATE TABLE statement_lines (
-    statement_id  bigint NOT NULL REFERENCES statements (id),
-    shipment_id   bigint NOT NULL REFERENCES shipments (id),
+    statement_id  bigint NOT NULL,
+    shipment_id   bigint NOT NULL,
     adjustment    boolean NOT NULL,
     unknown       boolean NOT NULL,                         -- freight_fen was NULL
     freight_fen   bigint NOT NULL,
