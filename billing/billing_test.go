@@ -75,9 +75,9 @@ func TestCloseStatementsAgainstRawRows(t *testing.T) {
 		if tt.code == "REFUND" && tt.ps.Equal(oct) {
 			carried = -s.TotalDueFen
 		}
-		wantDue := tt.ps.AddDate(0, 1, 30)
-		if !s.DueAt.Equal(wantDue) {
-			t.Errorf("%s %s: due %v, want %v (close date + 30 days)", tt.code, tt.ps.Format("01"), s.DueAt, wantDue)
+		wantDue := tt.ps.AddDate(0, 1, 30) // close date (1st of the next month) + 30 days
+		if !s.DueAt.Equal(wantDue.AddDate(0, 0, 1)) || s.DueDate(zone) != wantDue.Format("2006-01-02") {
+			t.Errorf("%s %s: due %v (%s), want through %s", tt.code, tt.ps.Format("01"), s.DueAt, s.DueDate(zone), wantDue.Format("2006-01-02"))
 		}
 	}
 	// No charges: a statement of 0 with the shipments counted as unknown.
@@ -261,7 +261,7 @@ func TestAgeingAtChosenInstants(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, local(2026, 12, 1, 3))
 	seed(f)
-	f.close() // October and November closed; October due 1 Dec 00:00, November due 31 Dec 00:00
+	f.close() // October and November closed; October due through 1 Dec, November through 31 Dec
 	f.clock.Set(local(2027, 1, 10, 10))
 	if _, err := f.bill.RecordPayment(f.ctx, billing.NewPayment{ShipperCode: "ACME", Statement: "ACME-202611",
 		AmountFen: 1000, PaidAt: local(2027, 1, 10, 9), Reference: "LATE"}, billing.SourceAPI); err != nil {
@@ -273,10 +273,11 @@ func TestAgeingAtChosenInstants(t *testing.T) {
 		daysOverdue              int
 	}{
 		{local(2026, 11, 30, 23), 0, 0, 0, 0, 0, 0},       // nothing closed yet at that instant
-		{local(2026, 12, 1, 3), 9050, 6150, 0, 0, 0, 1},   // 3 hours past due is 1 day overdue
-		{local(2026, 12, 31, 0), 9050, 6150, 0, 0, 0, 30}, // November due at exactly this instant: still current
-		{local(2027, 2, 15, 12), 0, 0, 8050, 6150, 0, 77}, // 76.5 days past due counts 77
-		{local(2027, 3, 20, 12), 0, 0, 0, 8050, 6150, 110},
+		{local(2026, 12, 1, 23), 15200, 0, 0, 0, 0, 0},    // the due date itself: still current
+		{local(2026, 12, 2, 3), 9050, 6150, 0, 0, 0, 1},   // 3 hours past due is 1 day overdue
+		{local(2027, 1, 1, 0), 9050, 6150, 0, 0, 0, 30},   // November's due instant exactly: still current
+		{local(2027, 2, 15, 12), 0, 0, 8050, 6150, 0, 76}, // 75.5 days past due counts 76
+		{local(2027, 3, 20, 12), 0, 0, 0, 8050, 6150, 109},
 	} {
 		r, err := f.bill.ReceivablesAt(f.ctx, tt.at)
 		if err != nil {
@@ -315,8 +316,8 @@ func TestAgeingAtChosenInstants(t *testing.T) {
 	}
 	// Statement status follows the clock too.
 	f.clock.Set(local(2027, 1, 5, 0))
-	if s := f.statement("ACME", local(2026, 11, 1, 0)); s.Status != billing.StatusOverdue || s.DaysOverdue != 5 {
-		t.Errorf("Nov on 5 Jan = %s, %d days; want overdue, 5", s.Status, s.DaysOverdue)
+	if s := f.statement("ACME", local(2026, 11, 1, 0)); s.Status != billing.StatusOverdue || s.DaysOverdue != 4 {
+		t.Errorf("Nov on 5 Jan = %s, %d days; want overdue, 4", s.Status, s.DaysOverdue)
 	}
 }
 

@@ -114,7 +114,8 @@ func (st *Store) closeShipper(ctx context.Context, shipperID int64, ps, pe, now 
 		if err := tx.QueryRow(ctx, `SELECT code, payment_terms_days FROM shippers WHERE id = $1`, shipperID).Scan(&code, &terms); err != nil {
 			return err
 		}
-		due := pe.In(st.Zone).AddDate(0, 0, terms)
+		// Due at the end of the due date (close date + terms): payable through that whole day.
+		due := pe.In(st.Zone).AddDate(0, 0, terms+1)
 		number := code + "-" + ps.In(st.Zone).Format("200601")
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO statements (number, shipper_id, period_start, period_end, closed_at, due_at, payment_terms_days)

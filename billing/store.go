@@ -7,8 +7,9 @@
 //
 //   - A statement covers one local calendar month in the service zone (LCRM_TIMEZONE),
 //     shipments by created_at, compensation by the complaint's resolved_at.
-//   - Its due date is the end of the month (local midnight of the 1st of the next month, the
-//     "close date") plus the shipper's payment terms in days, whenever the job ran.
+//   - Its due date is the close date (the 1st of the next month) plus the shipper's payment
+//     terms in days, whenever the job ran; it may be paid through the whole due date, so
+//     DueAt is the local midnight after it and the statement is overdue from then on.
 //   - A closed statement never changes. A charge corrected afterwards, a shipment imported
 //     into a closed month, or compensation changed after it was credited is billed on the
 //     next statement as an adjustment (the difference between now and what was billed).
@@ -83,7 +84,7 @@ type Statement struct {
 	PeriodStart      time.Time
 	PeriodEnd        time.Time
 	ClosedAt         time.Time
-	DueAt            time.Time
+	DueAt            time.Time // the end of the due date: overdue after this instant
 	PaymentTermsDays int
 	Shipments        int64
 	UnknownCharges   int64 // shipments without a freight charge (billed as 0)
@@ -99,6 +100,11 @@ type Statement struct {
 	OutstandingFen   int64 // max(total due, 0) − paid
 	Status           string
 	DaysOverdue      int // whole days past due (a part day counts as one), 0 when not overdue
+}
+
+// DueDate is the due date as a local day in zone: the day before DueAt.
+func (s Statement) DueDate(zone *time.Location) string {
+	return s.DueAt.In(zone).AddDate(0, 0, -1).Format("2006-01-02")
 }
 
 // ChargesFen is what the statement bills before compensation and credit.

@@ -97,7 +97,7 @@ func (st *Store) WriteStatement(ctx context.Context, w io.Writer, s Statement, l
 		{label("应付合计（元）", "Total due (CNY)"), money(s.TotalDueFen)},
 		{label("已付（元）", "Paid (CNY)"), money(s.PaidFen)},
 		{label("未付（元）", "Outstanding (CNY)"), money(max(s.OutstandingFen, 0))},
-		{label("到期日", "Due date"), day(s.DueAt), label("付款期限（天）", "Payment terms (days)"), s.PaymentTermsDays},
+		{label("到期日", "Due date"), s.DueDate(st.Zone), label("付款期限（天）", "Payment terms (days)"), s.PaymentTermsDays},
 		{label("状态", "Status"), StatusName(s.Status, lang)},
 		{},
 	}

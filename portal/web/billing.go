@@ -22,7 +22,7 @@ func StatementRows(list []billing.Statement, zone *time.Location) []StatementRow
 	out := make([]StatementRow, len(list))
 	for i, s := range list {
 		out[i] = StatementRow{Statement: s, Period: s.PeriodStart.In(zone).Format("2006-01"),
-			Due: s.DueAt.In(zone).Format("2006-01-02"), Charges: billing.Yuan(s.ChargesFen()),
+			Due: s.DueDate(zone), Charges: billing.Yuan(s.ChargesFen()),
 			Compensation: billing.Yuan(s.CompensationFen + s.CarriedInFen), Total: billing.Yuan(s.TotalDueFen),
 			Paid: billing.Yuan(s.PaidFen), Balance: billing.Yuan(max(s.OutstandingFen, 0))}
 	}
