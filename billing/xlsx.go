@@ -20,11 +20,17 @@ var statusNames = map[string][2]string{
 	StatusOverdue: {"逾期", "overdue"}, StatusCredit: {"贷方余额（结转下期）", "credit (carried forward)"},
 }
 
+// serviceNames are the service levels in both languages (as the site's catalogue has them).
+var serviceNames = map[string][2]string{"standard": {"标准快递", "standard"}, "express": {"特快", "express"}, "same_day": {"当日达", "same day"}}
+
 // StatusName is a status as a person reads it in lang ("zh" or "en").
-func StatusName(status, lang string) string {
-	n, ok := statusNames[status]
+func StatusName(status, lang string) string { return pick(statusNames, status, lang) }
+
+// pick is names[key] in lang (Chinese unless "en"), the key itself when unknown.
+func pick(names map[string][2]string, key, lang string) string {
+	n, ok := names[key]
 	if !ok {
-		return status
+		return key
 	}
 	if lang == "en" {
 		return n[1]
@@ -122,7 +128,7 @@ func (st *Store) WriteStatement(ctx context.Context, w io.Writer, s Statement, l
 		case l.Unknown:
 			note = tr("运费未知，按 0 计", "no charge recorded, billed as 0")
 		}
-		return put(text(l.TrackingNo), l.CreatedAt.In(st.Zone).Format("2006-01-02 15:04"), text(l.ServiceLevel), text(l.DestCity),
+		return put(text(l.TrackingNo), l.CreatedAt.In(st.Zone).Format("2006-01-02 15:04"), text(pick(serviceNames, l.ServiceLevel, lang)), text(l.DestCity),
 			l.WeightG, money(l.FreightFen), money(l.SurchargeFen), money(l.FreightFen+l.SurchargeFen), note)
 	})
 	if err != nil {
