@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"lcrm/billing"
 	"lcrm/care"
 )
 
@@ -30,5 +31,21 @@ func Standard(d care.Deps) []Job {
 			Run: d.Complaints.CheckEscalations},
 		{Name: "complaint-autoclose", Spec: "7 * * * *", Description: "close complaints resolved 7 days ago",
 			Run: d.Complaints.AutoClose},
+	}
+}
+
+// BillingJobs are the money jobs: statement-close runs daily at 02:30 (the scheduler's
+// zone) and closes every month that has ended and is not closed yet, one statement per
+// shipper (billing.Store.CloseMonths; keyed by shipper and month, so a re-run closes
+// nothing twice). Its item count is the number of statements written.
+func BillingJobs(st *billing.Store) []Job {
+	return []Job{
+		{Name: "statement-close", Spec: "30 2 * * *", Description: "close the monthly statements of every month that has ended",
+			Run: func(ctx context.Context, now time.Time) (int, error) {
+				st := *st // the run's instant, not the store's clock
+				st.Now = func() time.Time { return now }
+				r, err := st.CloseMonths(ctx)
+				return r.Statements, err
+			}},
 	}
 }

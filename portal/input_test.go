@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"lcrm/billing"
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
@@ -58,6 +59,7 @@ func newFuzzEnv(t *testing.T) *fuzzEnv {
 		d.Reports = reports.NewStore(pool)
 		d.Notify = notify.New(pool, notify.Config{NoQuiet: true})
 		d.Watch = care.NewStore(pool)
+		d.Billing = billing.NewStore(pool, nil)
 		sched, err := jobs.NewScheduler(pool, time.UTC, jobs.Standard(care.Deps{Pool: pool, Outbox: d.Notify,
 			Complaints: complaints.NewStore(pool), PublicURL: "http://lcrm.test", Secret: []byte("test secret 0123456789abcdef0123"),
 			Zone: time.UTC, Log: log}), log)

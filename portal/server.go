@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"lcrm/accounts"
+	"lcrm/billing"
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
@@ -71,6 +72,9 @@ type Deps struct {
 	// Requests keeps delivery requests, pickup points and delivery consent (tracking page,
 	// /console/requests, /console/admin/pickup-points, /api/v1/requests); optional.
 	Requests *requests.Store
+	// Billing holds statements, payments and receivables (/api/v1/payments,
+	// /shipper/statements, /console/receivables); without it those are not served.
+	Billing *billing.Store
 }
 
 // Config holds the portal's settings.
@@ -208,13 +212,13 @@ func (s *Server) routes() {
 
 	d := s.deps
 	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints, Requests: d.Requests}
-	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks},
+	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks, Billing: d.Billing},
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
 		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
-	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS, Webhooks: d.Webhooks})
+	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS, Webhooks: d.Webhooks, Billing: d.Billing})
 	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
-		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
+		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS, Billing: d.Billing}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.

@@ -62,7 +62,7 @@ func (f Filter) String() string {
 
 // WriteWorkbook writes the KPI workbook of p under f to w: Summary (tiles and native
 // charts of the daily trend), Daily, By shipper, By province, Complaints, Root causes,
-// Appeals (regulator appeals per million, workbook_appeals.go), Agents, Churn risk, Customer value (客户价值), Survey comments, Slow sign-offs and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
+// Appeals (regulator appeals per million, workbook_appeals.go), Agents, Churn risk, Customer value (客户价值), Survey comments, Slow sign-offs, Receivables (应收账款) and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
 // temporary file), so a period with a million detail rows keeps memory flat; nothing is
 // written to w until every query has succeeded.
 func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filter) error {
@@ -101,6 +101,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 		func() error { return b.valueSheet(ctx, st, p) },
 		func() error { return b.commentsSheet(ctx, st, p, f) },
 		func() error { return b.slowSheet(ctx, st, p, f) },
+		func() error { return b.receivablesSheet(ctx, st, p, f) },
 		b.definitionsSheet,
 		func() error { return b.summarySheet(d.Summary, cur, prev, f, len(d.Days)) },
 	}

@@ -134,6 +134,9 @@ func addDemoUsers(ctx context.Context, a *app) ([]complaints.Actor, error) {
 }
 
 func cmdImport(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "payments" {
+		return importPayments(ctx, args[1:])
+	}
 	return importFile(ctx, args)
 }
 

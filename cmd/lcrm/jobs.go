@@ -46,6 +46,7 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	})
 	// Other packages' jobs: append them here.
 	list = append(list, jobs.ReportJobs(a.reports(), a.cfg.Zone)...)
+	list = append(list, jobs.BillingJobs(a.billing())...)
 	list = append(list, jobs.Job{Name: "delivery-estimate", Spec: "*/15 * * * *",
 		Description: "fold new deliveries into the delivery estimate's quantiles",
 		Run:         a.shipments.RefreshEstimates})

@@ -19,6 +19,7 @@ Usage:
   lcrm demo [--shipments N] [--seed S]      load deterministic demo data
   lcrm import shipments|events FILE [--skip-invalid]
                                             bulk import a .csv or .xlsx file
+  lcrm import payments FILE                 record payments from a .csv file (see README, Billing)
   lcrm apikey create NAME [--shipper CODE]  create an API key (printed once)
   lcrm user add --email E --role ROLE [--name N] [--shipper CODE] [--manager EMAIL] [--password P]
                                             create a login (password generated and printed when not given)

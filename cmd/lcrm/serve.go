@@ -92,6 +92,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		StatusSMS:  a.statusSMS(),
 		Webhooks:   webhooks,
 		Requests:   a.requests(sms),
+		Billing:    a.billing(),
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

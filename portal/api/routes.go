@@ -6,6 +6,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"lcrm/billing"
 	"lcrm/hooks"
 	"lcrm/notify"
 	"lcrm/portal/web"
@@ -19,6 +20,8 @@ type Deps struct {
 	Notify *notify.Outbox
 	// Webhooks keeps shippers' webhook endpoints; without it /api/v1/webhooks is not served.
 	Webhooks *hooks.Store
+	// Billing records payments; without it /api/v1/payments is not served.
+	Billing *billing.Store
 }
 
 // Config holds the settings of the API surface (see portal.Config).
@@ -53,6 +56,9 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 		authed.Post("/requests/:id/accept", s.apiAnswerRequest(requests.Accept))
 		authed.Post("/requests/:id/decline", s.apiAnswerRequest(requests.Decline))
 		authed.Post("/requests/:id/done", s.apiAnswerRequest(requests.Finish))
+	}
+	if deps.Billing != nil {
+		authed.Post("/payments", s.apiRecordPayment)
 	}
 	if deps.Webhooks != nil {
 		authed.Post("/webhooks", s.apiCreateWebhook)

@@ -18,6 +18,7 @@ type deskHomeView struct {
 	Since         time.Time // zero: never marked
 	Notifications notifsView
 	Done          string
+	OverLimit     []ageingRow // shippers over their credit limit (supervisor+; see console_billing.go)
 }
 
 // deskHome is GET /console/desk. Changes stay listed until the user presses "seen"
@@ -45,6 +46,9 @@ func (s *handler) deskHome(c *fiber.Ctx) error {
 		return err
 	}
 	if v.Notifications, err = s.notifications(c, me.ID); err != nil {
+		return err
+	}
+	if v.OverLimit, err = s.overLimit(c); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

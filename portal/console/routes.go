@@ -23,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/billing"
 	"lcrm/care"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
@@ -43,6 +44,9 @@ type Deps struct {
 	// StatusSMS holds which statuses text subscribers; without it /console/admin/sms is
 	// not served (404).
 	StatusSMS *statussms.Store
+	// Billing holds statements and receivables; without it /console/receivables is not
+	// served (404) and the customer view has no billing part.
+	Billing *billing.Store
 }
 
 // Config holds the settings of the console (see portal.Config).
@@ -128,6 +132,11 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/kpi/files", mgr, s.kpiFiles)
 	g.Get("/kpi/files/:id", mgr, s.kpiFile)
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
+	if deps.Billing != nil {
+		g.Get("/receivables", sup, s.receivablesPage)
+		g.Get("/statements/:id/statement.xlsx", s.staffStatementFile)
+		g.Post("/customers/:kind/:id/terms", mgr, s.saveTerms)
+	}
 	g.Get("/queue", s.deskQueue)
 	if deps.Requests != nil {
 		g.Get("/requests", func(c *fiber.Ctx) error { return s.requestsPage(c, fiber.StatusOK, "", nil) })

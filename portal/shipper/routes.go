@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lcrm/accounts"
+	"lcrm/billing"
 	"lcrm/hooks"
 	"lcrm/portal/web"
 	"lcrm/statussms"
@@ -20,6 +21,8 @@ type Deps struct {
 	StatusSMS *statussms.Store
 	// Webhooks keeps the shipper's webhook endpoints; without it /shipper/webhooks is not served.
 	Webhooks *hooks.Store
+	// Billing holds the shipper's statements; without it /shipper/statements is not served.
+	Billing *billing.Store
 }
 
 // handler serves shipper self-service.
@@ -41,6 +44,10 @@ func Mount(app fiber.Router, core *web.Core, deps Deps) {
 	shipper.Post("/keys", s.shipperCreateKey)
 	shipper.Post("/keys/:id/revoke", s.shipperRevokeKey)
 	shipper.Get("/shipments/:no", s.shipperDetail)
+	if deps.Billing != nil {
+		shipper.Get("/statements", s.shipperStatements)
+		shipper.Get("/statements/:id/statement.xlsx", s.shipperStatementFile)
+	}
 	if deps.StatusSMS != nil {
 		shipper.Get("/sms", s.shipperSMSPage)
 		shipper.Post("/sms", s.shipperSaveSMS)
