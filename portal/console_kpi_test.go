@@ -149,9 +149,9 @@ func TestKPIDashboard(t *testing.T) {
 		teamNote          bool
 	}{
 		{"manager", map[string]string{"created": "4", "delivered": "3", "on_time_rate": "66.7 %", "complaints": "3",
-			"complaints_per_1_000_delivered": "1000.0", "sign_off_lag_median": "2h00m",
+			"complaints_per_1_000_delivered": "1000.0", "sign_off_lag_median": "2 小时",
 			"slow_sign_offs": "1", "slow_sign_off_rate": "33.3 %"},
-			map[string]string{"delivered": "+2", "on_time_rate": "-33.3 pp", "created": "+3"},
+			map[string]string{"delivered": "+2", "on_time_rate": "-33.3 百分点", "created": "+3"},
 			[]string{"Agent Wang", "Agent Li"}, nil, false},
 		{"admin", map[string]string{"delivered": "3", "complaints": "3"}, nil, []string{"Agent Wang", "Agent Li"}, nil, false},
 		{"supervisor", map[string]string{"delivered": "3", "on_time_rate": "66.7 %", "complaints": "1",

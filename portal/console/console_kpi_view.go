@@ -39,6 +39,7 @@ type kpiView struct {
 	Form                kpiForm
 	From, To            string // first and last local day of the period
 	PrevFrom, PrevTo    string
+	Partial             bool // the period runs through today: its days so far vs the same days before
 	Team                bool // the complaint figures are the viewer's team's only
 	Tiles               []kpiTile
 	Trend, Pareto       template.HTML
@@ -113,14 +114,15 @@ func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f 
 	day := func(t time.Time) string { return t.In(z).Format(time.DateOnly) }
 	pp := p.Previous()
 	v := &kpiView{From: day(p.From), To: day(p.To.Add(-time.Nanosecond)), PrevFrom: day(pp.From),
-		PrevTo: day(pp.To.Add(-time.Nanosecond)), Team: f.Team != 0,
+		PrevTo: day(pp.To.Add(-time.Nanosecond)), Partial: p.Partial(), Team: f.Team != 0,
 		Tiers:    []string{string(customers.TierKey), string(customers.TierRegular), string(customers.TierSmall)},
 		Services: []string{"standard", "express", "same_day"}, Periods: []string{"day", "week", "month", "custom"}}
+	u := s.kpiUnits(lang)
 	for _, t := range append(d.Summary.Tiles(), reports.ComplaintTiles(cur, prev, d.Summary)...) {
 		k := tileKey(t.Name)
 		v.Tiles = append(v.Tiles, kpiTile{Key: k, Name: s.Text(lang, "kpi.tile."+k),
-			Value: fmtUnit(t.Unit, t.Current), Previous: fmtUnit(t.Unit, t.Previous),
-			Diff: fmtDiff(t.Unit, t.Diff), Trend: trend(t.Diff)})
+			Value: u.unit(t.Unit, t.Current), Previous: u.unit(t.Unit, t.Previous),
+			Diff: u.diff(t.Unit, t.Diff), Trend: trend(t.Diff)})
 	}
 	for _, g := range d.Shippers {
 		v.Shippers = append(v.Shippers, kpiRow{Cells: []string{g.Code, g.Name, s.Text(lang, "kpi.tier."+g.Tier),
@@ -130,11 +132,11 @@ func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f 
 	for _, g := range d.Provinces {
 		v.Provinces = append(v.Provinces, kpiRow{Cells: []string{g.Name, fmtCount(g.Current.Created),
 			fmtCount(g.Current.Delivered), fmtSigned(g.DeliveredChange()), fmtPct(g.Current.OnTimeRate()),
-			fmtDur(g.Current.LagMedian), fmtPct(g.Current.CSATShare())}})
+			u.dur(g.Current.LagMedian), fmtPct(g.Current.CSATShare())}})
 	}
 	for _, a := range agents {
-		v.Agents = append(v.Agents, kpiRow{Cells: []string{a.Name, fmtCount(a.Filed), fmtDur(a.FRTMedian),
-			fmtPct(a.FRTCompliance()), fmtDur(a.ResMedian), fmtPct(a.ResCompliance()), fmtPct(a.ReopenRate()),
+		v.Agents = append(v.Agents, kpiRow{Cells: []string{a.Name, fmtCount(a.Filed), u.dur(a.FRTMedian),
+			fmtPct(a.FRTCompliance()), u.dur(a.ResMedian), fmtPct(a.ResCompliance()), fmtPct(a.ReopenRate()),
 			fmtPct(a.CSATAfterResolution())}})
 	}
 	for _, ch := range churn {
@@ -188,32 +190,53 @@ func fmtScore(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 1, 64)
 }
 
-// fmtDur writes a duration to the minute: 2h05m, 3d04h, 17m.
-func fmtDur(d *time.Duration) string {
+// kpiUnits are the unit words of the viewer's language, for durations ("1 天 11 小时",
+// "1 d 11 h") and rate changes (percentage points: "百分点", "pp").
+type kpiUnits struct{ day, hour, min, pp string }
+
+// kpiUnits reads the unit words of lang from the catalogue.
+func (s *handler) kpiUnits(lang string) kpiUnits {
+	return kpiUnits{day: s.Text(lang, "kpi.unit.day"), hour: s.Text(lang, "kpi.unit.hour"),
+		min: s.Text(lang, "kpi.unit.min"), pp: s.Text(lang, "kpi.unit.pp")}
+}
+
+// dur writes a duration to the minute with units: "17 分钟", "2 小时 5 分钟", "1 天 11 小时".
+func (u kpiUnits) dur(d *time.Duration) string {
 	if d == nil {
 		return none
 	}
-	return fmtSeconds(d.Seconds())
+	return u.seconds(d.Seconds())
 }
 
-// fmtSeconds writes a number of seconds as fmtDur does, negative with a minus.
-func fmtSeconds(sec float64) string {
+// seconds writes a number of seconds as dur does, negative with a minus. From a day on
+// the minutes are left out: "1 天 11 小时".
+func (u kpiUnits) seconds(sec float64) string {
 	sign := ""
 	if sec < 0 {
 		sign, sec = "-", -sec
 	}
 	m := int64(math.Round(sec / 60))
+	part := func(n int64, unit string) string { return strconv.FormatInt(n, 10) + " " + unit }
+	var parts []string
 	switch {
 	case m >= 24*60:
-		return fmt.Sprintf("%s%dd%02dh", sign, m/(24*60), m%(24*60)/60)
+		parts = append(parts, part(m/(24*60), u.day))
+		if h := m % (24 * 60) / 60; h > 0 {
+			parts = append(parts, part(h, u.hour))
+		}
 	case m >= 60:
-		return fmt.Sprintf("%s%dh%02dm", sign, m/60, m%60)
+		parts = append(parts, part(m/60, u.hour))
+		if m%60 > 0 {
+			parts = append(parts, part(m%60, u.min))
+		}
+	default:
+		parts = append(parts, part(m, u.min))
 	}
-	return fmt.Sprintf("%s%dm", sign, m)
+	return sign + strings.Join(parts, " ")
 }
 
-// fmtUnit writes a tile value of unit (count, %, duration in seconds, score).
-func fmtUnit(unit string, v *float64) string {
+// unit writes a tile value of unit (count, %, duration in seconds, score).
+func (u kpiUnits) unit(unit string, v *float64) string {
 	if v == nil {
 		return none
 	}
@@ -223,13 +246,14 @@ func fmtUnit(unit string, v *float64) string {
 	case "%":
 		return fmtPct(v)
 	case "duration":
-		return fmtSeconds(*v)
+		return u.seconds(*v)
 	}
 	return fmtScore(v)
 }
 
-// fmtDiff writes a tile's change with its sign; a rate's change is in percentage points.
-func fmtDiff(unit string, v *float64) string {
+// diff writes a tile's change with its sign; a rate's change is in percentage points
+// ("+1.2 百分点", "+1.2 pp"), never in %.
+func (u kpiUnits) diff(unit string, v *float64) string {
 	if v == nil {
 		return none
 	}
@@ -241,9 +265,9 @@ func fmtDiff(unit string, v *float64) string {
 	case "count":
 		return sign + fmtCount(int64(math.Round(*v)))
 	case "%":
-		return sign + strconv.FormatFloat(*v*100, 'f', 1, 64) + " pp"
+		return sign + strconv.FormatFloat(*v*100, 'f', 1, 64) + " " + u.pp
 	case "duration":
-		return sign + fmtSeconds(*v)
+		return sign + u.seconds(*v)
 	}
 	return sign + strconv.FormatFloat(*v, 'f', 1, 64)
 }
