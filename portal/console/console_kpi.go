@@ -212,7 +212,7 @@ func (s *handler) kpiWorkbook(c *fiber.Ctx) error {
 	}
 	// Headers are set after success, so a failure is answered with an error page.
 	var buf bytes.Buffer
-	if err := reports.WriteWorkbook(c.UserContext(), &buf, s.deps.Reports, p, f); err != nil {
+	if err := reports.WriteWorkbook(c.UserContext(), &buf, s.deps.Reports, p, f, s.Lang(c)); err != nil {
 		return err
 	}
 	return s.SendStamped(c, &buf, customers.Export{Name: "kpi_workbook", File: reports.FileName(p),
