@@ -263,12 +263,25 @@ func TestKPIAccessAndBadParameters(t *testing.T) {
 	}
 }
 
+// TestKPIWorkbookDownload: the workbook is in the viewer's language (Chinese by default,
+// English on ?lang=en) and has the dashboard's figures.
 func TestKPIWorkbookDownload(t *testing.T) {
 	t.Parallel()
 	e := newKPIEnv(t)
-	for _, role := range []string{"manager", "supervisor"} {
-		t.Run(role, func(t *testing.T) {
-			code, body, hdr := e.as(role).do("GET", "/console/kpi/workbook.xlsx?"+e.query, nil)
+	for _, c := range []struct {
+		role, lang                       string
+		kpi, delivered, complaints, tile string
+	}{
+		{"manager", "", "指标", "签收量", "投诉数", "下单量"},
+		{"supervisor", "", "指标", "签收量", "投诉数", "下单量"},
+		{"manager", "en", "KPI", "Delivered", "Complaints", "Created"},
+	} {
+		t.Run(c.role+" "+c.lang, func(t *testing.T) {
+			q := e.query
+			if c.lang != "" {
+				q += "&lang=" + c.lang
+			}
+			code, body, hdr := e.as(c.role).do("GET", "/console/kpi/workbook.xlsx?"+q, nil)
 			if code != 200 {
 				t.Fatalf("status %d: %.300s", code, body)
 			}
@@ -287,20 +300,24 @@ func TestKPIWorkbookDownload(t *testing.T) {
 			sheets := strings.Join(f.GetSheetList(), "|")
 			for _, s := range []string{reports.SheetSummary, reports.SheetDaily, reports.SheetByShipper, reports.SheetByProvince,
 				reports.SheetComplaints, reports.SheetRootCauses, reports.SheetAgents, reports.SheetDefinitions} {
-				if !strings.Contains(sheets, s) {
+				if s = reports.SheetName(c.lang, s); !strings.Contains(sheets, s) {
 					t.Errorf("sheet %s missing from %s", s, sheets)
 				}
 			}
-			if h, _ := f.GetCellValue(reports.SheetSummary, "A5"); h != "KPI" {
-				t.Errorf("Summary A5 = %q, want KPI", h)
+			summary := reports.SheetName(c.lang, reports.SheetSummary)
+			if h, _ := f.GetCellValue(summary, "A5"); h != c.kpi {
+				t.Errorf("%s!A5 = %q, want %s", summary, h, c.kpi)
 			}
-			rows, err := f.GetRows(reports.SheetSummary)
+			if h, _ := f.GetCellValue(summary, "A6"); h != c.tile {
+				t.Errorf("%s!A6 = %q, want %s", summary, h, c.tile)
+			}
+			rows, err := f.GetRows(summary)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// The workbook's figures are the dashboard's: 3 delivered; complaints 3 for the
 			// manager, 1 (the team's) for the supervisor.
-			_, dash, _ := e.as(role).do("GET", "/console/kpi?"+e.query, nil)
+			_, dash, _ := e.as(c.role).do("GET", "/console/kpi?"+e.query, nil)
 			val, _ := tiles(dash)
 			found := 0
 			for _, r := range rows {
@@ -308,12 +325,12 @@ func TestKPIWorkbookDownload(t *testing.T) {
 					continue
 				}
 				switch r[0] {
-				case "Delivered":
+				case c.delivered:
 					found++
 					if r[1] != val["delivered"] {
 						t.Errorf("workbook delivered %q, dashboard %q", r[1], val["delivered"])
 					}
-				case "Complaints":
+				case c.complaints:
 					found++
 					if r[1] != val["complaints"] {
 						t.Errorf("workbook complaints %q, dashboard %q", r[1], val["complaints"])
@@ -376,8 +393,8 @@ func TestKPIFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer f.Close()
-				if v, _ := f.GetCellValue(reports.SheetSummary, "A5"); v != "KPI" {
-					t.Errorf("Summary!A5 = %q", v)
+				if v, _ := f.GetCellValue(reports.SheetName("zh", reports.SheetSummary), "A5"); v != "指标" { // stored: Chinese
+					t.Errorf("汇总!A5 = %q", v)
 				}
 			}
 		})

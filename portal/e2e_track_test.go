@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
+
+	"lcrm/shipments"
 )
 
 func TestE2ELookupSeveralNumbers(t *testing.T) {
@@ -89,8 +91,8 @@ func TestE2EShipperFilterAndDownload(t *testing.T) {
 		t.Fatalf("open the downloaded workbook: %v", err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows("Shipments")
-	if err != nil || len(rows) != 2 || rows[0][0] != "tracking_no" || rows[1][0] != "SD100000000002" || rows[1][7] != "+8613800138000" {
+	rows, err := f.GetRows(shipments.ExportSheet("zh"))
+	if err != nil || len(rows) != 2 || rows[0][0] != "运单号" || rows[1][0] != "SD100000000002" || rows[1][7] != "+8613800138000" {
 		t.Errorf("workbook rows = %v, %v", rows, err)
 	}
 }

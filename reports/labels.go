@@ -20,7 +20,7 @@ var labels = map[string]map[string][2]string{
 	LabelCategory: {"billing": {"费用问题", "Billing"}, "courier_attitude": {"快递员服务态度", "Courier's attitude"},
 		"damaged": {"破损", "Damaged"}, "delayed": {"延误", "Delayed"}, "lost": {"丢失", "Lost"},
 		"not_received_but_signed": {"未收到但显示已签收", "Not received but shown as signed"},
-		"other": {"其他", "Other"}, "wrong_address": {"地址错误", "Wrong address"}},
+		"other":                   {"其他", "Other"}, "wrong_address": {"地址错误", "Wrong address"}},
 	LabelCause: {"address_data": {"地址数据", "Address data"}, "courier": {"快递员", "Courier"},
 		"customer": {"客户原因", "Customer"}, "linehaul": {"干线运输", "Linehaul"}, "other": {"其他", "Other"},
 		"sorting_hub": {"分拣中心", "Sorting hub"}, "system": {"系统", "System"}, "weather": {"天气", "Weather"}},
