@@ -10,6 +10,7 @@ const (
 	LabelCategory = "category" // complaint category
 	LabelCause    = "cause"    // complaint root cause
 	LabelReason   = "reason"   // slow sign-off reason
+	LabelState    = "state"    // complaint status, as staff name it
 )
 
 // labels maps kind → code → {Chinese, English}.
@@ -24,6 +25,9 @@ var labels = map[string]map[string][2]string{
 	LabelCause: {"address_data": {"地址数据", "Address data"}, "courier": {"快递员", "Courier"},
 		"customer": {"客户原因", "Customer"}, "linehaul": {"干线运输", "Linehaul"}, "other": {"其他", "Other"},
 		"sorting_hub": {"分拣中心", "Sorting hub"}, "system": {"系统", "System"}, "weather": {"天气", "Weather"}},
+	LabelState: {"new": {"新投诉", "New"}, "acknowledged": {"已受理", "Acknowledged"}, "in_progress": {"处理中", "In progress"},
+		"waiting_customer": {"等待客户回复", "Waiting for the customer"}, "resolved": {"已解决", "Resolved"},
+		"closed": {"已关闭", "Closed"}, "reopened": {"已重新打开", "Reopened"}},
 	LabelReason: {"out_for_delivery": {"派送中超时", "out for delivery too long"},
 		"at_station": {"到站未派送超时", "at the station too long"}, "past_promise": {"已过承诺时间", "past the promised time"}},
 }
