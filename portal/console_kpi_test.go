@@ -110,7 +110,7 @@ func newKPIEnv(t *testing.T) *kpiEnv {
 // withReports gives a test portal the KPI store.
 func withReports(d *portal.Deps) { d.Reports = reports.NewStore(d.Shipments.Pool()) }
 
-var tileRe = regexp.MustCompile(`<div class="kpi-tile" id="tile-([a-z0-9_]+)"><h3>[^<]*</h3><p class="kpi-value">([^<]*)</p><p class="kpi-change[^"]*">[^<]*<span class="kpi-diff">([^<]*)</span>`)
+var tileRe = regexp.MustCompile(`<div class="kpi-tile" id="tile-([a-z0-9_]+)"><h3>[^<]*</h3><p class="kpi-value">(?:<a class="kpi-drill" href="[^"]*">)?([^<]*)(?:</a>)?</p><p class="kpi-change[^"]*">[^<]*<span class="kpi-diff">([^<]*)</span>`)
 
 var workbookLink = regexp.MustCompile(`id="kpi-workbook" href="/console/kpi/workbook\.xlsx\?([^"]*)"`)
 

@@ -27,11 +27,33 @@ type kpiTile struct {
 	Key, Name             string // Key is the reports tile name as a slug (tile ids, tests)
 	Value, Previous, Diff string
 	Trend                 string // up, down, flat or none
+	Link                  template.URL // the list behind a count ("" for rates and the like)
+}
+
+// kpiCell is one formatted cell of a table; Link, for a count, is the list behind it.
+type kpiCell struct {
+	Text string
+	Link template.URL
 }
 
 // kpiRow is one row of a table, cells formatted.
 type kpiRow struct {
-	Cells []string
+	Cells []kpiCell
+}
+
+// row makes a table row of texts.
+func row(texts ...string) kpiRow {
+	r := kpiRow{Cells: make([]kpiCell, len(texts))}
+	for i, t := range texts {
+		r.Cells[i].Text = t
+	}
+	return r
+}
+
+// link makes cell i of r a link to u.
+func (r kpiRow) link(i int, u template.URL) kpiRow {
+	r.Cells[i].Link = u
+	return r
 }
 
 // kpiView is the dashboard page's data.
@@ -64,11 +86,10 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.kpiData(c.UserContext(), s.Lang(c), p, f)
+	v, err := s.kpiData(c.UserContext(), s.Lang(c), form, p, f)
 	if err != nil {
 		return err
 	}
-	v.Form = form
 	v.WorkbookURL = template.URL("/console/kpi/workbook.xlsx?" + form.query())
 	if v.ShipperChoices, err = s.deps.Customers.ListShippers(c.UserContext()); err != nil {
 		return err
@@ -76,8 +97,9 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 	return s.Render(c, "kpi_dashboard", v)
 }
 
-// kpiData runs the reports and formats them for lang.
-func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f reports.Filter) (*kpiView, error) {
+// kpiData runs the reports and formats them for lang; every count links to its list
+// under the same form.
+func (s *handler) kpiData(ctx context.Context, lang string, form kpiForm, p reports.Period, f reports.Filter) (*kpiView, error) {
 	st := s.deps.Reports
 	// The six reads are independent: run them at once, so the page takes as long as the
 	// slowest (the dashboard statement) rather than their sum.
@@ -113,35 +135,48 @@ func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f 
 	z := s.cfg.Zone
 	day := func(t time.Time) string { return t.In(z).Format(time.DateOnly) }
 	pp := p.Previous()
-	v := &kpiView{From: day(p.From), To: day(p.To.Add(-time.Nanosecond)), PrevFrom: day(pp.From),
+	v := &kpiView{Form: form, From: day(p.From), To: day(p.To.Add(-time.Nanosecond)), PrevFrom: day(pp.From),
 		PrevTo: day(pp.To.Add(-time.Nanosecond)), Partial: p.Partial(), Team: f.Team != 0,
 		Tiers:    []string{string(customers.TierKey), string(customers.TierRegular), string(customers.TierSmall)},
 		Services: []string{"standard", "express", "same_day"}, Periods: []string{"day", "week", "month", "custom"}}
 	u := s.kpiUnits(lang)
 	for _, t := range append(d.Summary.Tiles(), reports.ComplaintTiles(cur, prev, d.Summary)...) {
 		k := tileKey(t.Name)
-		v.Tiles = append(v.Tiles, kpiTile{Key: k, Name: s.Text(lang, "kpi.tile."+k),
+		tile := kpiTile{Key: k, Name: s.Text(lang, "kpi.tile."+k),
 			Value: u.unit(t.Unit, t.Current), Previous: u.unit(t.Unit, t.Previous),
-			Diff: u.diff(t.Unit, t.Diff), Trend: trend(t.Diff)})
+			Diff: u.diff(t.Unit, t.Diff), Trend: trend(t.Diff)}
+		if kind, ok := kpiListTiles[k]; ok {
+			tile.Link = form.listURL(kind)
+		}
+		v.Tiles = append(v.Tiles, tile)
 	}
 	for _, g := range d.Shippers {
-		v.Shippers = append(v.Shippers, kpiRow{Cells: []string{g.Code, g.Name, s.Text(lang, "kpi.tier."+g.Tier),
+		v.Shippers = append(v.Shippers, row(g.Code, g.Name, s.Text(lang, "kpi.tier."+g.Tier),
 			fmtCount(g.Current.Delivered), fmtSigned(g.DeliveredChange()), fmtPct(g.Current.OnTimeRate()),
-			fmtPct(g.Current.CSATShare()), fmtCount(g.Complaints), fmtScore(g.ComplaintsPer1000())}})
+			fmtPct(g.Current.CSATShare()), fmtCount(g.Complaints), fmtScore(g.ComplaintsPer1000())).
+			link(3, form.listURL(reports.ListDelivered, "shipper", g.Key)).
+			link(7, form.listURL(reports.ListComplaints, "shipper", g.Key)))
 	}
 	for _, g := range d.Provinces {
-		v.Provinces = append(v.Provinces, kpiRow{Cells: []string{g.Name, fmtCount(g.Current.Created),
+		r := row(g.Name, fmtCount(g.Current.Created),
 			fmtCount(g.Current.Delivered), fmtSigned(g.DeliveredChange()), fmtPct(g.Current.OnTimeRate()),
-			u.dur(g.Current.LagMedian), fmtPct(g.Current.CSATShare())}})
+			u.dur(g.Current.LagMedian), fmtPct(g.Current.CSATShare()))
+		// Shipments without a province cannot be filtered to (an empty filter is none).
+		if g.Key != "" {
+			r = r.link(1, form.listURL(reports.ListCreated, "province", g.Key)).
+				link(2, form.listURL(reports.ListDelivered, "province", g.Key))
+		}
+		v.Provinces = append(v.Provinces, r)
 	}
 	for _, a := range agents {
-		v.Agents = append(v.Agents, kpiRow{Cells: []string{a.Name, fmtCount(a.Filed), u.dur(a.FRTMedian),
+		v.Agents = append(v.Agents, row(a.Name, fmtCount(a.Filed), u.dur(a.FRTMedian),
 			fmtPct(a.FRTCompliance()), u.dur(a.ResMedian), fmtPct(a.ResCompliance()), fmtPct(a.ReopenRate()),
-			fmtPct(a.CSATAfterResolution())}})
+			fmtPct(a.CSATAfterResolution())).
+			link(1, form.listURL(reports.ListComplaints, "agent", strconv.FormatInt(a.UserID, 10))))
 	}
 	for _, ch := range churn {
-		v.Churn = append(v.Churn, kpiRow{Cells: []string{ch.Code, ch.Name, s.Text(lang, "kpi.tier."+ch.Tier),
-			fmtCount(ch.Last30), strconv.FormatFloat(ch.Expected30, 'f', 1, 64), fmtCount(ch.Prev90)}})
+		v.Churn = append(v.Churn, row(ch.Code, ch.Name, s.Text(lang, "kpi.tier."+ch.Tier),
+			fmtCount(ch.Last30), strconv.FormatFloat(ch.Expected30, 'f', 1, 64), fmtCount(ch.Prev90)))
 	}
 	v.Trend = trendChart(d.Days, z, s.Text(lang, "kpi.chart.delivered"), s.Text(lang, "kpi.chart.on_time"))
 	v.Pareto = paretoChart(causes, func(rc string) string { return s.Text(lang, "desk.rc."+rc) },

@@ -112,6 +112,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/kpi", sup, s.kpiDashboard)
 	g.Get("/kpi/files", mgr, s.kpiFiles)
 	g.Get("/kpi/files/:id", mgr, s.kpiFile)
+	g.Get("/kpi/list", sup, s.kpiList)
+	g.Get("/kpi/list.xlsx", sup, s.kpiListWorkbook)
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
 	g.Get("/queue", s.deskQueue)
 	g.Post("/queue/assign", sup, s.deskBulkAssign)
