@@ -26,7 +26,7 @@ import (
 type kpiTile struct {
 	Key, Name             string // Key is the reports tile name as a slug (tile ids, tests)
 	Value, Previous, Diff string
-	Trend                 string // up, down, flat or none
+	Trend                 string       // up, down, flat or none
 	Link                  template.URL // the list behind a count ("" for rates and the like)
 }
 
