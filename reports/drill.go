@@ -143,29 +143,26 @@ func scanComplaint(rows pgx.Rows, total *int64) (ComplaintRow, error) {
 // Parcels returns a page of a parcel list and the list's length (0 when the page is
 // past its end).
 func (st *Store) Parcels(ctx context.Context, d Drill, limit, offset int) ([]ParcelRow, int64, error) {
-	if d.Complaints() {
-		return nil, 0, fmt.Errorf("reports: %s is not a parcel list", d.Kind)
-	}
-	q, args, err := d.query(limit, offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var total int64
-	list, err := collect(ctx, st.pool, "parcel list", q, args, func(rows pgx.Rows) (ParcelRow, error) { return scanParcel(rows, &total) })
-	return list, total, err
+	return drillPage(ctx, st, d, false, limit, offset, scanParcel)
 }
 
 // ComplaintList returns a page of a complaint list and the list's length.
 func (st *Store) ComplaintList(ctx context.Context, d Drill, limit, offset int) ([]ComplaintRow, int64, error) {
-	if !d.Complaints() {
-		return nil, 0, fmt.Errorf("reports: %s is not a complaint list", d.Kind)
+	return drillPage(ctx, st, d, true, limit, offset, scanComplaint)
+}
+
+// drillPage runs one page of d, which must be a complaint list when complaints.
+func drillPage[T any](ctx context.Context, st *Store, d Drill, complaints bool, limit, offset int,
+	scan func(pgx.Rows, *int64) (T, error)) ([]T, int64, error) {
+	if d.Complaints() != complaints {
+		return nil, 0, fmt.Errorf("reports: list %s read as the wrong kind", d.Kind)
 	}
 	q, args, err := d.query(limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
 	var total int64
-	list, err := collect(ctx, st.pool, "complaint list", q, args, func(rows pgx.Rows) (ComplaintRow, error) { return scanComplaint(rows, &total) })
+	list, err := collect(ctx, st.pool, "list "+d.Kind, q, args, func(rows pgx.Rows) (T, error) { return scan(rows, &total) })
 	return list, total, err
 }
 

@@ -5,7 +5,7 @@
 //	console_customers.go  customer 360 / caller lookup, contact log (agent+)
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
-//	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
+//	console_kpi*.go       KPI dashboard, drill-down lists and workbook downloads (manager+; supervisors their team)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
 //	account_2fa.go        the signed-in user's two-factor login settings
 //
