@@ -51,9 +51,9 @@ func (r Reason) Valid() bool { return slices.Contains(Reasons, r) }
 
 // Limits of a declaration.
 const (
-	MaxPlaces    = 50   // provinces plus cities
-	MaxPlaceLen  = 30   // characters of one name
-	MaxNotice    = 300  // characters of each notice (an SMS carries it)
+	MaxPlaces    = 50  // provinces plus cities
+	MaxPlaceLen  = 30  // characters of one name
+	MaxNotice    = 300 // characters of each notice (an SMS carries it)
 	MaxWindow    = 31 * 24 * time.Hour
 	maxKeyLength = 200
 )
@@ -214,7 +214,9 @@ func (d *Disruption) Affects(p Parcel, now time.Time) bool {
 	if now.Before(d.StartsAt) || !p.CreatedAt.Before(d.EndsAt) || (p.Final && p.FinalAt.Before(d.StartsAt)) {
 		return false
 	}
-	in := func(list []string, name string) bool { return name != "" && slices.Contains(list, NormalizePlace(name)) }
+	in := func(list []string, name string) bool {
+		return name != "" && slices.Contains(list, NormalizePlace(name))
+	}
 	if in(d.Provinces, p.DestProvince) || in(d.Cities, p.DestCity) {
 		return true
 	}
