@@ -65,6 +65,7 @@ const (
 	KindStatusFinal       Kind = "status_final"       // parcel delivered or returned: still sent once the parcel is delivered
 	KindStaffAlert        Kind = "staff_alert"        // escalation / supervisor alert to a staff phone
 	KindPasswordReset     Kind = "password_reset"     // one-time code for a shipper's password reset
+	KindDisruption        Kind = "disruption_notice"  // a declared disruption's notice: one per consignee, instead of per-parcel apologies
 )
 
 // Care reports whether the kind is a care message: those wait out quiet hours, count
@@ -107,6 +108,7 @@ var sendBy = map[Kind]time.Duration{
 	KindStatusFinal:       24 * time.Hour,
 	KindStaffAlert:        2 * time.Hour,
 	KindPasswordReset:     10 * time.Minute, // the code's own lifetime
+	KindDisruption:        12 * time.Hour,
 }
 
 // Message is one SMS to enqueue.
