@@ -69,7 +69,7 @@ func TestAffectedParcels(t *testing.T) {
 			if tc.p.status == "delivered" || tc.p.status == "returned" {
 				p.Final, p.FinalAt = true, *tc.p.delivered
 			}
-			got, err := f.ds.Affecting(f.ctx, p)
+			got, err := f.ds.Affecting(f.ctx, p, f.now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +84,7 @@ func TestAffectedParcels(t *testing.T) {
 	// As of a moment before the window, nothing is affected yet on the page.
 	f.now = from.Add(-time.Hour)
 	f.ds.CacheFor = time.Nanosecond
-	if got, _ := f.ds.Affecting(f.ctx, disruptions.Parcel{DestProvince: "广东", CreatedAt: sh(22, 9, 0)}); got != nil {
+	if got, _ := f.ds.Affecting(f.ctx, disruptions.Parcel{DestProvince: "广东", CreatedAt: sh(22, 9, 0)}, f.now); got != nil {
 		t.Errorf("before the window: affected by %d", got.ID)
 	}
 }

@@ -387,9 +387,9 @@ func (s *Store) invalidate() {
 	s.mu.Unlock()
 }
 
-// Affecting returns the disruption that affects p as of the store's now (the latest begun
-// when several do), or nil; it reads the database at most once per CacheFor (see Current).
-func (s *Store) Affecting(ctx context.Context, p Parcel) (*Disruption, error) {
+// Affecting returns the disruption that affects p as of now (the latest begun when several
+// do), or nil; it reads the database at most once per CacheFor (see Current).
+func (s *Store) Affecting(ctx context.Context, p Parcel, now time.Time) (*Disruption, error) {
 	ds, origins, err := s.Current(ctx)
 	if err != nil {
 		return nil, err
@@ -397,7 +397,6 @@ func (s *Store) Affecting(ctx context.Context, p Parcel) (*Disruption, error) {
 	if p.OriginProvince == "" {
 		p.OriginProvince = origins[NormalizePlace(p.OriginCity)]
 	}
-	now := s.Now()
 	for i := range ds { // latest start first
 		if ds[i].Affects(p, now) {
 			return &ds[i], nil

@@ -70,6 +70,7 @@ func (a *app) complaints() *complaints.Store {
 	cs.Zone = a.cfg.Zone
 	cs.Now = a.now
 	cs.Events = webhookStore(a).Sink() // complaint.created, .updated, .resolved
+	a.disruptions(cs)                  // complaints about affected parcels are tagged at filing
 	return cs
 }
 

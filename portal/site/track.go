@@ -68,6 +68,7 @@ type trackResult struct {
 	SignedBy, ConsigneeName, ConsigneePhone, ShipperName string
 	Address                                              string
 	Estimate                                             *estimateView
+	Disruption                                           *disruptionNotice // see track_disruption.go
 }
 
 // estimateView is the learned delivery window as the page writes it, in the site's zone:
@@ -139,6 +140,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 		Late: d.Late(s.Now(c)), Promised: d.PromisedAt, Delivered: d.DeliveredAt,
 		Verified: s.IsVerified(c, d.ID), VerifyFailed: c.Query("vf") == "1"}
 	r.Estimate = estimateFor(d.Estimate(s.Now(c)), r.Late, lang, s.cfg.Zone)
+	r.Disruption = s.disruptionFor(c, d, lang)
 	if r.Verified {
 		r.Steps, r.Timeline = s.timelineHTML(d, lang)
 		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Addressee.Name, d.Addressee.Phone, d.Shipper.Name
