@@ -233,6 +233,7 @@ func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious boo
 		if err != nil {
 			return err
 		}
+		stored, live = f.coverage(stored, live, from, p.To)
 		if len(stored) > 0 {
 			cond, args := filterSQL(f, []any{zone.String(), stored})
 			if out, err = readCells(ctx, tx, fmt.Sprintf(storedCellsSQL, cond), args, out, &arena); err != nil {

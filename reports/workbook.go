@@ -54,6 +54,9 @@ func (f Filter) String() string {
 	if f.Team != 0 {
 		parts = append(parts, fmt.Sprintf("complaints of the team of user #%d", f.Team))
 	}
+	if f.ExcludeDisrupted {
+		parts = append(parts, "without disrupted parcels")
+	}
 	if len(parts) == 0 {
 		return "all shipments"
 	}
