@@ -20,4 +20,3 @@ func (f Filter) coverage(stored []time.Time, live [][2]time.Time, from, to time.
 	}
 	return nil, [][2]time.Time{{from, to}}
 }
-
