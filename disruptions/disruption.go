@@ -63,8 +63,11 @@ type Disruption struct {
 	ID        int64
 	Provinces []string // as NormalizePlace leaves them
 	Cities    []string
-	// IncludeOrigin: parcels leaving the area are affected too (origin city, or its province).
+	// IncludeOrigin: parcels leaving the area are affected too: those whose origin city is
+	// one of OriginCities (the Cities and the cities of the Provinces, from city_provinces
+	// when the disruption was last saved).
 	IncludeOrigin      bool
+	OriginCities       []string
 	StartsAt, EndsAt   time.Time // the window [StartsAt, EndsAt)
 	Reason             Reason
 	NoticeZH, NoticeEN string
@@ -197,9 +200,7 @@ func (in *Input) normalize() error {
 type Parcel struct {
 	DestProvince, DestCity string
 	OriginCity             string
-	// OriginProvince is the origin city's province (city_provinces); empty when unknown.
-	OriginProvince string
-	CreatedAt      time.Time
+	CreatedAt              time.Time
 	// Final is true when the parcel was delivered or returned, at FinalAt (delivered_at,
 	// else the last event's time).
 	Final   bool
@@ -211,14 +212,23 @@ type Parcel struct {
 // delivered or returned before it began. It is the rule of the SQL view
 // disrupted_shipments; as of now, a window not begun yet affects nothing.
 func (d *Disruption) Affects(p Parcel, now time.Time) bool {
+	return d.affects(p.normalized(), now)
+}
+
+// normalized is p with its place names as NormalizePlace leaves them.
+func (p Parcel) normalized() Parcel {
+	p.DestProvince, p.DestCity, p.OriginCity = NormalizePlace(p.DestProvince), NormalizePlace(p.DestCity), NormalizePlace(p.OriginCity)
+	return p
+}
+
+// affects is Affects for a parcel already normalized.
+func (d *Disruption) affects(p Parcel, now time.Time) bool {
 	if now.Before(d.StartsAt) || !p.CreatedAt.Before(d.EndsAt) || (p.Final && p.FinalAt.Before(d.StartsAt)) {
 		return false
 	}
-	in := func(list []string, name string) bool {
-		return name != "" && slices.Contains(list, NormalizePlace(name))
-	}
+	in := func(list []string, name string) bool { return name != "" && slices.Contains(list, name) }
 	if in(d.Provinces, p.DestProvince) || in(d.Cities, p.DestCity) {
 		return true
 	}
-	return d.IncludeOrigin && (in(d.Cities, p.OriginCity) || in(d.Provinces, p.OriginProvince))
+	return d.IncludeOrigin && in(d.OriginCities, p.OriginCity)
 }

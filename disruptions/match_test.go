@@ -1,11 +1,14 @@
 package disruptions_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
 
+	"lcrm/complaints"
 	"lcrm/disruptions"
+	"lcrm/internal/testdb"
 )
 
 // TestAffectedParcels checks which parcels a disruption affects, by province, by city, by
@@ -99,5 +102,32 @@ func TestNormalizePlace(t *testing.T) {
 	}
 	if got := disruptions.SplitPlaces("广东省，广西、 北京市;广东\n杭州"); !slices.Equal(got, []string{"广东", "广西", "北京", "杭州"}) {
 		t.Errorf("SplitPlaces = %q", got)
+	}
+}
+
+
+
+// BenchmarkAffecting is what the tracking page pays per parcel for the notice: a match in
+// Go against the cached list of 20 current disruptions, none of which affects the parcel
+// (the worst case: every one is tried); no query while the list is fresh.
+func BenchmarkAffecting(b *testing.B) {
+	ctx := context.Background()
+	pool := testdb.New(b)
+	ds := disruptions.NewStore(pool, nil)
+	ds.Now = func() time.Time { return sh(24, 0, 0) }
+	ds.CacheFor = time.Hour
+	for range 20 {
+		if _, err := ds.Declare(ctx, disruptions.Input{Provinces: []string{"广东", "广西", "福建"}, Cities: []string{"杭州", "宁波", "温州"},
+			IncludeOrigin: true, StartsAt: sh(23, 0, 0), EndsAt: sh(25, 0, 0), Reason: disruptions.Weather, NoticeZH: "x", NoticeEN: "x"},
+			complaints.Actor{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p := disruptions.Parcel{DestProvince: "北京市", DestCity: "北京", OriginCity: "上海市", CreatedAt: sh(22, 9, 0)}
+	now := sh(24, 0, 0)
+	for b.Loop() {
+		if d, err := ds.Affecting(ctx, p, now); d != nil || err != nil {
+			b.Fatal(d, err)
+		}
 	}
 }

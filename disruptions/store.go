@@ -40,7 +40,6 @@ type Store struct {
 	mu      sync.Mutex
 	loaded  time.Time
 	current []Disruption
-	origins map[string]string // normalised city -> normalised province (city_provinces)
 	fresh   bool
 }
 
@@ -50,7 +49,7 @@ func NewStore(pool *pgxpool.Pool, cs *complaints.Store) *Store {
 	return &Store{pool: pool, complaints: cs, Now: clock.System}
 }
 
-const selectDisruption = `SELECT d.id, d.provinces, d.cities, d.include_origin, d.starts_at, d.ends_at, d.reason,
+const selectDisruption = `SELECT d.id, d.provinces, d.cities, d.include_origin, d.origin_cities, d.starts_at, d.ends_at, d.reason,
 	d.notice_zh, d.notice_en, COALESCE(d.created_by, 0), COALESCE(u.name, ''), d.created_at, d.updated_at,
 	d.ended_at, COALESCE(d.ended_by, 0)
 FROM disruptions d LEFT JOIN users u ON u.id = d.created_by
@@ -67,7 +66,7 @@ func list(ctx context.Context, q querier, where string, args ...any) ([]Disrupti
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Disruption, error) {
 		var d Disruption
-		err := r.Scan(&d.ID, &d.Provinces, &d.Cities, &d.IncludeOrigin, &d.StartsAt, &d.EndsAt, &d.Reason,
+		err := r.Scan(&d.ID, &d.Provinces, &d.Cities, &d.IncludeOrigin, &d.OriginCities, &d.StartsAt, &d.EndsAt, &d.Reason,
 			&d.NoticeZH, &d.NoticeEN, &d.CreatedBy, &d.CreatedByName, &d.CreatedAt, &d.UpdatedAt, &d.EndedAt, &d.EndedBy)
 		return d, err
 	})
@@ -159,6 +158,9 @@ func (s *Store) Declare(ctx context.Context, in Input, by complaints.Actor) (Res
 		if err != nil {
 			return err
 		}
+		if err := setOrigins(ctx, tx, id); err != nil {
+			return err
+		}
 		if res.Disruption, err = one(ctx, tx, "WHERE d.id = $1", id); err != nil {
 			return err
 		}
@@ -234,6 +236,9 @@ func (s *Store) change(ctx context.Context, id int64, by complaints.Actor, actio
 			now, d.EndedAt, d.EndedBy); err != nil {
 			return err
 		}
+		if err := setOrigins(ctx, tx, d.ID); err != nil {
+			return err
+		}
 		if err := record(ctx, tx, by, action, d.ID, before, after, now); err != nil {
 			return err
 		}
@@ -242,6 +247,16 @@ func (s *Store) change(ctx context.Context, id int64, by complaints.Actor, actio
 	})
 	s.invalidate()
 	return res, err
+}
+
+// setOrigins fills a disruption's origin_cities: its cities and the cities of its
+// provinces (city_provinces), as NormalizePlace leaves them.
+func setOrigins(ctx context.Context, tx pgx.Tx, id int64) error {
+	_, err := tx.Exec(ctx, `UPDATE disruptions d SET origin_cities = ARRAY(
+		SELECT c FROM unnest(d.cities) c
+		UNION SELECT disruption_place(cp.city) FROM city_provinces cp WHERE disruption_place(cp.province) = ANY (d.provinces)
+		ORDER BY 1) WHERE d.id = $1`, id)
+	return err
 }
 
 func equalAudit(a, b auditView) bool {
@@ -342,10 +357,10 @@ func (s *Store) AffectingMany(ctx context.Context, ids []int64, now time.Time) (
 }
 
 // Current returns the disruptions the tracking pages match parcels against: every one
-// whose window ended less than NoticeFor ago (or has not ended), with the provinces of the
-// origin cities (city_provinces). An instance reads them at most once per CacheFor; the
-// store's own changes are seen at once, another instance's within CacheFor.
-func (s *Store) Current(ctx context.Context) ([]Disruption, map[string]string, error) {
+// whose window ended less than NoticeFor ago (or has not ended). An instance reads them at
+// most once per CacheFor; the store's own changes are seen at once, another instance's
+// within CacheFor.
+func (s *Store) Current(ctx context.Context) ([]Disruption, error) {
 	now := s.Now()
 	cacheFor, noticeFor := s.CacheFor, s.NoticeFor
 	if cacheFor <= 0 {
@@ -357,28 +372,14 @@ func (s *Store) Current(ctx context.Context) ([]Disruption, map[string]string, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fresh && !now.Before(s.loaded) && now.Sub(s.loaded) < cacheFor {
-		return s.current, s.origins, nil
+		return s.current, nil
 	}
 	ds, err := list(ctx, s.pool, "WHERE d.ends_at > $1 ORDER BY d.starts_at DESC, d.id DESC", now.Add(-noticeFor))
 	if err != nil {
-		return nil, nil, fmt.Errorf("disruptions: current: %w", err)
+		return nil, fmt.Errorf("disruptions: current: %w", err)
 	}
-	origins := map[string]string{}
-	if len(ds) > 0 {
-		rows, err := s.pool.Query(ctx, `SELECT city, province FROM city_provinces`)
-		if err != nil {
-			return nil, nil, fmt.Errorf("disruptions: current: %w", err)
-		}
-		var city, prov string
-		if _, err := pgx.ForEachRow(rows, []any{&city, &prov}, func() error {
-			origins[NormalizePlace(city)] = NormalizePlace(prov)
-			return nil
-		}); err != nil {
-			return nil, nil, fmt.Errorf("disruptions: current: %w", err)
-		}
-	}
-	s.current, s.origins, s.loaded, s.fresh = ds, origins, now, true
-	return ds, origins, nil
+	s.current, s.loaded, s.fresh = ds, now, true
+	return ds, nil
 }
 
 func (s *Store) invalidate() {
@@ -390,15 +391,13 @@ func (s *Store) invalidate() {
 // Affecting returns the disruption that affects p as of now (the latest begun when several
 // do), or nil; it reads the database at most once per CacheFor (see Current).
 func (s *Store) Affecting(ctx context.Context, p Parcel, now time.Time) (*Disruption, error) {
-	ds, origins, err := s.Current(ctx)
+	ds, err := s.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if p.OriginProvince == "" {
-		p.OriginProvince = origins[NormalizePlace(p.OriginCity)]
-	}
+	p = p.normalized()
 	for i := range ds { // latest start first
-		if ds[i].Affects(p, now) {
+		if ds[i].affects(p, now) {
 			return &ds[i], nil
 		}
 	}

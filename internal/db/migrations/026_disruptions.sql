@@ -8,8 +8,11 @@ CREATE TABLE disruptions (
     -- "广东省", "广东" and "广东 " are one province.
     provinces       text[] NOT NULL DEFAULT '{}',
     cities          text[] NOT NULL DEFAULT '{}',
-    -- Also parcels leaving the area (origin city, or its province via city_provinces).
+    -- Also parcels leaving the area: their origin city is one of origin_cities, which the
+    -- store fills on every save with the cities plus the cities of the provinces
+    -- (city_provinces), so matching needs no lookup per parcel.
     include_origin  boolean NOT NULL DEFAULT false,
+    origin_cities   text[] NOT NULL DEFAULT '{}',
     starts_at       timestamptz NOT NULL,
     ends_at         timestamptz NOT NULL,
     reason          text NOT NULL CHECK (reason IN ('weather', 'flood', 'hub_closed', 'traffic_control', 'epidemic', 'other')),
@@ -47,9 +50,7 @@ JOIN shipments s
           AND COALESCE(s.delivered_at, s.last_event_at, s.updated_at) < d.starts_at)
  AND (disruption_place(s.dest_province) = ANY (d.provinces)
       OR disruption_place(s.dest_city) = ANY (d.cities)
-      OR (d.include_origin AND (disruption_place(s.origin_city) = ANY (d.cities)
-          OR disruption_place((SELECT cp.province FROM city_provinces cp
-                               WHERE disruption_place(cp.city) = disruption_place(s.origin_city) LIMIT 1)) = ANY (d.provinces))));
+      OR (d.include_origin AND disruption_place(s.origin_city) = ANY (d.origin_cities)));
 
 -- A complaint's SLA clocks stand still inside each of its pauses (a disruption's window:
 -- key 'disruption:<id>'); complaints.Store computes the deadlines without them.
