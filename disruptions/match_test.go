@@ -105,8 +105,6 @@ func TestNormalizePlace(t *testing.T) {
 	}
 }
 
-
-
 // BenchmarkAffecting is what the tracking page pays per parcel for the notice: a match in
 // Go against the cached list of 20 current disruptions, none of which affects the parcel
 // (the worst case: every one is tried); no query while the list is fresh.
