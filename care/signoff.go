@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"lcrm/complaints"
 	"lcrm/disruptions"
 	"lcrm/notify"
 )
@@ -403,14 +404,15 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			n = len(flags)
 			return err
 		}
-		// In-app notifications, bilingual as the console has no per-user language for them.
-		texts := make([]string, len(flags))
+		// In-app notifications: the console writes them from the data in the reader's
+		// language (notif.slow_signoff); the text is the plain fallback.
+		notes := make([]complaints.Note, len(flags))
 		for i, f := range flags {
 			h := int(f.lag.Hours())
-			texts[i] = fmt.Sprintf("包裹%s%s已%d小时 / %s %s for %d h", f.trackingNo, reasonZH[f.reason], h,
-				f.trackingNo, strings.ReplaceAll(f.reason, "_", " "), h)
+			notes[i] = complaints.Note{Text: fmt.Sprintf("%s %s for %d h", f.trackingNo, strings.ReplaceAll(f.reason, "_", " "), h),
+				Data: map[string]any{"tracking_no": f.trackingNo, "reason": f.reason, "hours": h}}
 		}
-		if _, err := d.Complaints.NotifyRole(ctx, tx, "supervisor", "slow_signoff", texts, now); err != nil {
+		if _, err := d.Complaints.NotifyRoleNotes(ctx, tx, "supervisor", "slow_signoff", notes, now); err != nil {
 			return err
 		}
 		rows, err = tx.Query(ctx, `SELECT id, phone FROM users WHERE role = 'supervisor' AND active AND phone <> '' ORDER BY id`)

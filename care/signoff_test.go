@@ -103,8 +103,9 @@ func TestFlagSlowSignoffs(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM notifications WHERE kind = 'slow_signoff'`); n != 2*wantTasks {
 		t.Errorf("%d notifications, want %d", n, 2*wantTasks)
 	}
-	if n := f.count(`SELECT count(*) FROM notifications WHERE text = '包裹SD0000000008派送中超时已9小时 / SD0000000008 out for delivery for 9 h'`); n != 2 {
-		t.Errorf("%d notifications with the expected text, want 2", n)
+	if n := f.count(`SELECT count(*) FROM notifications WHERE text = 'SD0000000008 out for delivery for 9 h'
+		AND data = '{"tracking_no": "SD0000000008", "reason": "out_for_delivery", "hours": 9}'::jsonb`); n != 2 {
+		t.Errorf("%d notifications with the expected text and data, want 2", n)
 	}
 	if n := f.count(`SELECT count(*) FROM ` + outboxTable + ` WHERE kind = 'staff_alert' AND body LIKE '%包裹SD0000000008超过承诺时间已30小时0分%/console/watch%'`); n != 1 {
 		t.Errorf("%d past-promise alert SMS with the expected text, want 1", n)

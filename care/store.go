@@ -52,33 +52,59 @@ func (f Flag) Critical() bool { return f.Lag >= f.AlertAfter }
 // Flags returns the open flags, oldest clock first (at most limit, default 500), their lag
 // measured to w.Now.
 func (w *Store) Flags(ctx context.Context, limit int) ([]Flag, error) {
-	now := w.Now()
 	if limit <= 0 || limit > config.MaxWatchPage {
 		limit = config.DefaultWatchPage
 	}
+	p, err := w.flags(ctx, 0, limit)
+	return p.Flags, err
+}
+
+// FlagPage is one page of the open flags, with the totals over all of them.
+type FlagPage struct {
+	Flags          []Flag
+	More           bool // later pages follow
+	Open, Critical int  // all open flags, and those at their alert point (0 past the last page)
+}
+
+// FlagsPage returns page (from 0) of the open flags, size per page (at most
+// config.MaxWatchPage), oldest clock first, in one round trip.
+func (w *Store) FlagsPage(ctx context.Context, page, size int) (FlagPage, error) {
+	size = min(max(size, 1), config.MaxWatchPage)
+	p, err := w.flags(ctx, max(page, 0)*size, size+1)
+	if len(p.Flags) > size {
+		p.Flags, p.More = p.Flags[:size], true
+	}
+	return p, err
+}
+
+// flags reads limit open flags from offset on, with the totals.
+func (w *Store) flags(ctx context.Context, offset, limit int) (FlagPage, error) {
+	now := w.Now()
+	var p FlagPage
 	rows, err := w.pool.Query(ctx, `
 		SELECT f.id, f.shipment_id, s.tracking_no, f.reason, f.service_level, p.name, f.shipper_tier,
-		       f.since, f.flagged_at, $1::timestamptz - f.since, f.window_allowed,
-		       CASE WHEN f.reason = 'past_promise' THEN w.past_promise_alert ELSE 2 * f.window_allowed END,
-		       f.alerted_at
+		       f.since, f.flagged_at, $1::timestamptz - f.since, f.window_allowed, x.alert_after,
+		       f.alerted_at, count(*) OVER (), count(*) FILTER (WHERE $1::timestamptz - f.since >= x.alert_after) OVER ()
 		FROM slow_signoffs f
 		JOIN shipments s ON s.id = f.shipment_id
 		JOIN shippers p ON p.id = s.shipper_id
 		JOIN signoff_windows w ON w.service_level = f.service_level AND w.tier = f.shipper_tier
+		CROSS JOIN LATERAL (SELECT CASE WHEN f.reason = 'past_promise' THEN w.past_promise_alert
+		                                ELSE 2 * f.window_allowed END AS alert_after) x
 		WHERE f.cleared_at IS NULL
-		ORDER BY f.since, f.id LIMIT $2`, now, limit)
+		ORDER BY f.since, f.id OFFSET $2 LIMIT $3`, now, offset, limit)
 	if err != nil {
-		return nil, fmt.Errorf("care: watch list: %w", err)
+		return p, fmt.Errorf("care: watch list: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Flag, error) {
+	p.Flags, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Flag, error) {
 		var f Flag
 		return f, r.Scan(&f.ID, &f.ShipmentID, &f.TrackingNo, &f.Reason, &f.ServiceLevel, &f.ShipperName, &f.ShipperTier,
-			&f.Since, &f.FlaggedAt, &f.Lag, &f.Window, &f.AlertAfter, &f.AlertedAt)
+			&f.Since, &f.FlaggedAt, &f.Lag, &f.Window, &f.AlertAfter, &f.AlertedAt, &p.Open, &p.Critical)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("care: watch list: %w", err)
+		return p, fmt.Errorf("care: watch list: %w", err)
 	}
-	return out, nil
+	return p, nil
 }
 
 // Task is an open piece of work the care rules left for staff.

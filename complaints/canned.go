@@ -76,7 +76,10 @@ func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (Canned
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		now := s.Now()
-		var err error
+		before, err := cannedRow(ctx, tx, r)
+		if err != nil {
+			return err
+		}
 		if r.ID == 0 {
 			err = tx.QueryRow(ctx, `INSERT INTO canned_replies (category, locale, title, body, updated_at)
 				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (category, locale, title) DO UPDATE SET body = EXCLUDED.body,
@@ -92,7 +95,7 @@ func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (Canned
 			return err
 		}
 		r.UpdatedAt = now
-		return s.auditCanned(ctx, tx, by, "canned.save", r.ID, r, now)
+		return s.auditCanned(ctx, tx, by, "canned.save", r.ID, before, cannedAudit(r), now)
 	})
 	return r, wrap("save canned", err)
 }
@@ -100,23 +103,54 @@ func (s *Store) SaveCanned(ctx context.Context, r CannedReply, by Actor) (Canned
 // DeleteCanned removes a canned reply; deleting one already gone is a no-op.
 func (s *Store) DeleteCanned(ctx context.Context, id int64, by Actor) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM canned_replies WHERE id = $1`, id)
-		if err != nil || tag.RowsAffected() == 0 {
+		rows, err := tx.Query(ctx, `DELETE FROM canned_replies WHERE id = $1 RETURNING category, locale, title, body`, id)
+		if err != nil {
 			return err
 		}
-		return s.auditCanned(ctx, tx, by, "canned.delete", id, nil, s.Now())
+		gone, err := pgx.CollectRows(rows, scanCannedAudit)
+		if err != nil || len(gone) == 0 {
+			return err
+		}
+		return s.auditCanned(ctx, tx, by, "canned.delete", id, gone[0], nil, s.Now())
 	})
 	return wrap("delete canned", err)
 }
 
 // auditCanned records an admin's change of the canned replies.
-func (s *Store) auditCanned(ctx context.Context, q querier, by Actor, action string, id int64, after any, now time.Time) error {
+func (s *Store) auditCanned(ctx context.Context, q querier, by Actor, action string, id int64, before, after any, now time.Time) error {
 	name := by.Name
 	if name == "" {
 		name = ActorSystem
 	}
 	return audit.Record(ctx, q, audit.Entry{ActorID: by.UserID, Actor: name, Action: action,
-		Object: "canned_reply", ObjectID: id, After: after, At: now})
+		Object: "canned_reply", ObjectID: id, Before: before, After: after, At: now})
+}
+
+// cannedAudit is a canned reply as the audit log keeps it.
+func cannedAudit(r CannedReply) map[string]string {
+	return map[string]string{"category": string(r.Category), "locale": r.Locale, "title": r.Title, "body": r.Body}
+}
+
+func scanCannedAudit(row pgx.CollectableRow) (map[string]string, error) {
+	var r CannedReply
+	err := row.Scan(&r.Category, &r.Locale, &r.Title, &r.Body)
+	return cannedAudit(r), err
+}
+
+// cannedRow is the stored reply r will replace, for the audit log (nil: none): the one with
+// r's id, or for a new one the one with its category, language and title (which it updates).
+func cannedRow(ctx context.Context, q querier, r CannedReply) (any, error) {
+	rows, err := q.Query(ctx, `SELECT category, locale, title, body FROM canned_replies
+		WHERE CASE WHEN $1 > 0 THEN id = $1 ELSE (category, locale, title) = ($2, $3, $4) END FOR UPDATE`,
+		r.ID, r.Category, r.Locale, r.Title)
+	if err != nil {
+		return nil, err
+	}
+	old, err := pgx.CollectRows(rows, scanCannedAudit)
+	if err != nil || len(old) == 0 {
+		return nil, err
+	}
+	return old[0], nil
 }
 
 // RenderCanned fills {placeholder}s of a canned body from vars (e.g. "tracking_no", "name",

@@ -26,11 +26,14 @@ const (
 	CourierAttitude      Category = "courier_attitude"
 	WrongAddress         Category = "wrong_address"
 	Billing              Category = "billing"
-	Other                Category = "other"
+	// UnconsentedLocker: the parcel was put in a locker or station without the recipient's
+	// consent (not allowed; see package requests for the consent a consignee records).
+	UnconsentedLocker Category = "unconsented_locker"
+	Other             Category = "other"
 )
 
 // Categories lists every category in display order.
-var Categories = []Category{Delayed, Damaged, Lost, NotReceivedButSigned, CourierAttitude, WrongAddress, Billing, Other}
+var Categories = []Category{Delayed, Damaged, Lost, NotReceivedButSigned, CourierAttitude, WrongAddress, Billing, UnconsentedLocker, Other}
 
 // Valid reports whether c is a known category.
 func (c Category) Valid() bool {
@@ -139,6 +142,7 @@ var basePriority = map[Category]Priority{
 	Delayed:              P3,
 	WrongAddress:         P3,
 	CourierAttitude:      P3,
+	UnconsentedLocker:    P3,
 	Billing:              P4,
 	Other:                P4,
 }
@@ -206,6 +210,9 @@ type Complaint struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	ConsigneeName    string // the consignee's name (the console masks it in lists)
+	// regulator is set while an appeal is registered: the regulator's transfer reopens a
+	// closed complaint however long ago it was resolved (ReopenWindow is the customer's).
+	regulator bool
 }
 
 // Photo is a picture attached to a complaint at filing.
@@ -236,11 +243,26 @@ type Entry struct {
 	At         time.Time
 	Kind       string // see the Kind constants
 	ActorName  string
-	Text       string
+	Text       string // as written (English for system lines): the fallback when Code is ""
 	FromStatus Status
 	ToStatus   Status
 	Public     bool
+	// Code names a system line (one of the Entry codes) and Data its values, so the
+	// console writes it in the viewer's language; "" for people's words and old rows.
+	Code string
+	Data map[string]any
 }
+
+// Entry codes: the system lines of the timeline, rendered from the catalogue
+// (desk.tl.CODE with Data) by the console.
+const (
+	CodeClaimed    = "claimed"    // Data: name
+	CodeAssigned   = "assigned"   // Data: name ("" for nobody)
+	CodePriority   = "priority"   // Data: from, to
+	CodeResolution = "resolution" // Data: root_cause, department, code, yuan
+	CodeEscalated  = "escalated"  // Data: deadline (first_response|resolution), level, names
+	CodeAutoClosed = "auto_closed"
+)
 
 // Timeline entry kinds.
 const (

@@ -65,7 +65,7 @@ func TestPriorityFor(t *testing.T) {
 
 func TestCategories(t *testing.T) {
 	t.Parallel()
-	want := "delayed damaged lost not_received_but_signed courier_attitude wrong_address billing other"
+	want := "delayed damaged lost not_received_but_signed courier_attitude wrong_address billing unconsented_locker other"
 	var got []string
 	for _, c := range complaints.Categories {
 		got = append(got, string(c))

@@ -135,7 +135,7 @@ func wrap(op string, err error) error {
 		return nil
 	case errors.As(err, &ve), errors.Is(err, ErrNotFound), errors.Is(err, ErrReopenExpired),
 		errors.Is(err, ErrNotResolved), errors.Is(err, ErrIllegalTransition), errors.Is(err, ErrAlreadyClaimed),
-		errors.Is(err, ErrNeedsResolution), errors.Is(err, ErrNotYours):
+		errors.Is(err, ErrNeedsResolution), errors.Is(err, ErrNotYours), errors.Is(err, ErrCrossed):
 		return err
 	}
 	return fmt.Errorf("complaints: %s: %w", op, err)

@@ -39,7 +39,8 @@ type alert struct {
 // supervisor); every further EscalationInterval still unmet climbs one level up the manager
 // chain, until its top. Each step writes an in-app notification per person and a timeline
 // entry, once: the (complaint, deadline, round, level) key makes a repeated check alert
-// nobody twice. It returns how many steps it took.
+// nobody twice. Regulator appeals half through their reply time without a formal reply
+// go to a manager here too (checkAppeals). It returns how many steps and hand-overs it took.
 func (s *Store) CheckEscalations(ctx context.Context, now time.Time) (int, error) {
 	interval := s.EscalationInterval
 	if interval <= 0 {
@@ -86,7 +87,12 @@ func (s *Store) CheckEscalations(ctx context.Context, now time.Time) (int, error
 			}
 		}
 	}
-	return steps, s.sendAlerts(ctx, alerts)
+	handed, appealAlerts, err := s.checkAppeals(ctx, now)
+	steps += handed
+	if err != nil {
+		return steps, err
+	}
+	return steps, s.sendAlerts(ctx, append(alerts, appealAlerts...))
 }
 
 // sendAlerts hands new notifications to the Alerter, if any; failures do not undo them.
@@ -128,17 +134,21 @@ func (s *Store) escalate(ctx context.Context, tx pgx.Tx, b breach, level int, no
 	}
 	text := fmt.Sprintf("%s (%s, %s): %s deadline %s missed, escalation level %d",
 		c.Ref, c.Priority, c.Category, what, b.due.In(s.zone()).Format("2006-01-02 15:04"), level)
+	// The console writes notif.escalation from these in the reader's language.
+	data := map[string]any{"ref": c.Ref, "priority": string(c.Priority), "category": string(c.Category),
+		"deadline": b.kind, "due": b.due.In(s.zone()).Format("2006-01-02 15:04"), "level": level}
 	var names []string
 	for _, u := range users {
 		names = append(names, u.name)
-		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, complaint_id, kind, text, created_at)
-			VALUES ($1, $2, 'escalation', $3, $4)`, u.id, c.ID, text, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, complaint_id, kind, text, data, created_at)
+			VALUES ($1, $2, 'escalation', $3, $4, $5)`, u.id, c.ID, text, data, now); err != nil {
 			return nil, false, false, err
 		}
 		alerts = append(alerts, alert{u.id, text})
 	}
 	entry := fmt.Sprintf("%s deadline missed: level %d, alerted %s", what, level, strings.Join(names, ", "))
-	if _, err := addEntry(ctx, tx, c.ID, Actor{}, ActorSystem, Entry{At: now, Kind: KindEscalation, Text: entry}); err != nil {
+	if _, err := addEntry(ctx, tx, c.ID, Actor{}, ActorSystem, Entry{At: now, Kind: KindEscalation, Text: entry,
+		Code: CodeEscalated, Data: map[string]any{"deadline": b.kind, "level": level, "names": strings.Join(names, ", ")}}); err != nil {
 		return nil, false, false, err
 	}
 	return alerts, true, false, nil

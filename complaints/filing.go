@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,35 +70,35 @@ func (f *Filing) normalize() error {
 		v.AddKey("photos", "field.complaints.photos_max", map[string]any{"Max": MaxPhotos})
 	}
 	for i := range f.Photos {
-		p := &f.Photos[i]
-		p.Name = strings.TrimSpace(path.Base(strings.ReplaceAll(p.Name, "\\", "/")))
-		if p.Name == "." || p.Name == "/" || p.Name == "" || safetext.Problem(p.Name, false) != "" {
-			p.Name = fmt.Sprintf("photo-%d", i+1)
-		}
-		if len(p.Name) > maxPhotoName {
-			p.Name = p.Name[:maxPhotoName]
-		}
-		switch sniffed := http.DetectContentType(p.Data); {
-		case len(p.Data) == 0:
-			v.AddKey("photos", "field.complaints.photo_empty", map[string]any{"Name": p.Name})
-		case len(p.Data) > MaxPhotoBytes:
-			v.AddKey("photos", "field.complaints.photo_large", map[string]any{"Name": p.Name, "MB": MaxPhotoBytes >> 20})
-		case !allowedType(sniffed):
-			v.AddKey("photos", "field.complaints.photo_type", map[string]any{"Name": p.Name})
-		default:
-			p.ContentType = sniffed
-		}
+		cleanFile(&v, "photos", &f.Photos[i], i, "photo", PhotoTypes, func(name string) {
+			v.AddKey("photos", "field.complaints.photo_type", map[string]any{"Name": name})
+		})
 	}
 	return v.Err()
 }
 
-func allowedType(t string) bool {
-	for _, a := range PhotoTypes {
-		if t == a {
-			return true
-		}
+// cleanFile makes an upload safe to keep: a name without folders or odd characters
+// (fallback-N when none is left), at most maxPhotoName bytes, and the real type read from
+// its bytes. An empty or too large file, or one whose type is not in types (badType is told
+// its name), is recorded on field of v.
+func cleanFile(v *errs.ValidationError, field string, p *Photo, i int, fallback string, types []string, badType func(name string)) {
+	p.Name = strings.TrimSpace(path.Base(strings.ReplaceAll(p.Name, "\\", "/")))
+	if p.Name == "." || p.Name == "/" || p.Name == "" || safetext.Problem(p.Name, false) != "" {
+		p.Name = fmt.Sprintf("%s-%d", fallback, i+1)
 	}
-	return false
+	if len(p.Name) > maxPhotoName {
+		p.Name = p.Name[:maxPhotoName]
+	}
+	switch sniffed := http.DetectContentType(p.Data); {
+	case len(p.Data) == 0:
+		v.AddKey(field, "field.complaints.photo_empty", map[string]any{"Name": p.Name})
+	case len(p.Data) > MaxPhotoBytes:
+		v.AddKey(field, "field.complaints.photo_large", map[string]any{"Name": p.Name, "MB": MaxPhotoBytes >> 20})
+	case !slices.Contains(types, sniffed):
+		badType(p.Name)
+	default:
+		p.ContentType = sniffed
+	}
 }
 
 // File stores a new complaint from the portal: it validates the filing (a

@@ -16,7 +16,7 @@ func (s *Store) move(ctx context.Context, q querier, c *Complaint, to Status, by
 	if err := checkMove(c.Status, to); err != nil {
 		return err
 	}
-	if to == StatusReopened && c.Status == StatusClosed && (c.ResolvedAt == nil || now.Sub(*c.ResolvedAt) > ReopenWindow) {
+	if to == StatusReopened && c.Status == StatusClosed && !c.regulator && (c.ResolvedAt == nil || now.Sub(*c.ResolvedAt) > ReopenWindow) {
 		return ErrReopenExpired
 	}
 	pol, cal, err := s.clock(ctx, q, c)

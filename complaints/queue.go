@@ -15,7 +15,16 @@ type Filter struct {
 	AssigneeID int64 // -1: unassigned only
 	Category   Category
 	SLA        string // "", SLAOk, SLADueSoon or SLABreached
-	Limit      int    // 100 when 0, at most 1000
+	Appeal     bool   // only complaints with a regulator appeal
+	// Text is what an agent typed in the queue's search box: a complaint reference, a
+	// tracking number, part of the consignee's name, or the last 4 digits of a phone.
+	Text  string
+	Limit int // 100 when 0, at most 1000
+}
+
+// likePattern is "%text%" with LIKE's wildcards in text escaped.
+func likePattern(text string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
 }
 
 // nextDeadline orders the queue: the nearest deadline still running first (the first
@@ -54,6 +63,19 @@ func (s *Store) Queue(ctx context.Context, f Filter) ([]Complaint, error) {
 	}
 	if f.Category != "" {
 		where = append(where, "c.category = "+arg(string(f.Category)))
+	}
+	if f.Appeal {
+		where = append(where, "EXISTS (SELECT 1 FROM appeals a WHERE a.complaint_id = c.id)")
+	}
+	if q := strings.TrimSpace(f.Text); q != "" {
+		ref, _ := ParseRef(q)
+		ident := strings.ToUpper(strings.Join(strings.Fields(q), ""))
+		cond := "c.ref = " + arg(ref) + " OR s.tracking_no = " + arg(ident) + " OR cn.name ILIKE " + arg(likePattern(q))
+		if len(q) == 4 && strings.Trim(q, "0123456789") == "" {
+			p := arg(q)
+			cond += " OR right(cn.phone, 4) = " + p + " OR right(c.contact_phone, 4) = " + p
+		}
+		where = append(where, "("+cond+")")
 	}
 	now := s.Now()
 	switch f.SLA { // narrow in SQL; SLAState below has the last word

@@ -91,7 +91,8 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 			}
 			return fmt.Errorf("%w by %s", ErrAlreadyClaimed, c.AssigneeName)
 		}
-		if _, err := addEntry(ctx, tx, id, by, "", Entry{At: now, Kind: KindAssignment, Text: "claimed by " + by.Name}); err != nil {
+		if _, err := addEntry(ctx, tx, id, by, "", Entry{At: now, Kind: KindAssignment, Text: "claimed by " + by.Name,
+			Code: CodeClaimed, Data: map[string]any{"name": by.Name}}); err != nil {
 			return err
 		}
 		if c.Status == StatusNew {
@@ -99,7 +100,7 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 				return err
 			}
 		}
-		return record(ctx, tx, by, "claim", id, nil, map[string]int64{"assignee_id": by.UserID}, now)
+		return record(ctx, tx, by, "claim", id, map[string]int64{"assignee_id": 0}, map[string]int64{"assignee_id": by.UserID}, now)
 	})
 	return wrap("claim", err)
 }
@@ -109,7 +110,7 @@ func (s *Store) Claim(ctx context.Context, id int64, by Actor) error {
 func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		now := s.Now()
-		name := "nobody"
+		name, who := "nobody", ""
 		if to != 0 {
 			err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND active AND role <> 'shipper'`, to).Scan(&name)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -120,6 +121,7 @@ func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) err
 			if err != nil {
 				return err
 			}
+			who = name
 		}
 		sorted := slices.Clone(ids)
 		slices.Sort(sorted)
@@ -137,7 +139,8 @@ func (s *Store) Assign(ctx context.Context, ids []int64, to int64, by Actor) err
 				return err
 			}
 			text := fmt.Sprintf("assigned to %s", name)
-			if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindAssignment, Text: text}); err != nil {
+			if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindAssignment, Text: text,
+				Code: CodeAssigned, Data: map[string]any{"name": who}}); err != nil {
 				return err
 			}
 			if err := record(ctx, tx, by, "assign", id, map[string]int64{"assignee_id": before}, map[string]int64{"assignee_id": to}, now); err != nil {
@@ -183,6 +186,15 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, by Actor) e
 // within minutes returns the entry already stored. Any staff user may write a note; a
 // public reply only those MayWork admits (ErrNotYours, checked before the text).
 func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, public bool) (Entry, error) {
+	return s.ReplyAfter(ctx, id, by, text, public, -1)
+}
+
+// ReplyAfter is Reply from a page that showed the timeline up to entry seen: when anyone
+// else has since replied, written a note or the customer wrote (entries after seen), it
+// stores nothing and returns a *CrossedError listing them, so the agent reads them before
+// sending. The check runs with the complaint locked, so of two agents replying at once the
+// second is warned. seen < 0 skips the check.
+func (s *Store) ReplyAfter(ctx context.Context, id int64, by Actor, text string, public bool, seen int64) (Entry, error) {
 	kind := KindInternalNote
 	if public {
 		kind = KindPublicReply
@@ -202,6 +214,15 @@ func (s *Store) Reply(ctx context.Context, id int64, by Actor, text string, publ
 		if err != nil || dup {
 			e = prev
 			return err
+		}
+		if seen >= 0 {
+			crossed, err := crossing(ctx, tx, id, seen, by)
+			if err != nil {
+				return err
+			}
+			if len(crossed) > 0 {
+				return &CrossedError{Entries: crossed}
+			}
 		}
 		if e, err = addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: kind, Text: text, Public: public}); err != nil {
 			return err
@@ -232,16 +253,21 @@ func (s *Store) Resolve(ctx context.Context, id int64, by Actor, r Resolution) e
 			return nil
 		}
 		from := c.Status
+		before := map[string]any{"status": from, "root_cause": c.RootCause, "department": c.Department,
+			"code": c.ResolutionCode, "compensation_fen": c.CompensationFen}
 		c.RootCause, c.Department, c.ResolutionCode, c.CompensationFen = r.RootCause, r.Department, r.Code, r.CompensationFen
 		if err := s.move(ctx, tx, c, StatusResolved, by, ActorSystem, r.Note, now); err != nil {
 			return err
 		}
 		detail := fmt.Sprintf("root cause %s, department %s, code %s, compensation %d.%02d CNY",
 			r.RootCause, r.Department, r.Code, r.CompensationFen/100, r.CompensationFen%100)
-		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindResolution, Text: detail}); err != nil {
+		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindResolution, Text: detail,
+			Code: CodeResolution, Data: map[string]any{"root_cause": r.RootCause, "department": r.Department, "code": r.Code,
+				"yuan": fmt.Sprintf("%d.%02d", r.CompensationFen/100, r.CompensationFen%100)}}); err != nil {
 			return err
 		}
-		return record(ctx, tx, by, "resolve", id, map[string]Status{"status": from}, r, now)
+		return record(ctx, tx, by, "resolve", id, before, map[string]any{"status": StatusResolved, "root_cause": r.RootCause,
+			"department": r.Department, "code": r.Code, "compensation_fen": r.CompensationFen, "note": r.Note}, now)
 	})
 	return wrap("resolve", err)
 }
@@ -255,23 +281,40 @@ func (s *Store) SetPriority(ctx context.Context, id int64, p Priority, by Actor)
 		return v
 	}
 	err := s.mutate(ctx, id, func(tx pgx.Tx, c *Complaint, now time.Time) error {
-		if c.Priority == p {
-			return nil
-		}
-		from := c.Priority
-		c.Priority = p
-		if err := s.recompute(ctx, tx, c); err != nil {
+		from, firstWas, resWas := c.Priority, c.FirstResponseDue, c.ResolutionDue
+		if changed, err := s.reprioritize(ctx, tx, c, p, by, "", now); err != nil || !changed {
 			return err
 		}
-		if err := save(ctx, tx, c, now); err != nil {
-			return err
-		}
-		text := fmt.Sprintf("%s -> %s", from, p)
-		if _, err := addEntry(ctx, tx, id, by, ActorSystem, Entry{At: now, Kind: KindPriority, Text: text}); err != nil {
-			return err
-		}
-		return record(ctx, tx, by, "priority", id, map[string]Priority{"priority": from}, map[string]any{
+		return record(ctx, tx, by, "priority", id, map[string]any{
+			"priority": from, "first_response_due": firstWas, "resolution_due": resWas}, map[string]any{
 			"priority": p, "first_response_due": c.FirstResponseDue, "resolution_due": c.ResolutionDue}, now)
 	})
 	return wrap("set priority", err)
+}
+
+// reprioritize gives the locked complaint c priority p with that priority's deadlines and
+// a timeline entry (note, when given, in brackets after the change); false when c has p
+// already.
+func (s *Store) reprioritize(ctx context.Context, q querier, c *Complaint, p Priority, by Actor, note string, now time.Time) (bool, error) {
+	if c.Priority == p {
+		return false, nil
+	}
+	from := c.Priority
+	text := fmt.Sprintf("%s -> %s", from, p)
+	if note != "" {
+		text += " (" + note + ")"
+	}
+	c.Priority = p
+	if err := s.recompute(ctx, q, c); err != nil {
+		return false, err
+	}
+	if err := save(ctx, q, c, now); err != nil {
+		return false, err
+	}
+	data := map[string]any{"from": string(from), "to": string(p)}
+	if note != "" {
+		data["note"] = note
+	}
+	_, err := addEntry(ctx, q, c.ID, by, ActorSystem, Entry{At: now, Kind: KindPriority, Text: text, Code: CodePriority, Data: data})
+	return err == nil, err
 }

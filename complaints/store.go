@@ -44,6 +44,9 @@ type Store struct {
 	// Zone is the service desk's zone (LCRM_TIMEZONE): business hours, holidays and the
 	// wallboard's "today" are in it. DefaultZone when nil.
 	Zone *time.Location
+	// AppealReplyWindow is an appeal's reply deadline after its receipt when the transfer
+	// names none (LCRM_APPEAL_REPLY_WINDOW; config.DefaultAppealReplyWindow when zero).
+	AppealReplyWindow time.Duration
 }
 
 // NewStore returns a Store over pool.
@@ -177,20 +180,27 @@ func (s *Store) ListByConsignee(ctx context.Context, consigneeID int64) ([]Compl
 // Timeline returns a complaint's entries, oldest first; without includeInternal only the
 // public ones (what the customer's progress page shows).
 func (s *Store) Timeline(ctx context.Context, id int64, includeInternal bool) ([]Entry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, at, kind, actor, text, from_status, to_status, public
+	rows, err := s.pool.Query(ctx, `SELECT `+entryCols+`
 		FROM complaint_entries WHERE complaint_id = $1 AND (public OR $2) ORDER BY at, id`, id, includeInternal)
 	if err != nil {
 		return nil, fmt.Errorf("complaints: timeline: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
-		var e Entry
-		err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanEntry)
 	if err != nil {
 		return nil, fmt.Errorf("complaints: timeline: %w", err)
 	}
 	return out, nil
+}
+
+// entryCols are the complaint_entries columns scanEntry reads.
+const entryCols = `id, at, kind, actor, text, from_status, to_status, public, code, data`
+
+// scanEntry reads one timeline entry (an old system line decoded into its code).
+func scanEntry(r pgx.CollectableRow) (Entry, error) {
+	var e Entry
+	err := r.Scan(&e.ID, &e.At, &e.Kind, &e.ActorName, &e.Text, &e.FromStatus, &e.ToStatus, &e.Public, &e.Code, &e.Data)
+	decodeOld(&e)
+	return e, err
 }
 
 // mutate runs fn on the locked complaint id inside a transaction, with the store's now.
@@ -225,9 +235,13 @@ func addEntry(ctx context.Context, q querier, complaintID int64, by Actor, name 
 		actorID, name = &by.UserID, by.Name
 	}
 	e.ActorName = name
-	err := q.QueryRow(ctx, `INSERT INTO complaint_entries (complaint_id, kind, actor_id, actor, text, from_status, to_status, public, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		complaintID, e.Kind, actorID, name, e.Text, e.FromStatus, e.ToStatus, e.Public, e.At).Scan(&e.ID)
+	data := e.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	err := q.QueryRow(ctx, `INSERT INTO complaint_entries (complaint_id, kind, actor_id, actor, text, from_status, to_status, public, at, code, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		complaintID, e.Kind, actorID, name, e.Text, e.FromStatus, e.ToStatus, e.Public, e.At, e.Code, data).Scan(&e.ID)
 	return e, err
 }
 
@@ -285,4 +299,24 @@ func (s *Store) clock(ctx context.Context, q querier, c *Complaint) (Policy, Cal
 	}
 	cal.Pauses, err = pauses(ctx, q, c.ID)
 	return pol, cal, err
+}
+
+// Refs returns the references of the complaints with the given ids (ids that do not exist
+// are left out), in one query: the audit log names complaints by reference.
+func (s *Store) Refs(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, ref FROM complaints WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("complaints: refs: %w", err)
+	}
+	var id int64
+	var ref string
+	_, err = pgx.ForEachRow(rows, []any{&id, &ref}, func() error { out[id] = ref; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("complaints: refs: %w", err)
+	}
+	return out, nil
 }

@@ -36,14 +36,24 @@ func mayWork(ctx context.Context, q querier, by Actor, c *Complaint) error {
 	if by.UserID == 0 {
 		return nil
 	}
-	var role accounts.Role
-	var active bool
-	err := q.QueryRow(ctx, `SELECT role, active FROM users WHERE id = $1`, by.UserID).Scan(&role, &active)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
-		return fmt.Errorf("%w (no active staff user %d)", ErrNotYours, by.UserID)
-	}
+	role, err := roleOf(ctx, q, by.UserID)
 	if err != nil {
-		return fmt.Errorf("complaints: role of user %d: %w", by.UserID, err)
+		return err
 	}
 	return MayWork(by.UserID, role, c)
+}
+
+// roleOf is a staff user's role as the users table holds it now; an inactive or unknown
+// user is an error wrapping ErrNotYours.
+func roleOf(ctx context.Context, q querier, userID int64) (accounts.Role, error) {
+	var role accounts.Role
+	var active bool
+	err := q.QueryRow(ctx, `SELECT role, active FROM users WHERE id = $1`, userID).Scan(&role, &active)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
+		return "", fmt.Errorf("%w (no active staff user %d)", ErrNotYours, userID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("complaints: role of user %d: %w", userID, err)
+	}
+	return role, nil
 }

@@ -18,12 +18,66 @@ var signerRoles = map[string]bool{
 	"传达室": true, "公司前台": true, "self": true, "locker": true, "reception": true,
 }
 
+// signerPlaces end the names of places that sign for parcels, so "丰巢快递柜", "小区门卫"
+// or "兔喜驿站" read as places too. Only places: "王家人" could be a name.
+var signerPlaces = []string{"快递柜", "智能柜", "自提柜", "驿站", "代收点", "自提点", "收发室", "传达室",
+	"前台", "门卫", "门岗", "保安室", "物业", "locker", "reception", "front desk", "mailroom"}
+
+// signerKin are relatives and others couriers write instead of a name; they name no one.
+var signerKin = map[string]bool{"父亲": true, "母亲": true, "爸爸": true, "妈妈": true, "丈夫": true, "妻子": true,
+	"老公": true, "老婆": true, "儿子": true, "女儿": true, "他人": true, "family": true, "neighbour": true,
+	"neighbor": true, "security": true, "concierge": true, "guard": true}
+
+// signedSuffixes are the verbs couriers write after a signer: "本人签收", "门卫代收".
+var signedSuffixes = []string{"代签收", "代签", "代收", "签收", "签字", "签"}
+
+// IsSignerRole reports whether a signer is a role or a place, not a person's name: "本人",
+// "快递柜", "丰巢快递柜", "门卫代收", "本人签收", "家人", "Locker". Spaces, a leading
+// "由"/"已" and a trailing "签收"/"代收" are read past.
+func IsSignerRole(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "已"), "由"))
+	for _, suf := range signedSuffixes {
+		if t := strings.TrimSpace(strings.TrimSuffix(s, suf)); t != s && t != "" {
+			s = t
+			break
+		}
+	}
+	if signerRoles[s] || signerKin[s] {
+		return true
+	}
+	for _, p := range signerPlaces {
+		// A place word with at most a short name of its own in front ("丰巢", "3号楼").
+		if strings.HasSuffix(s, p) && utf8.RuneCountInString(s)-utf8.RuneCountInString(p) <= 4 {
+			return true
+		}
+	}
+	return false
+}
+
 // MaskSigner is how a public view shows who signed for a parcel: a role or place ("本人",
-// "快递柜", "前台") as written, a person's name masked by MaskName.
+// "快递柜", "前台", "本人签收", IsSignerRole) as written, a person's name masked by
+// MaskName. A role with a remark in brackets keeps the remark only when it is a role too:
+// "快递柜(丰巢)" as written, "家人(李燕洁)" as "家人(李*洁)".
 func MaskSigner(s string) string {
 	s = strings.TrimSpace(s)
-	if signerRoles[strings.ToLower(s)] {
+	if open := strings.IndexAny(s, "(（"); open > 0 {
+		r := []rune(s[open:])
+		if end := r[len(r)-1]; end == ')' || end == '）' {
+			inner := string(r[1 : len(r)-1])
+			if !IsSignerRole(inner) {
+				inner = MaskName(inner)
+			}
+			return MaskSigner(s[:open]) + string(r[0]) + inner + string(end)
+		}
+	}
+	if IsSignerRole(s) {
 		return s
+	}
+	for _, suf := range signedSuffixes { // "张三代收": the name masked, the verb kept
+		if name := strings.TrimSpace(strings.TrimSuffix(s, suf)); name != s && name != "" {
+			return MaskName(name) + suf
+		}
 	}
 	return MaskName(s)
 }
@@ -63,7 +117,7 @@ func NewTextMask(names, phones []string) *TextMask {
 	m := &TextMask{names: make([]string, 0, len(names)), last4: map[string]bool{}}
 	for _, n := range names {
 		n = strings.TrimSpace(n)
-		if utf8.RuneCountInString(n) >= 2 && !signerRoles[strings.ToLower(n)] {
+		if utf8.RuneCountInString(n) >= 2 && !IsSignerRole(n) {
 			m.names = append(m.names, n)
 		}
 	}
@@ -101,7 +155,7 @@ func (m *TextMask) Mask(text string) string {
 
 // maskPerson masks a name found in a signer phrase, unless it is a role ("前台").
 func maskPerson(name string) string {
-	if signerRoles[strings.ToLower(name)] {
+	if IsSignerRole(name) {
 		return name
 	}
 	return MaskName(name)

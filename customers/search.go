@@ -21,7 +21,8 @@ type Match struct {
 	Contact string // the shipper's contact person
 	Phone   string // E.164
 	Tier    Tier   // shippers only
-	Via     string // what matched: "phone", "tracking_no", "complaint", "name"
+	Via     string // what matched: "phone", "tracking_no", "complaint", "name", "last4"
+	City    string // the consignee's city ("" for shippers), to tell same-named people apart
 }
 
 // likeEscape escapes LIKE's wildcards so a typed "%" or "_" matches itself.
@@ -38,6 +39,8 @@ const (
 // number (its consignee, then its shipper), a complaint reference (its consignee), or part
 // of a name (consignee names, shipper company and contact names; prefix matches first;
 // one or two characters match the start of a consignee's name first).
+// Four digits alone or with words ("1234", "1234 张", "王 上海 5678") are the last 4 digits
+// of a phone, narrowed by each word matching the name or city (SearchLast4).
 // At most limit matches (20 when 0), exact identifiers before names.
 func (st *Store) Search(ctx context.Context, q string, limit int) ([]Match, error) {
 	q = strings.TrimSpace(q)
@@ -46,6 +49,9 @@ func (st *Store) Search(ctx context.Context, q string, limit int) ([]Match, erro
 	}
 	if limit <= 0 || limit > config.MaxSearchPage {
 		limit = config.DefaultSearchPage
+	}
+	if last4, words, ok := splitLast4(q); ok {
+		return st.SearchLast4(ctx, last4, words, limit)
 	}
 	phone, _ := NormalizePhone(q, "") // "" when q is not a phone number
 	ident := strings.ToUpper(strings.Join(strings.Fields(q), ""))
@@ -61,6 +67,60 @@ func (st *Store) Search(ctx context.Context, q string, limit int) ([]Match, erro
 		}
 	}
 	return st.search(ctx, phone, ident, name, nameContains, limit)
+}
+
+// splitLast4 reads q as the last 4 digits of a phone and narrowing words: exactly one
+// word of exactly four ASCII digits.
+func splitLast4(q string) (last4 string, words []string, ok bool) {
+	for _, w := range strings.Fields(q) {
+		if len(w) == 4 && strings.Trim(w, "0123456789") == "" {
+			if ok {
+				return "", nil, false // two groups of four digits: not this form
+			}
+			last4, ok = w, true
+			continue
+		}
+		words = append(words, w)
+	}
+	return last4, words, ok
+}
+
+// SearchLast4 finds consignees and shippers whose phone ends in last4, each word of words
+// matching (case-insensitive, part of) the consignee's name, city, district or province, or
+// the shipper's company or contact name. Consignees first, by name; at most limit. Phones
+// are returned in full: the console masks them in lists as for any search.
+func (st *Store) SearchLast4(ctx context.Context, last4 string, words []string, limit int) ([]Match, error) {
+	if limit <= 0 || limit > config.MaxSearchPage {
+		limit = config.DefaultSearchPage
+	}
+	pats := make([]string, len(words))
+	for i, w := range words {
+		pats[i] = "%" + likeEscape.Replace(w) + "%"
+	}
+	rows, err := st.pool.Query(ctx, `
+(SELECT 'consignee', c.id, c.name, '', c.phone, '', c.city, 0 AS k FROM consignees c
+  WHERE c.merged_into IS NULL AND right(c.phone, 4) = $1
+    AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) p
+        WHERE NOT (c.name ILIKE p OR c.city ILIKE p OR c.district ILIKE p OR c.province ILIKE p))
+  ORDER BY c.name, c.id LIMIT $3)
+UNION ALL
+(SELECT 'shipper', s.id, s.name, s.contact_name, s.phone, s.tier, '', 1 FROM shippers s
+  WHERE s.phone <> '' AND right(s.phone, 4) = $1
+    AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) p WHERE NOT (s.name ILIKE p OR s.contact_name ILIKE p))
+  ORDER BY s.name, s.id LIMIT $3)
+ORDER BY k, 3, 2 LIMIT $3`, last4, pats, limit)
+	if err != nil {
+		return nil, fmt.Errorf("customers: search last 4: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
+		m := Match{Via: "last4"}
+		var k int
+		return m, r.Scan(&m.Kind, &m.ID, &m.Name, &m.Contact, &m.Phone, &m.Tier, &m.City, &k)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customers: search last 4: %w", err)
+	}
+	return out, nil
 }
 
 // search runs Search's query with one of the two consignee name conditions.
@@ -90,7 +150,7 @@ WITH hits AS (
     SELECT DISTINCT ON (kind, id) kind, id, via, rank FROM hits ORDER BY kind, id, rank
 )
 SELECT b.kind, b.id, b.via, COALESCE(c.name, s.name, ''), COALESCE(s.contact_name, ''),
-       COALESCE(c.phone, s.phone, ''), COALESCE(s.tier, '')
+       COALESCE(c.phone, s.phone, ''), COALESCE(s.tier, ''), COALESCE(c.city, '')
   FROM best b
   LEFT JOIN consignees c ON b.kind = 'consignee' AND c.id = b.id
   LEFT JOIN shippers s ON b.kind = 'shipper' AND s.id = b.id
@@ -101,7 +161,7 @@ SELECT b.kind, b.id, b.via, COALESCE(c.name, s.name, ''), COALESCE(s.contact_nam
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
 		var m Match
-		return m, r.Scan(&m.Kind, &m.ID, &m.Via, &m.Name, &m.Contact, &m.Phone, &m.Tier)
+		return m, r.Scan(&m.Kind, &m.ID, &m.Via, &m.Name, &m.Contact, &m.Phone, &m.Tier, &m.City)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("customers: search: %w", err)

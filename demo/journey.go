@@ -62,7 +62,7 @@ func (g *generator) journey(r *rand.Rand, p *parcel) []shipments.Event {
 		ev = append(ev, shipments.Event{Code: code, OccurredAt: at.Truncate(time.Second),
 			Location: loc, Note: note, SignedBy: signer})
 	}
-	add(shipments.Created, c, p.origin.city().name, "商家已下单,等待快递员揽收", "")
+	add(shipments.Created, c, p.origin.city().name, "寄件商家已下单,等待快递员揽收", "")
 	picked := c.Add(clamp(scale(d, 0.04+0.08*r.Float64()), 10*time.Minute, 6*time.Hour))
 	add(shipments.PickedUp, picked, p.origin.cityShort()+p.origin.district().name+"营业部",
 		"快递员 "+randomPerson(r).name+" 已揽收", "")
@@ -111,7 +111,7 @@ func (g *generator) journey(r *rand.Rand, p *parcel) []shipments.Event {
 		if sc == returned {
 			add(shipments.DeliveryFailed, failed, station, "收件人拒收", "")
 			add(shipments.Returned, failed.Add(between(r, 2*time.Hour, 30*time.Hour)), station,
-				"快件已退回寄件人,退回原因:收件人拒收", "")
+				"快件已退回寄件商家,退回原因:收件人拒收", "")
 			break
 		}
 		add(shipments.DeliveryFailed, failed, station, pick(r, failedNotes), "")

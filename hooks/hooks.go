@@ -32,11 +32,12 @@ const (
 	ComplaintUpdated      = "complaint.updated"
 	ComplaintResolved     = "complaint.resolved"
 	SurveyAnswered        = "survey.answered"
+	RequestCreated        = "request.created"
 )
 
 // EventTypes lists every event type, in the order pages show them.
 var EventTypes = []string{ShipmentStatusChanged, ShipmentDelivered, ShipmentDelayed,
-	ComplaintCreated, ComplaintUpdated, ComplaintResolved, SurveyAnswered}
+	ComplaintCreated, ComplaintUpdated, ComplaintResolved, SurveyAnswered, RequestCreated}
 
 // Errors of the package.
 var (

@@ -65,15 +65,17 @@ const (
 	KindStatusFinal       Kind = "status_final"       // parcel delivered or returned: still sent once the parcel is delivered
 	KindStaffAlert        Kind = "staff_alert"        // escalation / supervisor alert to a staff phone
 	KindPasswordReset     Kind = "password_reset"     // one-time code for a shipper's password reset
+	KindRequestReceived   Kind = "request_received"   // a consignee's delivery request was received (package requests)
+	KindRequestAnswered   Kind = "request_answered"   // dispatch accepted or declined a delivery request
 	KindDisruption        Kind = "disruption_notice"  // a declared disruption's notice: one per consignee, instead of per-parcel apologies
 )
 
 // Care reports whether the kind is a care message: those wait out quiet hours, count
 // against the daily cap and are not sent to opted-out numbers. Staff alerts and replies to
 // a customer's own complaint are not care messages, nor is a password reset code the
-// person just asked for.
+// person just asked for, nor the confirmation of a delivery request they just made.
 func (k Kind) Care() bool {
-	return k != KindStaffAlert && k != KindComplaintReply && k != KindPasswordReset
+	return k != KindStaffAlert && k != KindComplaintReply && k != KindPasswordReset && k != KindRequestReceived
 }
 
 // Quiet reports whether a message of the kind waits out quiet hours: every care message
@@ -108,6 +110,8 @@ var sendBy = map[Kind]time.Duration{
 	KindStatusFinal:       24 * time.Hour,
 	KindStaffAlert:        2 * time.Hour,
 	KindPasswordReset:     10 * time.Minute, // the code's own lifetime
+	KindRequestReceived:   2 * time.Hour,
+	KindRequestAnswered:   24 * time.Hour,
 	KindDisruption:        12 * time.Hour,
 }
 

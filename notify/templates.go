@@ -40,6 +40,16 @@ var templates = map[Kind]map[string]string{
 		"zh": "【升级提醒】{text} {link}",
 		"en": "[Escalation] {text} {link}",
 	},
+	// {text} is what was asked ("预约派送 12月3日 09:00-12:00", "change of address").
+	KindRequestReceived: {
+		"zh": "已收到您对包裹{tracking_no}的请求：{text}。处理结果将短信通知您，查看{link}",
+		"en": "We received your request for parcel {tracking_no}: {text}. We will text you the answer. Track: {link}",
+	},
+	// {text} is the answer ("已受理", "未能受理：原因").
+	KindRequestAnswered: {
+		"zh": "您对包裹{tracking_no}的请求{text}，查看{link}",
+		"en": "Your request for parcel {tracking_no} {text}. Track: {link}",
+	},
 	KindDisruption: { // {text} is the supervisor's notice in that language (lcrm/disruptions)
 		"zh": "{text} 查看包裹{tracking_no}：{link}",
 		"en": "{text} Parcel {tracking_no}: {link}",

@@ -89,16 +89,17 @@ func TestComplaintFiling(t *testing.T) {
 	ctx := context.Background()
 	good := map[string]string{"category": "damaged", "description": "外箱<script>alert(1)</script>破损", "phone": "13800138000", "idem": "idem-token-0123456789abcdef"}
 
-	// Before the last-4 check: back to the tracking page, nothing filed.
-	if status, loc, _ := e.send("GET", "/track/SD300000000001/complaint", nil, ""); status != 303 || loc != "/track/SD300000000001" {
+	// Before the last-4 check: back to the tracking page, saying why; a filing sent
+	// without (or after the expiry of) the check comes back with what was typed, nothing filed.
+	if status, loc, _ := e.send("GET", "/track/SD300000000001/complaint", nil, ""); status != 303 || loc != "/track/SD300000000001?need=complaint#v-SD300000000001" {
 		t.Fatalf("unverified form = %d %q", status, loc)
 	}
-	if status, loc, _ := e.file(good, nil); status != 303 || loc != "/track/SD300000000001" {
-		t.Fatalf("unverified filing = %d %q", status, loc)
+	if status, _, body := e.file(good, nil); status != 403 || !strings.Contains(body, "您的验证已过期") || !strings.Contains(body, "外箱&lt;script&gt;") || strings.Contains(body, "8613800138000") {
+		t.Fatalf("unverified filing = %d\n%s", status, body)
 	}
 	e.verify()
 	status, _, body := e.send("GET", "/track/SD300000000001/complaint", nil, "")
-	if status != 200 || !strings.Contains(body, `name="idem"`) || !strings.Contains(body, "8613800138000") || strings.Count(body, "<option value=\"") != 9 {
+	if status != 200 || !strings.Contains(body, `name="idem"`) || !strings.Contains(body, "8613800138000") || strings.Count(body, "<option value=\"") != 10 {
 		t.Fatalf("form = %d\n%s", status, body)
 	}
 

@@ -30,9 +30,9 @@ type kpiEnv struct {
 	query string // the period as GET parameters
 }
 
-func newKPIEnv(t *testing.T) *kpiEnv {
+func newKPIEnv(t *testing.T, opts ...func(*portal.Deps)) *kpiEnv {
 	t.Helper()
-	e := newDeskEnv(t, withReports)
+	e := newDeskEnv(t, append([]func(*portal.Deps){withReports}, opts...)...)
 	ctx := context.Background()
 	z := shipments.DefaultZone
 	now := time.Now().In(z)

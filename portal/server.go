@@ -35,6 +35,7 @@ import (
 	"lcrm/portal/site"
 	"lcrm/portal/web"
 	"lcrm/reports"
+	"lcrm/requests"
 	"lcrm/shipments"
 	"lcrm/statussms"
 )
@@ -68,6 +69,9 @@ type Deps struct {
 	// StatusSMS holds the status SMS settings (/console/admin/sms, /shipper/sms); without
 	// it those pages are not served (404).
 	StatusSMS *statussms.Store
+	// Requests keeps delivery requests, pickup points and delivery consent (tracking page,
+	// /console/requests, /console/admin/pickup-points, /api/v1/requests); optional.
+	Requests *requests.Store
 	// Disruptions is disruption mode: /console/disruptions and the notice on the tracking
 	// pages of affected parcels; without it neither is served. One store per process, so
 	// the pages' cached list sees the console's changes at once.
@@ -208,7 +212,7 @@ func (s *Server) routes() {
 	s.App.Get("/readyz", s.readyz)
 
 	d := s.deps
-	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints}
+	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints, Requests: d.Requests}
 	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks},
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter, Disruptions: d.Disruptions},

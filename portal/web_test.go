@@ -46,6 +46,12 @@ func (b *browser) do(method, path string, form url.Values) (int, string, http.He
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(req)
+}
+
+// send sends req from b's address with b's cookies and keeps the cookies it sets.
+func (b *browser) send(req *http.Request) (int, string, http.Header) {
+	b.t.Helper()
 	req.Header.Set("X-Forwarded-For", b.ip)
 	req.RemoteAddr = b.ip + ":1234"
 	for k, v := range b.cookies {

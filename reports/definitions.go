@@ -101,4 +101,7 @@ var Definitions = []Definition{
 	{"Churn risk", "", "Shippers whose shipments created in the 30 days before the period's end are fewer than half of (shipments created in the 90 days before those 30 days ÷ 90 × 30). Shippers with nothing in those 90 days are not listed."},
 	{"Daily rows", "", "Per local day of the period: Created counts the shipments created that day; Delivered, On-time rate, Sign-off lag median / p90, Surveys, CSAT (4–5 share) and Survey response rate are those of the shipments delivered that day."},
 	{"Survey comments", "", "Every survey of a shipment delivered in the period, with its answers and comment."},
+	{"Appeals", "count", "Regulator appeals (12305 hotline, 12305 website or a provincial postal bureau) received (received_at) in the period about complaints on shipments that pass the filters; an appeal is counted once, by its regulator's appeal number."},
+	{"Effective appeals", "count", "Of the Appeals, those the regulator ruled effective appeals (有效申诉), by the verdict recorded when the report is made; an appeal still without a verdict is not counted."},
+	{"Appeals per million delivered", "score", "Appeals ÷ Delivered × 1,000,000 and Effective appeals ÷ Delivered × 1,000,000, the regulator's yardstick. Per destination province the denominator is that province's Delivered; per complaint category and per responsible department (as recorded at resolution, blank before) it is the period's whole Delivered, so those parts add up to the total. Empty when nothing was delivered."},
 }

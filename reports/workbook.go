@@ -65,7 +65,7 @@ func (f Filter) String() string {
 
 // WriteWorkbook writes the KPI workbook of p under f to w: Summary (tiles and native
 // charts of the daily trend), Daily, By shipper, By province, Complaints, Root causes,
-// Agents, Churn risk, Survey comments, Slow sign-offs and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
+// Appeals (regulator appeals per million, workbook_appeals.go), Agents, Churn risk, Survey comments, Slow sign-offs and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
 // temporary file), so a period with a million detail rows keeps memory flat; nothing is
 // written to w until every query has succeeded.
 func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filter) error {
@@ -98,6 +98,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 		func() error { return b.groupSheet(SheetByProvince, d.Provinces) },
 		func() error { return b.complaintsSheet(cur, d.Summary.Current.Delivered) },
 		func() error { return b.rootCausesSheet(ctx, st, p, f) },
+		func() error { return b.appealsSheet(ctx, st, p, f) },
 		func() error { return b.agentsSheet(ctx, st, p, f) },
 		func() error { return b.churnSheet(ctx, st, p, f) },
 		func() error { return b.commentsSheet(ctx, st, p, f) },

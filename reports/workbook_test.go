@@ -87,7 +87,7 @@ func TestWorkbook(t *testing.T) {
 	}
 	defer f.Close()
 	wantSheets := []string{"Summary", "Daily", "By shipper", "By province", "Complaints", "Root causes",
-		"Agents", "Churn risk", "Survey comments", "Slow sign-offs", "Definitions"}
+		"Appeals", "Agents", "Churn risk", "Survey comments", "Slow sign-offs", "Definitions"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(wantSheets, "|") {
 		t.Fatalf("sheets = %v, want %v", got, wantSheets)
 	}

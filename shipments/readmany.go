@@ -15,26 +15,30 @@ const MaxLookup = 20
 
 // SplitNumbers reads tracking numbers typed into one box, separated by spaces, commas
 // (also the Chinese comma), semicolons or new lines; it upper-cases, drops repeats and
-// keeps the typed order. Malformed entries are kept, so the page can say they were not
-// found. At most MaxLookup are returned.
-func SplitNumbers(input string) []string {
+// keeps the typed order. Malformed entries are kept, so the page can say what is wrong with
+// them. At most MaxLookup are returned; over is the typed numbers past those (at most
+// MaxLookup of them, so a pasted list cannot make the page long), which are not looked up.
+func SplitNumbers(input string) (numbers, over []string) {
 	fields := strings.FieldsFunc(input, func(r rune) bool {
 		return r == ',' || r == '，' || r == ';' || r == '；' || r == '、' || r == ' ' || r == '\n' || r == '\r' || r == '\t' || r == '　'
 	})
 	seen := map[string]bool{}
-	var out []string
 	for _, f := range fields {
 		f = strings.ToUpper(strings.TrimSpace(f))
 		if f == "" || seen[f] || len(f) > 40 {
 			continue
 		}
 		seen[f] = true
-		out = append(out, f)
-		if len(out) == MaxLookup {
-			break
+		switch {
+		case len(numbers) < MaxLookup:
+			numbers = append(numbers, f)
+		case len(over) < MaxLookup:
+			over = append(over, f)
+		default:
+			return numbers, over
 		}
 	}
-	return out
+	return numbers, over
 }
 
 // GetMany returns the shipments of the given numbers that exist, keyed by their normalized

@@ -65,3 +65,30 @@ func S10CheckDigit(serial string) int {
 		return c
 	}
 }
+
+// Why a typed tracking number is not a valid one (TrackingNoProblem).
+const (
+	ProblemLength     = "length"      // not 8-30 characters
+	ProblemCharacters = "characters"  // something other than A-Z and 0-9
+	ProblemCheckDigit = "check_digit" // S10 shape with a wrong check digit
+)
+
+// TrackingNoProblem says why raw is not a valid tracking number ("" when it is one): one
+// of the Problem constants, so a page can tell a typo in the check digit from a number of
+// the wrong length or with stray characters.
+func TrackingNoProblem(raw string) string {
+	_, err := NormalizeTrackingNo(raw)
+	switch {
+	case err == nil:
+		return ""
+	case err == ErrBadCheckDigit:
+		return ProblemCheckDigit
+	}
+	n := strings.ToUpper(strings.TrimSpace(raw))
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return ProblemCharacters
+		}
+	}
+	return ProblemLength
+}

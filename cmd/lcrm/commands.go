@@ -68,6 +68,11 @@ func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 	}
 	a.log.Info("demo surveys and complaints", "surveys", care.Surveys, "complaints", care.Complaints,
 		"resolved", care.Resolved, "took", time.Since(start).Round(time.Millisecond))
+	appeals, err := demo.Appeals(ctx, a.pool, seed, a.now())
+	if err != nil {
+		return err
+	}
+	a.log.Info("demo regulator appeals", "appeals", appeals)
 	calls, err := demo.Contacts(ctx, a.pool, agents, seed, a.now())
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"lcrm/complaints"
 	"lcrm/hooks"
 )
 
@@ -30,12 +31,12 @@ func startWebhooks(ctx context.Context, a *app, st *hooks.Store) (stop func()) {
 	cs := a.complaints()
 	d := st.Sender(hooks.SenderConfig{Log: a.log,
 		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) },
-		// Staff are told in the app (the desk's notifications), bilingual as the console
-		// has no per-user language for them; the shipper sees it on /shipper/webhooks.
+		// Staff are told in the app (the desk's notifications, written from the data in
+		// the reader's language); the shipper sees it on /shipper/webhooks.
 		OnDisable: func(ctx context.Context, tx pgx.Tx, e hooks.DisabledEndpoint, at time.Time) error {
-			text := fmt.Sprintf("货主 %s 的 Webhook 地址 %s 连续 3 天投递失败,已停用 / %s's webhook endpoint %s was disabled after 3 days of failed deliveries",
-				e.ShipperCode, e.URL, e.ShipperCode, e.URL)
-			_, err := cs.NotifyRole(ctx, tx, "supervisor", "webhook_disabled", []string{text}, at)
+			text := fmt.Sprintf("%s's webhook endpoint %s was disabled after 3 days of failed deliveries", e.ShipperCode, e.URL)
+			_, err := cs.NotifyRoleNotes(ctx, tx, "supervisor", "webhook_disabled",
+				[]complaints.Note{{Text: text, Data: map[string]any{"shipper": e.ShipperCode, "url": e.URL}}}, at)
 			return err
 		}})
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -92,6 +92,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Now:        a.now, // the one clock the stores have
 		StatusSMS:  a.statusSMS(),
 		Webhooks:   webhooks,
+		Requests:   a.requests(sms),
 		// One store for the console and the pages: see app.disruptions.
 		Disruptions: a.disruptions(complaintStore),
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,

@@ -8,6 +8,7 @@ import (
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 	"lcrm/reports"
+	"lcrm/requests"
 	"lcrm/statussms"
 )
 
@@ -69,9 +70,20 @@ func (a *app) complaints() *complaints.Store {
 	cs := complaints.NewStore(a.pool)
 	cs.Zone = a.cfg.Zone
 	cs.Now = a.now
+	cs.AppealReplyWindow = a.cfg.AppealReplyWindow
 	cs.Events = webhookStore(a).Sink() // complaint.created, .updated, .resolved
 	a.disruptions(cs)                  // complaints about affected parcels are tagged at filing
 	return cs
+}
+
+// requests is the delivery request store: answer deadlines on the service desk's
+// calendar, SMS through out, request.created through the webhook outbox.
+func (a *app) requests(out *notify.Outbox) *requests.Store {
+	rs := requests.NewStore(a.pool)
+	rs.Now, rs.Zone, rs.Outbox, rs.PublicURL = a.now, a.cfg.Zone, out, a.cfg.PublicURL
+	rs.Calendar = a.complaints().Calendar
+	rs.Events = webhookStore(a).Sink() // request.created
+	return rs
 }
 
 // reports is the KPI store on the app's clock.

@@ -68,6 +68,9 @@ type Config struct {
 	// workbook downloads and imports instead (LCRM_DOWNLOAD_TIMEOUT, default
 	// DefaultDownloadTimeout).
 	RequestTimeout, DownloadTimeout time.Duration
+	// AppealReplyWindow is the default reply deadline of a regulator appeal, counted from
+	// its receipt (LCRM_APPEAL_REPLY_WINDOW, default 7d); each appeal may set its own.
+	AppealReplyWindow time.Duration
 }
 
 // Request deadlines when none is set: past them a request's statements are cancelled and
@@ -163,7 +166,8 @@ func (c *Config) loadLimits() error {
 		dst       *time.Duration
 	}{{"LCRM_TIME_PAST", DefaultTimePast.String(), &c.TimePast}, {"LCRM_TIME_FUTURE", DefaultTimeFuture.String(), &c.TimeFuture},
 		{"LCRM_REQUEST_TIMEOUT", DefaultRequestTimeout.String(), &c.RequestTimeout},
-		{"LCRM_DOWNLOAD_TIMEOUT", DefaultDownloadTimeout.String(), &c.DownloadTimeout}} {
+		{"LCRM_DOWNLOAD_TIMEOUT", DefaultDownloadTimeout.String(), &c.DownloadTimeout},
+		{"LCRM_APPEAL_REPLY_WINDOW", DefaultAppealReplyWindow.String(), &c.AppealReplyWindow}} {
 		d, err := days(env(l.name, l.def))
 		if err != nil || d <= 0 {
 			return fmt.Errorf("config: %s must be a positive duration such as 730d or 720h", l.name)

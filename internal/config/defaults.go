@@ -136,6 +136,30 @@ const (
 	DefaultWebhookPoll         = time.Second
 )
 
+// Regulator appeal defaults (package complaints; LCRM_APPEAL_REPLY_WINDOW).
+const (
+	// DefaultAppealReplyWindow is the reply deadline of an appeal when the regulator's
+	// transfer names none: this long after it was received.
+	DefaultAppealReplyWindow = 7 * 24 * time.Hour
+)
+
+// Delivery requests from the tracking page (package requests).
+const (
+	// DefaultRequestAnswerMinutes is the dispatch queue's SLA: working minutes on the
+	// service desk's calendar to accept or decline a request.
+	DefaultRequestAnswerMinutes = 120
+	// DefaultRequestWindowDays is how many days ahead (today included) a delivery window
+	// may be booked.
+	DefaultRequestWindowDays = 3
+	// DefaultUrgeGap is the least time between two counted "where is my parcel" urges of
+	// one parcel: pressing again sooner is the same urge.
+	DefaultUrgeGap = 30 * time.Minute
+	// DefaultUrgeTaskAt is the urge count that opens a staff task.
+	DefaultUrgeTaskAt = 3
+	// DefaultRequestPage bounds the dispatch queue and the API list.
+	DefaultRequestPage = 200
+)
+
 // Disruption mode (package disruptions).
 const (
 	// DefaultDisruptionCacheFor is how long an instance reuses its list of disruptions for

@@ -48,6 +48,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("metrics_token", secret(c.MetricsToken, "/metrics off")),
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Duration("download_timeout", c.DownloadTimeout),
+		slog.Duration("appeal_reply_window", c.AppealReplyWindow),
 	)
 }
 

@@ -16,6 +16,7 @@ import (
 	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/reports"
+	"lcrm/requests"
 	"lcrm/shipments"
 )
 
@@ -39,6 +40,13 @@ var sentinels = map[string]error{
 	"complaints.ErrReopenExpired":     complaints.ErrReopenExpired,
 	"complaints.ErrNotResolved":       complaints.ErrNotResolved,
 	"complaints.ErrNeedsResolution":   complaints.ErrNeedsResolution,
+	"complaints.ErrNoAppeal":          complaints.ErrNoAppeal,
+	"complaints.ErrAppealNoTaken":     complaints.ErrAppealNoTaken,
+	"complaints.ErrAppealExists":      complaints.ErrAppealExists,
+	"complaints.ErrAppealRole":        complaints.ErrAppealRole,
+	"complaints.ErrAppealDue":         complaints.ErrAppealDue,
+	"complaints.ErrAppealFileType":    complaints.ErrAppealFileType,
+	"complaints.ErrAppealFileCount":   complaints.ErrAppealFileCount,
 	"customers.ErrInvalidPhone":       customers.ErrInvalidPhone,
 	"customers.ErrNotFound":           customers.ErrNotFound,
 	"customers.ErrBadMerge":           customers.ErrBadMerge,
@@ -52,6 +60,19 @@ var sentinels = map[string]error{
 	"notify.ErrUnknownKind":           notify.ErrUnknownKind,
 	"notify.ErrBadMessage":            notify.ErrBadMessage,
 	"reports.ErrNoFile":               reports.ErrNoFile,
+	"requests.ErrNotFound":            requests.ErrNotFound,
+	"requests.ErrAlreadyOpen":         requests.ErrAlreadyOpen,
+	"requests.ErrOutForDelivery":      requests.ErrOutForDelivery,
+	"requests.ErrFinished":            requests.ErrFinished,
+	"requests.ErrNotLate":             requests.ErrNotLate,
+	"requests.ErrBadWindow":           requests.ErrBadWindow,
+	"requests.ErrBadPickup":           requests.ErrBadPickup,
+	"requests.ErrBadKind":             requests.ErrBadKind,
+	"requests.ErrBadKey":              requests.ErrBadKey,
+	"requests.ErrTransition":          requests.ErrTransition,
+	"requests.ErrNeedReason":          requests.ErrNeedReason,
+	"requests.ErrBadConsent":          requests.ErrBadConsent,
+	"requests.ErrPickupExists":        requests.ErrPickupExists,
 	"shipments.ErrNotFound":           shipments.ErrNotFound,
 	"shipments.ErrTooManySubscribers": shipments.ErrTooManySubscribers,
 	"shipments.ErrBadTrackingNo":      shipments.ErrBadTrackingNo,

@@ -105,6 +105,9 @@ type shipmentOut struct {
 	OutForDeliveryAt   *time.Time        `json:"out_for_delivery_at"`
 	SignedAt           *time.Time        `json:"signed_at"`
 	PODURL             string            `json:"pod_url,omitempty"`
+	// DeliveryConsent is the consignee's standing consent to locker or station delivery
+	// (requests.Preference: ask_first, lockers_ok, stations_ok, both_ok).
+	DeliveryConsent string `json:"delivery_consent,omitempty"`
 }
 
 // apiGetShipment handles GET /api/v1/shipments/:no; a shipper's key sees only its own, with
@@ -134,6 +137,9 @@ func (s *handler) apiGetShipment(c *fiber.Ctx) error {
 	}
 	out.Shipper = partyOut{Code: d.Shipper.Code, Name: d.Shipper.Name, Phone: d.Shipper.Phone, Email: d.Shipper.Email, Tier: string(d.Shipper.Tier)}
 	out.Consignee = partyOut{Name: d.Consignee.Name, Phone: d.Consignee.Phone, Email: d.Consignee.Email}
+	if out.DeliveryConsent, err = s.deliveryConsent(c, d.ConsigneeID); err != nil {
+		return err
+	}
 	for i, e := range d.Events {
 		out.Events[i] = eventOut{EventID: e.Key, Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note, SignedBy: e.SignedBy}
 	}

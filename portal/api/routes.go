@@ -9,6 +9,7 @@ import (
 	"lcrm/hooks"
 	"lcrm/notify"
 	"lcrm/portal/web"
+	"lcrm/requests"
 )
 
 // Deps are the domain services the API and the webhooks call.
@@ -42,10 +43,17 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	api := app.Group("/api/v1")
 	api.Get("/track/:no", s.apiTrack)
 	authed := api.Group("", s.requireAPIKey)
+	authed.Post("/complaints/:ref/appeal", s.apiRegisterAppeal)
 	authed.Post("/events", s.apiRecordEvents)
 	authed.Post("/import/:kind", s.apiImport)
 	authed.Post("/shipments", s.apiCreateShipments)
 	authed.Get("/shipments/:no", s.apiGetShipment)
+	if deps.Requests != nil {
+		authed.Get("/requests", s.apiListRequests)
+		authed.Post("/requests/:id/accept", s.apiAnswerRequest(requests.Accept))
+		authed.Post("/requests/:id/decline", s.apiAnswerRequest(requests.Decline))
+		authed.Post("/requests/:id/done", s.apiAnswerRequest(requests.Finish))
+	}
 	if deps.Webhooks != nil {
 		authed.Post("/webhooks", s.apiCreateWebhook)
 		authed.Get("/webhooks", s.apiListWebhooks)

@@ -116,7 +116,8 @@ const auditPageSize = 50
 // auditRow is an audit entry as the page shows it.
 type auditRow struct {
 	audit.Entry
-	BeforeText, AfterText string
+	Before, After []auditField // the values for people (console_admin_audit.go)
+	Ref           string       // a complaint's reference (Object "complaint")
 }
 
 // auditPage lists audit entries newest first, filtered by actor and entity (object), a
@@ -158,27 +159,26 @@ func (s *handler) auditPage(c *fiber.Ctx) error {
 		next = entries[len(entries)-1].At.UTC().Format(time.RFC3339Nano)
 		nextID = entries[len(entries)-1].ID
 	}
+	var ids []int64
+	for _, e := range entries {
+		if e.Object == "complaint" && e.ObjectID != 0 {
+			ids = append(ids, e.ObjectID)
+		}
+	}
+	refs, err := s.deps.Complaints.Refs(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
+	names := auditNames(users)
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
-		rows[i] = auditRow{Entry: e, BeforeText: auditText(e.Before), AfterText: auditText(e.After)}
+		rows[i] = auditRow{Entry: e, Before: s.auditFields(e.Before, names), After: s.auditFields(e.After, names)}
+		if e.Object == "complaint" {
+			rows[i].Ref = refs[e.ObjectID]
+		}
 	}
 	return s.Render(c, "admin_audit", fiber.Map{"Rows": rows, "Staff": staff, "Actor": f.ActorID, "Entity": f.Object,
 		"ID": c.Query("id"), "Next": next, "NextID": nextID, "Action": f.Action, "Actions": accessActions,
 		"Entities": []string{"user", "sla_policy", "business_hours", "holiday", "canned_reply", "complaint",
 			"consignee", "shipper", "export", "report_file"}})
-}
-
-// auditText shows an audit value (JSON as stored) as text.
-func auditText(v any) string {
-	if v == nil {
-		return ""
-	}
-	switch x := v.(type) {
-	case []byte:
-		return string(x)
-	case interface{ MarshalJSON() ([]byte, error) }:
-		b, _ := x.MarshalJSON()
-		return string(b)
-	}
-	return ""
 }

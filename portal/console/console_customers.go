@@ -149,6 +149,9 @@ func (s *handler) showCustomer(c *fiber.Ctx, status int, formErr string, form *c
 	if err := s.customerPII(c, p, data); err != nil {
 		return err
 	}
+	if err := s.consentData(c, kind, id, data); err != nil { // console_requests.go
+		return err
+	}
 	if s.deps.Notify != nil {
 		// The SMS section: what was sent to this customer and (consignees) what they answered.
 		f := notify.Filter{ConsigneeID: id}

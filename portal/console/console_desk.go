@@ -13,6 +13,7 @@ package console
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,6 +38,7 @@ type deskRow struct {
 	SLA                    string // complaints.SLAState's overall state
 	FirstDue, ResolveDue   deadline
 	Mine, Unclaimed, Stale bool
+	Appeal                 *complaints.Appeal // the regulator appeal, on the queue (markAppeals)
 }
 
 // running is the state of a deadline still running at share used.
@@ -88,6 +90,8 @@ var openStatuses = []complaints.Status{complaints.StatusNew, complaints.StatusAc
 // queueForm is the queue's filter as typed (kept to redraw the form).
 type queueForm struct {
 	Status, Priority, Assignee, Category, SLA string
+	Appeal                                    string // "1": regulator appeals only
+	Q                                         string // the search box (complaints.Filter.Text)
 }
 
 // filter turns the form into a complaints.Filter for viewer me; unknown values are
@@ -119,6 +123,8 @@ func (f queueForm) filter(me int64) complaints.Filter {
 	case complaints.SLAOk, complaints.SLADueSoon, complaints.SLABreached:
 		out.SLA = f.SLA
 	}
+	out.Appeal = f.Appeal == "1"
+	out.Text = f.Q
 	out.Limit = queueLimit
 	return out
 }
@@ -143,7 +149,8 @@ type queueView struct {
 
 // deskDone are the confirmations a redirect may ask a page to show (?done=).
 var deskDone = map[string]bool{"claimed": true, "assigned": true, "status": true, "reply": true, "reply_sms": true,
-	"resolved": true, "priority": true, "seen": true, "read": true}
+	"resolved": true, "priority": true, "seen": true, "read": true,
+	"appeal": true, "appeal_again": true, "formal_reply": true, "verdict": true}
 
 // doneKey returns the message key of ?done=, or "".
 func doneKey(c *fiber.Ctx) string {
@@ -173,7 +180,7 @@ func (s *handler) staffList(c *fiber.Ctx) ([]accounts.User, error) {
 func (s *handler) deskQueue(c *fiber.Ctx) error {
 	me := s.CurrentUser(c)
 	form := queueForm{Status: c.Query("status", "open"), Priority: c.Query("priority"), Assignee: c.Query("assignee"),
-		Category: c.Query("category"), SLA: c.Query("sla")}
+		Category: c.Query("category"), SLA: c.Query("sla"), Appeal: c.Query("appeal"), Q: limitText(c.Query("q"), 100)}
 	list, err := s.deps.Complaints.Queue(c.UserContext(), form.filter(me.ID))
 	if err != nil {
 		return err
@@ -185,6 +192,9 @@ func (s *handler) deskQueue(c *fiber.Ctx) error {
 		v.Rows = append(v.Rows, rowOf(cp, now, me.ID))
 	}
 	v.Full = len(v.Rows) >= queueLimit
+	if err := s.markAppeals(c, v.Rows); err != nil {
+		return err
+	}
 	if v.Badges, err = s.queueBadges(c, list, now); err != nil {
 		return err
 	}
@@ -193,6 +203,15 @@ func (s *handler) deskQueue(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.Render(c, "desk_queue", v)
+}
+
+// limitText is s trimmed and cut to n characters (a search box's input).
+func limitText(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n])
+	}
+	return s
 }
 
 // formIDs reads the repeated id fields of a form.

@@ -21,6 +21,7 @@ import (
 type detailView struct {
 	Row          deskRow
 	Ship         *shipments.Detail
+	Requests     []requestRow // the parcel's delivery requests (console_requests.go)
 	Entries      []complaints.Entry
 	Photos       []complaints.Photo
 	Contacts     []customers.Contact // the contact log about this complaint
@@ -48,6 +49,13 @@ type detailView struct {
 	Fields    []errs.FieldError
 	// The customer card's personal data, masked unless this user revealed it (console_reveal.go).
 	Phone, ContactPhone, Address piiValue
+	Appeal                       appealView // the regulator appeal's section (console_appeals.go)
+	// Others are the other staff users who have this complaint open (complaints.Present);
+	// Seen is the newest timeline entry drawn, carried by the reply form; Crossed are the
+	// entries a reply would have crossed (it was not sent: the page asks again).
+	Others  []complaints.Viewer
+	Seen    int64
+	Crossed []complaints.Entry
 }
 
 // cannedOption is a canned reply with its placeholders filled for this complaint.
@@ -115,7 +123,16 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 	if v.Ship, err = s.deps.Shipments.Get(ctx, cp.TrackingNo); err != nil {
 		return err
 	}
+	if v.Requests, err = s.parcelRequests(c, v.Ship.ID); err != nil {
+		return err
+	}
 	if v.Entries, err = s.deps.Complaints.Timeline(ctx, cp.ID, true); err != nil {
+		return err
+	}
+	for _, e := range v.Entries {
+		v.Seen = max(v.Seen, e.ID)
+	}
+	if v.Others, err = s.deps.Complaints.Present(ctx, cp.ID, me.ID); err != nil {
 		return err
 	}
 	if v.Photos, err = s.deps.Complaints.PhotoList(ctx, cp.ID); err != nil {
@@ -130,6 +147,9 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 		return err
 	}
 	if err := s.complaintPII(c, cp, v); err != nil {
+		return err
+	}
+	if err := s.appealSection(c, cp, v); err != nil {
 		return err
 	}
 	v.CanSMS = s.deps.Notify != nil
@@ -168,6 +188,7 @@ func (s *handler) showComplaint(c *fiber.Ctx, cp *complaints.Complaint, status i
 // act on become a message on the page; anything else goes to the error handler.
 func (s *handler) actionFailed(c *fiber.Ctx, cp *complaints.Complaint, err error, v detailView) error {
 	var ve *errs.ValidationError
+	var crossed *complaints.CrossedError
 	status := fiber.StatusConflict
 	switch {
 	case errors.Is(err, complaints.ErrAlreadyClaimed):
@@ -188,6 +209,8 @@ func (s *handler) actionFailed(c *fiber.Ctx, cp *complaints.Complaint, err error
 		v.Problem = "desk.err_reopen_expired"
 	case errors.Is(err, complaints.ErrNeedsResolution):
 		v.Problem = errs.KeyOf(err)
+	case errors.As(err, &crossed):
+		v.Crossed = crossed.Entries
 	case errors.As(err, &ve):
 		status, v.Fields, v.Problem = fiber.StatusUnprocessableEntity, ve.Fields, "desk.err_invalid"
 	default:
@@ -233,7 +256,9 @@ func (s *handler) deskStatus(c *fiber.Ctx) error {
 
 // deskReply is POST /console/complaints/:id/reply: an internal note (any staff) or a
 // public reply (assignee or supervisor+: complaints.MayWork, 403 here), which the
-// customer's progress page shows.
+// customer's progress page shows. When another agent replied (or the customer wrote)
+// after the page was drawn, it answers 409 with the page showing what is new and the
+// typed reply kept: sending again sends it.
 func (s *handler) deskReply(c *fiber.Ctx) error {
 	cp, err := s.loadComplaint(c)
 	if err != nil {
@@ -241,7 +266,14 @@ func (s *handler) deskReply(c *fiber.Ctx) error {
 	}
 	public := c.FormValue("public") == "1"
 	text := c.FormValue("text")
-	e, err := s.deps.Complaints.Reply(c.UserContext(), cp.ID, s.actor(c), text, public)
+	// seen is the newest entry the page showed: a reply crossing someone else's since is
+	// not sent but shown again with theirs (complaints.ReplyAfter). A form without it (an
+	// old page, a script) is not checked.
+	seen, err := strconv.ParseInt(c.FormValue("seen"), 10, 64)
+	if err != nil || seen < 0 {
+		seen = -1
+	}
+	e, err := s.deps.Complaints.ReplyAfter(c.UserContext(), cp.ID, s.actor(c), text, public, seen)
 	if err != nil {
 		return s.actionFailed(c, cp, err, detailView{Reply: text, ReplyPublic: public})
 	}
@@ -337,4 +369,24 @@ func (s *handler) deskPhoto(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, p.ContentType)
 	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
 	return c.Send(p.Data)
+}
+
+// presenceJSON is GET /console/complaints/:id/presence: desk.js calls it every
+// complaints.PresenceTTL/3 while the page is open, which keeps this user present and
+// returns who else has the complaint open.
+func (s *handler) presenceJSON(c *fiber.Ctx) error {
+	id, err := complaintID(c)
+	if err != nil {
+		return err
+	}
+	others, err := s.deps.Complaints.Present(c.UserContext(), id, s.CurrentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(others))
+	for i, o := range others {
+		names[i] = o.Name
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"others": names})
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,7 @@ type deskHomeView struct {
 	DueSoon       []deskRow
 	Changes       []complaints.DeskChange
 	Since         time.Time // zero: never marked
-	Notifications []complaints.Notification
+	Notifications notifsView
 	Done          string
 }
 
@@ -43,7 +44,7 @@ func (s *handler) deskHome(c *fiber.Ctx) error {
 	if v.Changes, err = s.deps.Complaints.ChangedSince(ctx, me.ID, v.Since); err != nil {
 		return err
 	}
-	if v.Notifications, err = s.deps.Complaints.Notifications(ctx, me.ID, true); err != nil {
+	if v.Notifications, err = s.notifications(c, me.ID); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -70,7 +71,13 @@ func (s *handler) deskRead(c *fiber.Ctx) error {
 	if err := s.deps.Complaints.MarkRead(c.UserContext(), s.CurrentUser(c).ID, ids...); err != nil {
 		return err
 	}
-	return c.Redirect("/console/desk?done=read", fiber.StatusSeeOther)
+	back := "/console/desk?done=read"
+	for _, k := range []string{"group", "npage", "nall"} { // stay on the page and grouping read from
+		if v := c.FormValue(k); v != "" {
+			back += "&" + k + "=" + url.QueryEscape(v)
+		}
+	}
+	return c.Redirect(back+"#desk-notifications", fiber.StatusSeeOther)
 }
 
 // wallView is the wallboard's data.
@@ -79,6 +86,7 @@ type wallView struct {
 	OldestAge *span // how long the oldest complaint awaiting a first response has waited
 	Median    *span // today's median first response (nil when none yet)
 	At        time.Time
+	Appeals   complaints.AppealBoard // the regulator appeals' tile
 }
 
 // span is a duration in days, hours and minutes, for translated display.
@@ -99,6 +107,9 @@ func (s *handler) deskWallboard(c *fiber.Ctx) error {
 		return err
 	}
 	v := wallView{Wallboard: w, At: now}
+	if v.Appeals, err = s.deps.Complaints.AppealBoard(c.UserContext(), now); err != nil {
+		return err
+	}
 	if w.Oldest != nil {
 		v.OldestAge = spanOf(now.Sub(*w.Oldest))
 	}

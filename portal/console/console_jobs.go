@@ -85,29 +85,37 @@ func hm(d time.Duration) (int, int) {
 	return m / 60, m % 60
 }
 
-// watchPage shows the open slow sign-off flags (oldest first, critical ones marked) and the
-// open staff tasks the jobs left.
+// watchPageSize is how many slow sign-off flags one page of the watch list shows.
+const watchPageSize = 50
+
+// watchPage shows the open slow sign-off flags (oldest first, critical ones marked), a page
+// of watchPageSize at a time (?page=N from 0), and the open staff tasks the jobs left.
 func (s *handler) watchPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	flags, err := s.deps.Watch.Flags(ctx, config.DefaultWatchPage)
+	page, _ := strconv.Atoi(c.Query("page"))
+	page = max(page, 0)
+	p, err := s.deps.Watch.FlagsPage(ctx, page, watchPageSize)
 	if err != nil {
 		return err
 	}
-	rows := make([]flagRow, len(flags))
-	critical := 0
-	for i, f := range flags {
+	rows := make([]flagRow, len(p.Flags))
+	for i, f := range p.Flags {
 		rows[i] = flagRow{Flag: f}
 		rows[i].LagH, rows[i].LagM = hm(f.Lag)
 		rows[i].WinH, rows[i].WinM = hm(f.Window)
-		if f.Critical() {
-			critical++
-		}
 	}
 	tasks, err := s.deps.Watch.Tasks(ctx)
 	if err != nil {
 		return err
 	}
-	return s.Render(c, "console_watch", fiber.Map{"Flags": rows, "Critical": critical, "Tasks": tasks})
+	v := fiber.Map{"Flags": rows, "Open": p.Open, "Critical": p.Critical, "Tasks": tasks, "Page": page}
+	if page > 0 {
+		v["Prev"] = "/console/watch?page=" + strconv.Itoa(page-1)
+	}
+	if p.More {
+		v["Next"] = "/console/watch?page=" + strconv.Itoa(page+1)
+	}
+	return s.Render(c, "console_watch", v)
 }
 
 // watchTaskDone marks a staff task done by the viewer; a task already done is no error

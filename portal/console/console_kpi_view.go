@@ -48,6 +48,7 @@ type kpiView struct {
 	Tiers, Services     []string
 	Periods             []string
 	WorkbookURL         template.URL
+	Appeals             *kpiAppeals // regulator appeals per million (console_kpi_appeals.go)
 }
 
 // kpiSlug turns a tile name into a catalogue key suffix: "CSAT (4–5 share)" → csat_4_5_share.
@@ -65,6 +66,9 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 	}
 	v, err := s.kpiData(c.UserContext(), s.Lang(c), p, f)
 	if err != nil {
+		return err
+	}
+	if v.Appeals, err = s.kpiAppealSection(c.UserContext(), s.Lang(c), p, f); err != nil {
 		return err
 	}
 	v.Form = form

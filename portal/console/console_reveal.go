@@ -216,9 +216,10 @@ func (s *handler) accessPage(c *fiber.Ctx) error {
 			staff = append(staff, u)
 		}
 	}
+	names := auditNames(users)
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
-		rows[i] = auditRow{Entry: e, AfterText: auditText(e.After)}
+		rows[i] = auditRow{Entry: e, After: s.auditFields(e.After, names)}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.Render(c, "access_log", fiber.Map{"Rows": rows, "Staff": staff, "Actor": f.ActorID, "Action": action,

@@ -2,10 +2,12 @@
 // (agent and up), and routes narrow the role where they must.
 //
 //	console_desk*.go      queue, my desk, complaint detail and actions, SMS, wallboard (agent+)
+//	console_appeals.go    regulator appeals on a complaint: register, formal reply, verdict
 //	console_customers.go  customer 360 / caller lookup, contact log (agent+)
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
 //	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
+//	console_requests.go   delivery request queue (agent+), consignee consent, pickup points (manager+)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
 //	console_disruptions.go  disruption mode: declare, edit, end, the short report (supervisor+); queue badges
 //	account_2fa.go        the signed-in user's two-factor login settings
@@ -75,6 +77,12 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Post("/account/2fa/confirm", s.enrolConfirm)
 	g.Post("/account/2fa/disable", s.enrolDisable)
 
+	if deps.Requests != nil {
+		// Registered before the admin group so managers pass: its admin check would
+		// otherwise cover every path under /console/admin.
+		g.Get("/admin/pickup-points", mgr, func(c *fiber.Ctx) error { return s.pickupPage(c, fiber.StatusOK, "", nil, nil) })
+		g.Post("/admin/pickup-points", mgr, s.savePickup)
+	}
 	admin := g.Group("/admin", s.RequireRole(accounts.RoleAdmin))
 	admin.Get("/", func(c *fiber.Ctx) error { return s.Render(c, "admin_index", nil) })
 	admin.Get("/audit", s.auditPage)
@@ -95,9 +103,14 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	admin.Post("/users/:id/password", s.resetPassword)
 
 	g.Get("/complaints/:id", s.deskComplaint)
+	g.Post("/complaints/:id/appeal", sup, s.appealRegister)
+	g.Get("/complaints/:id/appeal/files/:fid", s.appealFile)
+	g.Post("/complaints/:id/appeal/reply", s.appealReply)
+	g.Post("/complaints/:id/appeal/verdict", sup, s.appealVerdict)
 	g.Post("/complaints/:id/assign", sup, s.deskAssign)
 	g.Post("/complaints/:id/claim", s.deskClaim)
 	g.Get("/complaints/:id/photos/:pid", s.deskPhoto)
+	g.Get("/complaints/:id/presence", s.presenceJSON)
 	g.Post("/complaints/:id/priority", sup, s.deskPriority)
 	g.Post("/complaints/:id/reply", s.deskReply)
 	g.Post("/complaints/:id/resolve", s.deskResolve)
@@ -117,6 +130,7 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/desk", s.deskHome)
 	g.Post("/desk/read", s.deskRead)
 	g.Post("/desk/seen", s.deskSeen)
+	g.Get("/notifications/:id", s.openNotification)
 	if deps.Jobs != nil {
 		g.Get("/jobs", sup, s.jobsPage)
 		g.Post("/jobs/:name/run", sup, s.jobsRunNow)
@@ -126,6 +140,11 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/kpi/files/:id", mgr, s.kpiFile)
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
 	g.Get("/queue", s.deskQueue)
+	if deps.Requests != nil {
+		g.Get("/requests", func(c *fiber.Ctx) error { return s.requestsPage(c, fiber.StatusOK, "", nil) })
+		g.Post("/requests/:id/:action", s.answerRequest)
+		g.Post("/customers/consignee/:id/consent", s.setConsigneeConsent)
+	}
 	g.Post("/queue/assign", sup, s.deskBulkAssign)
 	g.Get("/wallboard", s.deskWallboard)
 	if deps.Watch != nil {

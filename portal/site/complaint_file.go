@@ -10,6 +10,7 @@ import (
 	"lcrm/complaints"
 	"lcrm/internal/errs"
 	"lcrm/portal/web"
+	"lcrm/shipments"
 )
 
 // complaintForm is the filing form: what the page shows and what the person typed.
@@ -20,35 +21,87 @@ type complaintForm struct {
 	Description string
 	Phone       string
 	Idem        string // idempotency token: one filing however often the form is sent (scoped to the parcel)
+	Expired     bool   // the browser's verification ran out (or never was): the form asks for it again
 	Errors      map[string]string
 }
 
 // complaintNew shows the filing form of a verified parcel, the phone prefilled with the
-// consignee's, and a fresh idempotency token.
+// consignee's, and a fresh idempotency token. A browser whose verification has run out
+// (30 minutes) is sent to the tracking page with a notice saying so, and after verifying
+// comes back here.
 func (s *handler) complaintNew(c *fiber.Ctx) error {
-	d, ok, err := s.verifiedShipment(c)
-	if !ok {
+	number := trackingParam(c)
+	d, err := s.deps.Shipments.Get(c.UserContext(), number)
+	switch {
+	case errors.Is(err, shipments.ErrNotFound):
+	case err != nil:
 		return err
+	case s.IsVerified(c, d.ID):
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return s.Render(c, "complaint_new", complaintForm{Number: d.TrackingNo, Categories: complaints.Categories,
+			Phone: d.Addressee.Phone, Idem: web.RandomToken()})
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.Render(c, "complaint_new", complaintForm{Number: d.TrackingNo, Categories: complaints.Categories,
-		Phone: d.Addressee.Phone, Idem: web.RandomToken()})
+	return c.Redirect("/track/"+urlPathEscape(number)+"?need=complaint#v-"+urlPathEscape(number), fiber.StatusSeeOther)
+}
+
+// complaintShipment is the parcel a complaint is filed for: verified by this browser, or
+// verified now by the last 4 digits typed into the form (counted like verify). Otherwise
+// the form comes back with what was typed and a notice that the verification has expired,
+// so nothing typed is lost; a known and an unknown number look the same.
+func (s *handler) complaintShipment(c *fiber.Ctx, f *complaintForm) (*shipments.Detail, bool, error) {
+	number := trackingParam(c)
+	d, err := s.deps.Shipments.Get(c.UserContext(), number)
+	if err != nil && !errors.Is(err, shipments.ErrNotFound) {
+		return nil, false, err
+	}
+	if d != nil && s.IsVerified(c, d.ID) {
+		return d, true, nil
+	}
+	f.Number, f.Expired = number, true
+	if last4 := strings.TrimSpace(c.FormValue("last4")); last4 != "" {
+		attempt, err := s.TakeAnswer(c, "verify:"+number, wrongAnswersLimit)
+		if err != nil {
+			return nil, false, err
+		}
+		if d != nil && d.Answers(last4) {
+			if err := s.RightAnswer(c, attempt); err != nil {
+				return nil, false, err
+			}
+			s.GrantVerified(c, d.ID)
+			f.Number, f.Expired = d.TrackingNo, false
+			return d, true, nil
+		}
+		f.Errors["last4"] = "verify.failed"
+	}
+	c.Status(fiber.StatusForbidden)
+	return nil, false, s.Render(c, "complaint_new", f)
+}
+
+// trackingParam is the :no of a tracking path, upper-cased and cut to a length no tracking
+// number has (it also keys the answer limits).
+func trackingParam(c *fiber.Ctx) string {
+	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
+	if len(number) > 40 {
+		number = number[:40]
+	}
+	return number
 }
 
 // complaintFile files the complaint of POST /track/:no/complaint and redirects to the
 // page showing its reference. The form's idempotency token makes a double click or a
 // refresh file one complaint. Bad input re-renders the form with what was typed.
 func (s *handler) complaintFile(c *fiber.Ctx) error {
-	d, ok, err := s.verifiedShipment(c)
-	if !ok {
-		return err
-	}
-	f := complaintForm{Number: d.TrackingNo, Categories: complaints.Categories, Category: c.FormValue("category"),
+	f := complaintForm{Categories: complaints.Categories, Category: c.FormValue("category"),
 		Description: c.FormValue("description"), Phone: strings.TrimSpace(c.FormValue("phone")),
 		Idem: strings.TrimSpace(c.FormValue("idem")), Errors: map[string]string{}}
 	if len(f.Idem) < 16 || len(f.Idem) > 100 {
 		f.Idem = web.RandomToken() // a form without its token: file once from here on
 	}
+	d, ok, err := s.complaintShipment(c, &f)
+	if !ok {
+		return err
+	}
+	f.Number = d.TrackingNo
 	var photos []complaints.Photo
 	if form, err := c.MultipartForm(); err == nil {
 		var problem string

@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -91,12 +92,15 @@ type complaintView struct {
 	Photos                            []complaints.Photo
 	CanMessage, CanConfirm, CanReopen bool
 	CanRate                           bool
-	Stars                             []choice // the rating's radio buttons
-	Done, Problem                     string   // message keys after an action
+	Stars                             []choice  // the rating's radio buttons
+	Done, Problem                     string    // message keys after an action
+	Due                               time.Time // the promised resolution time, within opening hours (complaints.CustomerDue)
 }
 
 // complaintPage is GET /complaint/:ref: status history, staff's public replies, the
-// expected resolution time, photos, and the customer's actions.
+// expected resolution time (within the desk's opening hours), photos, and the customer's
+// actions. Staff appear as "客服专员", never by name: a customer has no use for an
+// agent's internal (often English) display name.
 func (s *handler) complaintPage(c *fiber.Ctx) error {
 	cp, err := s.followedComplaint(c)
 	if err == errNotFollowing {
@@ -112,6 +116,11 @@ func (s *handler) complaintPage(c *fiber.Ctx) error {
 	if v.Photos, err = s.deps.Complaints.PhotoList(ctx, cp.ID); err != nil {
 		return err
 	}
+	cal, err := s.deps.Complaints.Calendar(ctx)
+	if err != nil {
+		return err
+	}
+	v.Due = complaints.CustomerDue(cp.ResolutionDue, cal)
 	finished := !cp.Status.Open()
 	v.CanMessage = cp.Status != complaints.StatusClosed
 	v.CanConfirm = cp.Status == complaints.StatusResolved

@@ -45,6 +45,7 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	s := &handler{Core: core, deps: deps, cfg: cfg}
 
 	app.Get("/", s.home)
+	app.Get("/favicon.ico", favicon)
 	app.Get("/complaint", s.complaintLookupPage)
 	app.Post("/complaint/lookup", s.complaintLookup)
 	app.Get("/complaint/:ref", s.complaintPage)
@@ -70,6 +71,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	app.Get("/track/:no", s.trackOne)
 	app.Get("/track/:no/complaint", s.complaintNew)
 	app.Post("/track/:no/complaint", s.complaintFile)
+	app.Post("/track/:no/consent", s.setConsent)
+	app.Post("/track/:no/request", s.fileRequest)
 	app.Post("/track/:no/subscribe", s.subscribe)
 	app.Post("/track/:no/unsubscribe", s.unsubscribe)
 	app.Post("/track/:no/verify", s.verify)

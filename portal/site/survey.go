@@ -10,6 +10,7 @@ import (
 
 	"lcrm/customers"
 	"lcrm/internal/errs"
+	"lcrm/shipments"
 )
 
 // The survey pages are reached from a signed link in the thank-you SMS
@@ -20,8 +21,9 @@ import (
 // surveyForm is what the survey page shows and what the person typed.
 type surveyForm struct {
 	Token    string
-	CSAT     int // 0: not chosen
-	NPS      int // -1: not chosen
+	Parcel   string // the tracking number the survey is about
+	CSAT     int    // 0: not chosen
+	NPS      int    // -1: not chosen
 	Comment  string
 	Existing bool      // an earlier answer is being edited
 	EditTill time.Time // end of the edit window, in the portal's zone
@@ -76,6 +78,9 @@ func (s *handler) surveyPage(c *fiber.Ctx) error {
 		return err
 	}
 	f := surveyForm{Token: c.Params("token"), NPS: -1}
+	if f.Parcel, err = s.parcelOf(c, id); err != nil {
+		return err
+	}
 	prev, err := s.deps.Customers.SurveyFor(c.UserContext(), id)
 	switch {
 	case errors.Is(err, customers.ErrNotFound):
@@ -98,6 +103,9 @@ func (s *handler) surveySubmit(c *fiber.Ctx) error {
 		return err
 	}
 	f := surveyForm{Token: c.Params("token"), Comment: c.FormValue("comment")}
+	if f.Parcel, err = s.parcelOf(c, id); err != nil {
+		return err
+	}
 	f.CSAT = formInt(c, "csat", 0)
 	f.NPS = formInt(c, "nps", -1)
 	_, err = s.deps.Customers.SaveSurvey(c.UserContext(), customers.Survey{ShipmentID: id, CSAT: f.CSAT, NPS: f.NPS, Comment: f.Comment})
@@ -132,6 +140,16 @@ func (s *handler) surveyThanks(c *fiber.Ctx) error {
 		return err
 	}
 	return s.surveyRender(c, fiber.StatusOK, "survey_thanks", fiber.Map{"Closed": false})
+}
+
+// parcelOf is the tracking number the survey of shipment id names ("" for a shipment
+// since removed: the survey itself then answers as before).
+func (s *handler) parcelOf(c *fiber.Ctx, id int64) (string, error) {
+	tn, err := s.deps.Shipments.TrackingNoOf(c.UserContext(), id)
+	if errors.Is(err, shipments.ErrNotFound) {
+		return "", nil
+	}
+	return tn, err
 }
 
 // formInt reads a whole number from a form field, def when missing or not a number.

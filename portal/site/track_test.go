@@ -62,3 +62,29 @@ func newTestHandler(t *testing.T, zone *time.Location) *handler {
 	}
 	return &handler{Core: core, cfg: Config{Zone: zone, Secret: []byte("test secret")}}
 }
+
+// How late a parcel came is said in its two largest units, in the page's language.
+func TestDuration(t *testing.T) {
+	t.Parallel()
+	s := newTestHandler(t, nil)
+	tests := []struct {
+		d      time.Duration
+		zh, en string
+	}{
+		{28 * time.Hour, "1 天 4 小时", "1 day 4 hours"},
+		{48 * time.Hour, "2 天", "2 days"},
+		{49*time.Hour + 59*time.Minute, "2 天 1 小时", "2 days 1 hour"},
+		{61 * time.Minute, "1 小时 1 分钟", "1 hour 1 minute"},
+		{5 * time.Hour, "5 小时", "5 hours"},
+		{45*time.Minute + 20*time.Second, "45 分钟", "45 minutes"},
+		{10 * time.Second, "1 分钟", "1 minute"},
+	}
+	for _, tt := range tests {
+		if got := s.duration("zh", tt.d); got != tt.zh {
+			t.Errorf("duration(zh, %v) = %q, want %q", tt.d, got, tt.zh)
+		}
+		if got := s.duration("en", tt.d); got != tt.en {
+			t.Errorf("duration(en, %v) = %q, want %q", tt.d, got, tt.en)
+		}
+	}
+}

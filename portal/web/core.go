@@ -19,6 +19,7 @@ import (
 	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
+	"lcrm/requests"
 	"lcrm/shipments"
 )
 
@@ -43,6 +44,9 @@ type Stores struct {
 	Customers  *customers.Store
 	Accounts   *accounts.Store
 	Complaints *complaints.Store
+	// Requests keeps delivery requests, pickup points and delivery consent; without it
+	// their pages and API routes are not served (404) and the tracking page offers none.
+	Requests *requests.Store
 }
 
 // Config holds the settings of the core: see portal.Config for each field. The caller

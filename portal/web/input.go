@@ -17,6 +17,9 @@ import (
 // MaxAPIBytes and MaxUploadBytes (their defaults are in internal/config).
 const maxPhotoForm = complaints.MaxPhotos*complaints.MaxPhotoBytes + 1<<20
 
+// maxAppealForm is a formal reply to the regulator with its files, likewise.
+const maxAppealForm = complaints.MaxAppealFiles*complaints.MaxPhotoBytes + 1<<20
+
 // bodyLimit is the largest body the route of c accepts.
 func (s *Core) bodyLimit(c *fiber.Ctx) int {
 	p := c.Path()
@@ -27,13 +30,15 @@ func (s *Core) bodyLimit(c *fiber.Ctx) int {
 		return s.cfg.MaxAPIBytes
 	case strings.HasPrefix(p, "/track/") && strings.HasSuffix(p, "/complaint"):
 		return maxPhotoForm
+	case strings.HasPrefix(p, "/console/complaints/") && strings.HasSuffix(p, "/appeal/reply"):
+		return maxAppealForm
 	}
 	return s.cfg.MaxBodyBytes
 }
 
 // LargestBody is the largest limit of any route: fasthttp's own BodyLimit.
 func (s *Core) LargestBody() int {
-	return max(s.cfg.MaxBodyBytes, s.cfg.MaxAPIBytes, s.cfg.MaxUploadBytes, maxPhotoForm)
+	return max(s.cfg.MaxBodyBytes, s.cfg.MaxAPIBytes, s.cfg.MaxUploadBytes, maxPhotoForm, maxAppealForm)
 }
 
 // LimitBody enforces the route's body limit before anything reads the body. The server
