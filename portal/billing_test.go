@@ -172,7 +172,7 @@ func TestShipperStatementDownload(t *testing.T) {
 	}
 	own := strconv.FormatInt(e.statementID("ACME"), 10)
 	for _, tt := range []struct{ query, sheet, header, shipper string }{
-		{"", "对账单", "运单号", "商户"},
+		{"", "对账单", "运单号", "寄件商家"},
 		{"?lang=en", "Statement", "Tracking no.", "Shipper"},
 	} {
 		code, raw, hdr := b.do("GET", "/shipper/statements/"+own+"/statement.xlsx"+tt.query, nil)
