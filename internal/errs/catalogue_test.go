@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"lcrm/accounts"
+	"lcrm/billing"
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/disruptions"
 	"lcrm/hooks"
 	"lcrm/internal/errs"
 	"lcrm/jobs"
@@ -77,6 +79,10 @@ var sentinels = map[string]error{
 	"shipments.ErrTooManySubscribers": shipments.ErrTooManySubscribers,
 	"shipments.ErrBadTrackingNo":      shipments.ErrBadTrackingNo,
 	"shipments.ErrBadCheckDigit":      shipments.ErrBadCheckDigit,
+	"billing.ErrNotFound":             billing.ErrNotFound,
+	"billing.ErrReferenceReused":      billing.ErrReferenceReused,
+	"disruptions.ErrNotFound":         disruptions.ErrNotFound,
+	"disruptions.ErrNotBegun":         disruptions.ErrNotBegun,
 }
 
 // catalogue reads every portal catalogue file of one language into one map.
