@@ -116,8 +116,8 @@ func Billing(ctx context.Context, pool *pgxpool.Pool, seed int64, now time.Time,
 			if err != nil {
 				return sum, fmt.Errorf("demo: ageing of shipper %d: %w", id, err)
 			}
-			// A limit at about two thirds of the balance, in whole thousands of yuan.
-			limit := max(a.BalanceFen*2/3/100_000*100_000, 0)
+			// A limit at about two thirds of the balance, in whole hundreds of yuan.
+			limit := a.BalanceFen * 2 / 3 / 10_000 * 10_000
 			if a.BalanceFen > limit {
 				if err := st.SetTerms(ctx, id, billing.Terms{PaymentTermsDays: a.PaymentTermsDays, CreditLimitFen: &limit}, demoActor); err != nil {
 					return sum, fmt.Errorf("demo: credit limit of shipper %d: %w", id, err)
