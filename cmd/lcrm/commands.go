@@ -78,6 +78,13 @@ func loadDemo(ctx context.Context, a *app, n int, seed int64) error {
 		return err
 	}
 	a.log.Info("demo contact log", "contacts", calls)
+	start = time.Now()
+	bill, err := demo.Billing(ctx, a.pool, seed, a.now(), a.cfg.Zone)
+	if err != nil {
+		return err
+	}
+	a.log.Info("demo statements and payments", "statements", bill.Statements, "payments", bill.Payments,
+		"took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
