@@ -83,7 +83,7 @@ var Definitions = []Definition{
 	{"NPS", "score", "Percentage of surveys answering 9–10 minus percentage answering 0–6 on the 0–10 scale, from −100 to 100."},
 	{"CSAT on time / late", "%", "CSAT (4–5 share) of surveys whose shipment was delivered on time, and of those delivered late, side by side."},
 	{"Complaints", "count", "Complaints filed (created_at) in the period about shipments that pass the filters."},
-	{"Complaints per 1,000 delivered", "score", "Complaints ÷ Delivered × 1,000, in total and per category (delayed, damaged, lost, not received but signed, courier attitude, wrong address, billing, other). Both counts are of the same period, so a complaint filed now about a parcel delivered earlier still counts."},
+	{"Complaints per 1,000 delivered", "score", "Complaints ÷ Delivered × 1,000, in total and per category (delayed, damaged, lost, not received but signed, courier attitude, wrong address, billing, unconsented locker or station, other). Both counts are of the same period, so a complaint filed now about a parcel delivered earlier still counts."},
 	{"Repeat-complaint rate", "%", "Share of the complaints whose consignee had filed another complaint (about any shipment) in the 30 days before it."},
 	{"First-response time median / p90", "duration", "first_responded_at − created_at of the period's complaints that have a first response, median and 90th percentile (percentile_cont), in wall-clock time."},
 	{"Resolution time median / p90", "duration", "resolved_at − created_at of the period's complaints that are resolved (for a reopened complaint, the time to its final resolution), median and 90th percentile, in wall-clock time including time spent waiting on the customer."},
