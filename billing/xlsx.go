@@ -92,7 +92,7 @@ func (st *Store) WriteStatement(ctx context.Context, w io.Writer, s Statement, l
 	lastDay := s.PeriodEnd.In(st.Zone).AddDate(0, 0, -1)
 	block := [][]any{
 		{label("对账单号", "Statement"), text(s.Number)},
-		{label("商户", "Shipper"), text(s.ShipperCode + " " + s.ShipperName)},
+		{label("寄件商家", "Shipper"), text(s.ShipperCode + " " + s.ShipperName)},
 		{label("账期", "Period"), day(s.PeriodStart) + " – " + day(lastDay)},
 		{label("运单数", "Shipments"), s.Shipments, label("其中运费未知", "of which without a charge"), s.UnknownCharges},
 		{label("运费（元）", "Freight (CNY)"), money(s.FreightFen)},

@@ -64,8 +64,8 @@ func TestPortalFollowsInjectedClock(t *testing.T) {
 }
 
 // The KPI pages' default period is the month of the portal's clock, not the wall clock's:
-// the workbook asked for without a period is the injected month's, and moving the clock
-// to the next month moves the default with it.
+// the workbook asked for without a period is the injected month's days so far, and moving
+// the clock to the next month moves the default with it.
 func TestKPIDefaultPeriodFollowsInjectedClock(t *testing.T) {
 	t.Parallel()
 	m := clock.NewManual(time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC))
@@ -74,8 +74,8 @@ func TestKPIDefaultPeriodFollowsInjectedClock(t *testing.T) {
 		at   time.Time
 		file string
 	}{
-		{time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC), "lcrm-kpi-2031-03-01_2031-03-31.xlsx"},
-		{time.Date(2031, 3, 31, 16, 30, 0, 0, time.UTC), "lcrm-kpi-2031-04-01_2031-04-30.xlsx"}, // April 1st in Shanghai
+		{time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC), "lcrm-kpi-2031-03-01_2031-03-14.xlsx"},
+		{time.Date(2031, 3, 31, 16, 30, 0, 0, time.UTC), "lcrm-kpi-2031-04-01_2031-04-01.xlsx"}, // April 1st in Shanghai
 	} {
 		m.Set(tt.at)
 		code, _, hdr := e.as("manager").do("GET", "/console/kpi/workbook.xlsx", nil)

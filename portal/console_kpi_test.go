@@ -110,7 +110,7 @@ func newKPIEnv(t *testing.T, opts ...func(*portal.Deps)) *kpiEnv {
 // withReports gives a test portal the KPI store.
 func withReports(d *portal.Deps) { d.Reports = reports.NewStore(d.Shipments.Pool()) }
 
-var tileRe = regexp.MustCompile(`<div class="kpi-tile" id="tile-([a-z0-9_]+)"><h3>[^<]*</h3><p class="kpi-value">([^<]*)</p><p class="kpi-change[^"]*">[^<]*<span class="kpi-diff">([^<]*)</span>`)
+var tileRe = regexp.MustCompile(`<div class="kpi-tile" id="tile-([a-z0-9_]+)"><h3>[^<]*</h3><p class="kpi-value">(?:<a class="kpi-drill" href="[^"]*">)?([^<]*)(?:</a>)?</p><p class="kpi-change[^"]*">[^<]*<span class="kpi-diff">([^<]*)</span>`)
 
 var workbookLink = regexp.MustCompile(`id="kpi-workbook" href="/console/kpi/workbook\.xlsx\?([^"]*)"`)
 
@@ -149,9 +149,9 @@ func TestKPIDashboard(t *testing.T) {
 		teamNote          bool
 	}{
 		{"manager", map[string]string{"created": "4", "delivered": "3", "on_time_rate": "66.7 %", "complaints": "3",
-			"complaints_per_1_000_delivered": "1000.0", "sign_off_lag_median": "2h00m",
+			"complaints_per_1_000_delivered": "1000.0", "sign_off_lag_median": "2 小时",
 			"slow_sign_offs": "1", "slow_sign_off_rate": "33.3 %"},
-			map[string]string{"delivered": "+2", "on_time_rate": "-33.3 pp", "created": "+3"},
+			map[string]string{"delivered": "+2", "on_time_rate": "-33.3 百分点", "created": "+3"},
 			[]string{"Agent Wang", "Agent Li"}, nil, false},
 		{"admin", map[string]string{"delivered": "3", "complaints": "3"}, nil, []string{"Agent Wang", "Agent Li"}, nil, false},
 		{"supervisor", map[string]string{"delivered": "3", "on_time_rate": "66.7 %", "complaints": "1",
@@ -239,7 +239,7 @@ func TestKPIAccessAndBadParameters(t *testing.T) {
 		{"unknown tier", "manager", "tier=gold", 400, "等级只能是"},
 		{"unknown tier in English", "manager", "tier=gold&lang=en", 400, "The tier must be key, regular or small."},
 		{"unknown service", "manager", "service=drone", 400, "服务类型只能是"},
-		{"bad shipper", "manager", "shipper=abc", 400, "发货商参数无效"},
+		{"bad shipper", "manager", "shipper=abc", 400, "寄件商家参数无效"},
 		{"too long", "manager", "period=custom&from=2024-01-01&to=2026-01-01", 400, "366"},
 		{"workbook with bad period", "manager", "period=custom&from=2026-11-10&to=2026-11-01&xlsx", 400, "起始日晚于截止日"},
 	}
@@ -263,12 +263,25 @@ func TestKPIAccessAndBadParameters(t *testing.T) {
 	}
 }
 
+// TestKPIWorkbookDownload: the workbook is in the viewer's language (Chinese by default,
+// English on ?lang=en) and has the dashboard's figures.
 func TestKPIWorkbookDownload(t *testing.T) {
 	t.Parallel()
 	e := newKPIEnv(t)
-	for _, role := range []string{"manager", "supervisor"} {
-		t.Run(role, func(t *testing.T) {
-			code, body, hdr := e.as(role).do("GET", "/console/kpi/workbook.xlsx?"+e.query, nil)
+	for _, c := range []struct {
+		role, lang                       string
+		kpi, delivered, complaints, tile string
+	}{
+		{"manager", "", "指标", "签收量", "投诉数", "下单量"},
+		{"supervisor", "", "指标", "签收量", "投诉数", "下单量"},
+		{"manager", "en", "KPI", "Delivered", "Complaints", "Created"},
+	} {
+		t.Run(c.role+" "+c.lang, func(t *testing.T) {
+			q := e.query
+			if c.lang != "" {
+				q += "&lang=" + c.lang
+			}
+			code, body, hdr := e.as(c.role).do("GET", "/console/kpi/workbook.xlsx?"+q, nil)
 			if code != 200 {
 				t.Fatalf("status %d: %.300s", code, body)
 			}
@@ -287,20 +300,24 @@ func TestKPIWorkbookDownload(t *testing.T) {
 			sheets := strings.Join(f.GetSheetList(), "|")
 			for _, s := range []string{reports.SheetSummary, reports.SheetDaily, reports.SheetByShipper, reports.SheetByProvince,
 				reports.SheetComplaints, reports.SheetRootCauses, reports.SheetAgents, reports.SheetDefinitions} {
-				if !strings.Contains(sheets, s) {
+				if s = reports.SheetName(c.lang, s); !strings.Contains(sheets, s) {
 					t.Errorf("sheet %s missing from %s", s, sheets)
 				}
 			}
-			if h, _ := f.GetCellValue(reports.SheetSummary, "A5"); h != "KPI" {
-				t.Errorf("Summary A5 = %q, want KPI", h)
+			summary := reports.SheetName(c.lang, reports.SheetSummary)
+			if h, _ := f.GetCellValue(summary, "A5"); h != c.kpi {
+				t.Errorf("%s!A5 = %q, want %s", summary, h, c.kpi)
 			}
-			rows, err := f.GetRows(reports.SheetSummary)
+			if h, _ := f.GetCellValue(summary, "A6"); h != c.tile {
+				t.Errorf("%s!A6 = %q, want %s", summary, h, c.tile)
+			}
+			rows, err := f.GetRows(summary)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// The workbook's figures are the dashboard's: 3 delivered; complaints 3 for the
 			// manager, 1 (the team's) for the supervisor.
-			_, dash, _ := e.as(role).do("GET", "/console/kpi?"+e.query, nil)
+			_, dash, _ := e.as(c.role).do("GET", "/console/kpi?"+e.query, nil)
 			val, _ := tiles(dash)
 			found := 0
 			for _, r := range rows {
@@ -308,12 +325,12 @@ func TestKPIWorkbookDownload(t *testing.T) {
 					continue
 				}
 				switch r[0] {
-				case "Delivered":
+				case c.delivered:
 					found++
 					if r[1] != val["delivered"] {
 						t.Errorf("workbook delivered %q, dashboard %q", r[1], val["delivered"])
 					}
-				case "Complaints":
+				case c.complaints:
 					found++
 					if r[1] != val["complaints"] {
 						t.Errorf("workbook complaints %q, dashboard %q", r[1], val["complaints"])
@@ -376,8 +393,8 @@ func TestKPIFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer f.Close()
-				if v, _ := f.GetCellValue(reports.SheetSummary, "A5"); v != "KPI" {
-					t.Errorf("Summary!A5 = %q", v)
+				if v, _ := f.GetCellValue(reports.SheetName("zh", reports.SheetSummary), "A5"); v != "指标" { // stored: Chinese
+					t.Errorf("汇总!A5 = %q", v)
 				}
 			}
 		})

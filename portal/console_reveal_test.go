@@ -21,6 +21,7 @@ import (
 	"lcrm/internal/ratelimit"
 	"lcrm/internal/xlsxstamp"
 	"lcrm/reports"
+	"lcrm/shipments"
 )
 
 // revealEnv is a desk env whose consignee has a street address, with one complaint.
@@ -315,9 +316,9 @@ func TestExportsStamped(t *testing.T) {
 		rows                     int
 		sheet, cell, want        string
 	}{
-		{"shipper", "/shipper/export.xlsx?q=SD300000000001", "shipper_shipments", "export", 1, "Shipments", "A2", "SD300000000001"},
-		{"manager", "/console/kpi/workbook.xlsx?" + e.query, "kpi_workbook", "export", 0, reports.SheetSummary, "A5", "KPI"},
-		{"manager", "/console/kpi/files/" + fmt.Sprint(w.ID), "kpi_file", "report_file", 0, reports.SheetSummary, "A5", "KPI"},
+		{"shipper", "/shipper/export.xlsx?q=SD300000000001", "shipper_shipments", "export", 1, shipments.ExportSheet("zh"), "A2", "SD300000000001"},
+		{"manager", "/console/kpi/workbook.xlsx?" + e.query, "kpi_workbook", "export", 0, reports.SheetName("zh", reports.SheetSummary), "A5", "指标"},
+		{"manager", "/console/kpi/files/" + fmt.Sprint(w.ID), "kpi_file", "report_file", 0, reports.SheetName("zh", reports.SheetSummary), "A5", "指标"},
 	}
 	for i, c := range cases {
 		t.Run(c.export, func(t *testing.T) {

@@ -166,11 +166,11 @@ func TestE2EKPIDashboard(t *testing.T) {
 	if wb, err := excelize.OpenReader(strings.NewReader(string(raw))); err != nil {
 		t.Errorf("open the linked workbook: %v", err)
 	} else {
-		rows, _ := wb.GetRows(reports.SheetSummary)
+		rows, _ := wb.GetRows(reports.SheetName("zh", reports.SheetSummary)) // the page is Chinese, so is its workbook
 		wb.Close()
 		delivered := ""
 		for _, r := range rows {
-			if len(r) > 1 && r[0] == "Delivered" {
+			if len(r) > 1 && r[0] == "签收量" {
 				delivered = r[1]
 			}
 		}

@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
+
+	"lcrm/shipments"
 )
 
 func TestE2ELookupSeveralNumbers(t *testing.T) {
@@ -89,9 +91,15 @@ func TestE2EShipperFilterAndDownload(t *testing.T) {
 		t.Fatalf("open the downloaded workbook: %v", err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows("Shipments")
-	if err != nil || len(rows) != 2 || rows[0][0] != "tracking_no" || rows[1][0] != "SD100000000002" || rows[1][7] != "+8613800138000" {
-		t.Errorf("workbook rows = %v, %v", rows, err)
+	// The workbook is in the page's language (the browser's, as negotiated).
+	lang, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.documentElement.lang === "en" ? "en" : "zh"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := map[string]string{"zh": "运单号", "en": "Tracking number"}[lang]
+	rows, err := f.GetRows(shipments.ExportSheet(lang))
+	if err != nil || len(rows) != 2 || header == "" || rows[0][0] != header || rows[1][0] != "SD100000000002" || rows[1][7] != "+8613800138000" {
+		t.Errorf("workbook (page language %q) rows = %v, %v", lang, rows, err)
 	}
 }
 

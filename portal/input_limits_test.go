@@ -421,12 +421,12 @@ func TestStoredTextShownSafely(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := f.GetRows("Shipments")
+	rows, _ := f.GetRows(shipments.ExportSheet("zh"))
 	found := 0
 	for r := range rows {
 		for c := range rows[r] {
 			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
-			if fm, _ := f.GetCellFormula("Shipments", cell); fm != "" {
+			if fm, _ := f.GetCellFormula(shipments.ExportSheet("zh"), cell); fm != "" {
 				t.Errorf("%s holds formula %q", cell, fm)
 			}
 			v := rows[r][c]

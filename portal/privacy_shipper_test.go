@@ -15,6 +15,7 @@ import (
 	"lcrm/customers"
 	"lcrm/internal/ratelimit"
 	"lcrm/portal"
+	"lcrm/shipments"
 )
 
 // A shipper sees the consignee exactly as it sent it, never the shared one-phone record
@@ -122,7 +123,7 @@ func TestShipperSeesOnlyWhatItSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := f.GetRows("Shipments")
+	rows, err := f.GetRows(shipments.ExportSheet("zh"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -430,7 +430,7 @@ func TestOneWordForShipper(t *testing.T) {
 	if err != nil || len(files) < 10 {
 		t.Fatalf("catalogues: %v %v", files, err)
 	}
-	zhBad := []string{"寄件方", "寄件客户", "寄件人", "货主", "商户", "发货方", "发件商", "发件人", "托运人"}
+	zhBad := []string{"寄件方", "寄件客户", "寄件人", "货主", "商户", "发货方", "发件商", "发件人", "托运人", "发货商"}
 	enBad := regexp.MustCompile(`(?i)\b(senders?|merchants?|consignors?)\b`)
 	for _, f := range files {
 		raw, err := os.ReadFile(f)

@@ -21,7 +21,7 @@ func (st *Store) Agents(ctx context.Context, p Period, f Filter) ([]Agent, error
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	cond, args := complaintFilterSQL(f, []any{p.From, p.To})
+	cond, args := complaintFilterSQL(f, st.complaintArgs(p))
 	q := fmt.Sprintf(complaintsCTE, cond) + `
 SELECT c.assignee_id, COALESCE(min(u.name), ''), ` + figuresSQL + `
 FROM c LEFT JOIN users u ON u.id = c.assignee_id
@@ -58,7 +58,7 @@ func (st *Store) RootCauses(ctx context.Context, p Period, f Filter) ([]RootCaus
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	cond, args := complaintFilterSQL(f, []any{p.From, p.To})
+	cond, args := complaintFilterSQL(f, st.complaintArgs(p))
 	q := fmt.Sprintf(complaintsCTE, cond) + rootCausesSQL
 	return collect(ctx, st.pool, "root causes", q, args, func(rows pgx.Rows) (RootCause, error) {
 		var r RootCause

@@ -226,7 +226,7 @@ func TestAppealSheet(t *testing.T) {
 		t.Fatal("no appeals in the period")
 	}
 	var buf bytes.Buffer
-	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}); err != nil {
+	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}, "en"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)

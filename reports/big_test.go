@@ -221,7 +221,7 @@ func workbookMemory(t *testing.T, st *reports.Store, p reports.Period) {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	if err := reports.WriteWorkbook(ctx, out, st, p, reports.Filter{}); err != nil {
+	if err := reports.WriteWorkbook(ctx, out, st, p, reports.Filter{}, "zh"); err != nil {
 		t.Fatal(err)
 	}
 	elapsed := time.Since(t0)

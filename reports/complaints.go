@@ -18,9 +18,9 @@ type ComplaintFigures struct {
 	FRTP90     *time.Duration
 	ResMedian  *time.Duration
 	ResP90     *time.Duration
-	FRTDue     int64 // answered, or first-response deadline before the period's end
+	FRTDue     int64 // answered, or first-response deadline before the period's end and now
 	FRTMet     int64 // answered by the deadline
-	ResDue     int64 // resolved, or resolution deadline before the period's end
+	ResDue     int64 // resolved, or resolution deadline before the period's end and now
 	ResMet     int64 // resolved by the deadline
 	Reopened   int64 // reopened at least once
 	Rated      int64 // rated by the customer after resolution (1-5)
@@ -57,15 +57,16 @@ type ComplaintStats struct {
 
 // complaintsCTE selects the complaints filed in [$1, $2) whose shipment passes the filter
 // (%s), with their times in seconds and whether the consignee complained in the 30 days
-// before.
+// before. $3 is the instant a deadline must be before to count as passed: the earlier of
+// the period's end and now (dueBy), so a complaint due tomorrow is not a miss today.
 const complaintsCTE = `
 WITH c AS (
     SELECT c.id, c.category, c.assignee_id, c.root_cause, c.department, c.rating, c.reopen_count,
            EXTRACT(EPOCH FROM c.first_responded_at - c.created_at)::float8 AS frt,
            EXTRACT(EPOCH FROM c.resolved_at - c.created_at)::float8 AS res,
-           c.first_responded_at IS NOT NULL OR c.first_response_due < $2 AS frt_due,
+           c.first_responded_at IS NOT NULL OR c.first_response_due < $3 AS frt_due,
            c.first_responded_at <= c.first_response_due AS frt_met,
-           c.resolved_at IS NOT NULL OR c.resolution_due < $2 AS res_due,
+           c.resolved_at IS NOT NULL OR c.resolution_due < $3 AS res_due,
            c.resolved_at <= c.resolution_due AS res_met,
            EXISTS (SELECT 1 FROM complaints o
                    WHERE o.consignee_id = c.consignee_id AND o.created_at >= c.created_at - interval '30 days'
@@ -93,13 +94,32 @@ func scanFigures(rows pgx.Rows, c *ComplaintFigures, lead ...any) error {
 	return err
 }
 
+// complaintArgs are complaintsCTE's parameters for p: its bounds and the instant a
+// deadline must be before to have passed, the earlier of p.To and p.AsOf (the store's
+// clock when p has none).
+func (st *Store) complaintArgs(p Period) []any {
+	now := p.AsOf
+	if now.IsZero() {
+		now = st.Now()
+	}
+	return []any{p.From, p.To, minTime(p.To, now)}
+}
+
+// minTime is the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // Complaints returns the complaint KPIs of p under f: totals and per category from one
 // statement, and the escalation count.
 func (st *Store) Complaints(ctx context.Context, p Period, f Filter) (*ComplaintStats, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	cond, args := complaintFilterSQL(f, []any{p.From, p.To})
+	cond, args := complaintFilterSQL(f, st.complaintArgs(p))
 	q := fmt.Sprintf(complaintsCTE, cond) + `
 SELECT GROUPING(category), COALESCE(category, ''), ` + figuresSQL + `
 FROM c GROUP BY GROUPING SETS ((), (category))
@@ -126,6 +146,7 @@ ORDER BY GROUPING(category) DESC, count(*) DESC, category`
 			out.ByCategory = append(out.ByCategory, r.c)
 		}
 	}
+	cond, args = complaintFilterSQL(f, []any{p.From, p.To})
 	esc := fmt.Sprintf(`
 SELECT count(*) FROM complaint_escalations e
 JOIN complaints c ON c.id = e.complaint_id JOIN shipments s ON s.id = c.shipment_id

@@ -222,35 +222,43 @@ func selectKth(a []float64, k int) float64 {
 	return a[k]
 }
 
-// cells returns the cells of [from, p.To) under f, from = p.From or, withPrevious, the
-// previous period's start: the rollup's cells for the closed days it holds and has no
-// pending change for, live cells for the rest, all read in one snapshot.
+// cells returns the cells of p under f and, withPrevious, of its previous period: the
+// rollup's cells for the closed days it holds and has no pending change for, live cells
+// for the rest, all read in one snapshot. A partial period's previous period ends before
+// p starts; the days between are not read.
 func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious bool) ([]cell, error) {
-	from := p.From
+	spans := [][2]time.Time{{p.From, p.To}}
 	if withPrevious {
-		from = p.Previous().From
+		if pp := p.Previous(); pp.To.Equal(p.From) {
+			spans[0][0] = pp.From
+		} else {
+			spans = append(spans, [2]time.Time{pp.From, pp.To})
+		}
 	}
 	zone := p.zone()
 	var out []cell
 	var arena []float64
 	err := st.snapshot(ctx, func(tx pgx.Tx) error {
-		stored, live, err := coverage(ctx, tx, zone, from, p.From, p.To)
-		if err != nil {
-			return err
-		}
-		if len(stored) > 0 {
-			cond, args := filterSQL(f, []any{zone.String(), stored})
-			if out, err = readCells(ctx, tx, fmt.Sprintf(storedCellsSQL, cond), args, out, &arena); err != nil {
+		for _, span := range spans {
+			stored, live, err := coverage(ctx, tx, zone, span[0], p.From, span[1])
+			if err != nil {
 				return err
 			}
-			for i := range out {
-				out[i].cur = !localMidnight(out[i].day, zone).Before(p.From)
+			if len(stored) > 0 {
+				n := len(out)
+				cond, args := filterSQL(f, []any{zone.String(), stored})
+				if out, err = readCells(ctx, tx, fmt.Sprintf(storedCellsSQL, cond), args, out, &arena); err != nil {
+					return err
+				}
+				for i := n; i < len(out); i++ {
+					out[i].cur = !localMidnight(out[i].day, zone).Before(p.From)
+				}
 			}
-		}
-		for _, r := range live {
-			cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), p.From})
-			if out, err = readCells(ctx, tx, fmt.Sprintf(liveCellsSQL, cond), args, out, &arena); err != nil {
-				return err
+			for _, r := range live {
+				cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), p.From})
+				if out, err = readCells(ctx, tx, fmt.Sprintf(liveCellsSQL, cond), args, out, &arena); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -17,6 +17,12 @@ import (
 type Period struct {
 	From, To time.Time
 	Zone     *time.Location
+	// Whole is the end of the whole period when p is only its days up to today (see
+	// SoFar): Previous then covers the same number of days. Zero when p is whole.
+	Whole time.Time
+	// AsOf is the instant the figures are read at (zero: the store's clock). An SLA
+	// deadline counts as passed only when it is before both To and AsOf.
+	AsOf time.Time
 }
 
 // zone is the period's zone, Asia/Shanghai when unset.
@@ -27,10 +33,70 @@ func (p Period) zone() *time.Location {
 	return p.Zone
 }
 
-// Previous is the period of equal length that ends where p starts: the base for the
-// "change vs previous period" figures.
+// SoFar is p as read at now: AsOf is now and, when p runs through today and on past
+// it, To is cut at the end of today (the days so far) with the whole end kept in Whole,
+// so that a month on its 2nd day compares with the first 2 days of the previous month
+// rather than with a whole one.
+func (p Period) SoFar(now time.Time) Period {
+	p.AsOf = now
+	if now.Before(p.From) || !now.Before(p.To) {
+		return p
+	}
+	l := now.In(p.zone())
+	end := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, l.Location())
+	if end.Before(p.To) {
+		p.Whole, p.To = p.To, end
+	}
+	return p
+}
+
+// Partial reports whether p is the days so far of a longer period (see SoFar).
+func (p Period) Partial() bool { return !p.Whole.IsZero() }
+
+// Previous is the base for the "change vs previous period" figures. A calendar month
+// compares with the previous calendar month; any other period with the period of equal
+// length (in local days when it is made of whole days) that ends where p starts. A
+// partial period (SoFar) compares with the same number of days from the start of that
+// previous period: month-to-date against the same days of the previous month.
 func (p Period) Previous() Period {
-	return Period{From: p.From.Add(-p.To.Sub(p.From)), To: p.From, Zone: p.Zone}
+	z := p.zone()
+	whole := p.To
+	if p.Partial() {
+		whole = p.Whole
+	}
+	from := p.From.In(z)
+	var prev time.Time
+	switch {
+	case isMonth(from, whole):
+		prev = from.AddDate(0, -1, 0)
+	case isMidnight(from) && isMidnight(whole.In(z)):
+		prev = from.AddDate(0, 0, -days(from, whole))
+	default:
+		prev = p.From.Add(-whole.Sub(p.From))
+	}
+	to := p.From
+	if p.Partial() {
+		if end := prev.AddDate(0, 0, days(from, p.To)); end.Before(to) {
+			to = end
+		}
+	}
+	return Period{From: prev, To: to, Zone: p.Zone, AsOf: p.AsOf}
+}
+
+// isMidnight reports whether t is midnight in its own location.
+func isMidnight(t time.Time) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
+// isMonth reports whether [from, to) is one calendar month of from's location.
+func isMonth(from, to time.Time) bool {
+	return from.Day() == 1 && isMidnight(from) && from.AddDate(0, 1, 0).Equal(to)
+}
+
+// days is the number of local days from the local midnight from to the midnight to.
+func days(from, to time.Time) int {
+	z := from.Location()
+	return int(dateOf(to, z).Sub(dateOf(from, z)).Hours()/24 + 0.5)
 }
 
 // Month is the calendar month containing t in zone (nil: Asia/Shanghai), as a Period.
@@ -69,7 +135,7 @@ type Definition struct {
 // The Definitions sheet and the README's "KPI definitions" section print this text.
 var Definitions = []Definition{
 	{"Period", "", "A half-open interval [from, to) of instants. Daily rows are local days in the report's zone (default Asia/Shanghai): an event at 23:59 local time counts on that day, one at 00:01 on the next. Filters (shipper, shipper tier, service level, destination province) apply to the shipment every figure is about; tier is the shipper's current tier."},
-	{"Previous period", "", "The period of equal length ending where the report's period starts. Change = value in the period − value in the previous period (percentage points for rates)."},
+	{"Previous period", "", "A calendar month compares with the previous calendar month; any other period with the period of equal length (in local days) ending where it starts. A period that runs through today covers its days so far (up to the end of today) and compares with the same number of days from the start of its previous period: month-to-date against the same days of the previous month. Change = value in the period − value in the previous period (percentage points for rates)."},
 	{"Created", "count", "Shipments whose created_at falls in the period."},
 	{"Delivered", "count", "Shipments whose delivered_at (time of the final delivered event) falls in the period. Returned and undelivered shipments are not delivered."},
 	{"On-time rate", "%", "Delivered shipments with delivered_at ≤ promised_at, divided by Delivered. The period is by delivery time. Empty when nothing was delivered."},
@@ -87,12 +153,12 @@ var Definitions = []Definition{
 	{"Repeat-complaint rate", "%", "Share of the complaints whose consignee had filed another complaint (about any shipment) in the 30 days before it."},
 	{"First-response time median / p90", "duration", "first_responded_at − created_at of the period's complaints that have a first response, median and 90th percentile (percentile_cont), in wall-clock time."},
 	{"Resolution time median / p90", "duration", "resolved_at − created_at of the period's complaints that are resolved (for a reopened complaint, the time to its final resolution), median and 90th percentile, in wall-clock time including time spent waiting on the customer."},
-	{"First-response SLA compliance", "%", "Complaints answered at or before first_response_due, divided by the complaints answered or whose first-response deadline fell before the period's end (an unanswered complaint whose deadline is still ahead is not counted yet)."},
-	{"Resolution SLA compliance", "%", "Complaints resolved at or before resolution_due (after a reopen, the deadline of the new round), divided by the complaints resolved or whose resolution deadline fell before the period's end."},
+	{"First-response SLA compliance", "%", "Complaints answered at or before first_response_due, divided by the complaints answered or whose first-response deadline has passed: a deadline has passed when it is before both the period's end and now. An unanswered complaint whose deadline is still ahead (due tomorrow, in a period that runs through today) is not counted yet."},
+	{"Resolution SLA compliance", "%", "Complaints resolved at or before resolution_due (after a reopen, the deadline of the new round), divided by the complaints resolved or whose resolution deadline has passed (before both the period's end and now, as for the first response)."},
 	{"Escalations", "count", "Escalation steps (one per level of the manager ladder and per deadline) taken in the period on complaints whose shipment passes the filters."},
-	{"Per agent", "", "For each staff member currently assigned complaints filed in the period: complaints handled, first-response and resolution medians, SLA compliance, reopen rate (share of their complaints reopened at least once) and CSAT after resolution (share of the customer's 1–5 ratings of the complaint that are 4 or 5)."},
+	{"Per agent", "", "For each staff member currently assigned complaints filed in the period: complaints handled, first-response and resolution medians, SLA compliance (same rule: a deadline still ahead is not counted), reopen rate (share of their complaints reopened at least once) and CSAT after resolution (share of the customer's 1–5 ratings of the complaint that are 4 or 5)."},
 	{"Defects (root causes)", "", "Complaints filed in the period with a recorded root cause, counted by root cause and responsible department, largest first, with each bar's share of all such complaints and the cumulative share (a Pareto)."},
-	{"Per shipper", "", "For each shipper with shipments created or delivered in the period or the previous period: Created, Delivered, On-time rate, CSAT (4–5 share), Surveys, Complaints and Complaints per 1,000 delivered as defined above, its tier, and the change of Delivered and On-time rate vs the previous period."},
+	{"Per shipper", "", "For each shipper with shipments created or delivered in the period or the previous period: Created, Delivered, On-time rate, CSAT (4–5 share), Surveys, Complaints and Complaints per 1,000 delivered as defined above, its tier, and the change of Delivered and On-time rate vs the previous period. A shipper with no such shipments has no row even if a complaint about an older parcel was filed in the period (the Complaints tile still counts it)."},
 	{"Per province", "", "The same figures grouped by the shipment's destination province."},
 	{"Churn risk", "", "Shippers whose shipments created in the 30 days before the period's end are fewer than half of (shipments created in the 90 days before those 30 days ÷ 90 × 30). Shippers with nothing in those 90 days are not listed."},
 	{"Revenue at risk", "yuan", "For each shipper on the churn-risk list: the revenue (as defined below) of its shipments created in the 90 days before the period's end, and the margin of those 90 days (that revenue − their known cost − compensation paid in those 90 days). The list is sorted by revenue at risk, largest first, then by the sharpest drop."},

@@ -40,7 +40,7 @@ func (st *Store) SaveWorkbook(ctx context.Context, kind string, p Period) (*Stor
 		return nil, fmt.Errorf("reports: unknown workbook kind %q", kind)
 	}
 	var buf bytes.Buffer
-	if err := WriteWorkbook(ctx, &buf, st, p, Filter{}); err != nil {
+	if err := WriteWorkbook(ctx, &buf, st, p, Filter{}, "zh"); err != nil { // stored workbooks are Chinese
 		return nil, err
 	}
 	w := &StoredWorkbook{Kind: kind, Period: p, FileName: FileName(p), Size: buf.Len()}

@@ -61,10 +61,12 @@ func TestStoredWorkbooks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, _ := f.GetCellValue(reports.SheetSummary, "A7"); v != "Delivered" {
-			t.Errorf("Summary!A7 = %q", v)
+		// Stored workbooks are Chinese.
+		summary := reports.SheetName("zh", reports.SheetSummary)
+		if v, _ := f.GetCellValue(summary, "A7"); v != "签收量" {
+			t.Errorf("汇总!A7 = %q", v)
 		}
-		if v, _ := f.GetCellValue(reports.SheetSummary, "B7"); v != c.delivered {
+		if v, _ := f.GetCellValue(summary, "B7"); v != c.delivered {
 			t.Errorf("%s: delivered = %q, want %s", c.kind, v, c.delivered)
 		}
 		f.Close()

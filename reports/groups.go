@@ -40,40 +40,37 @@ func (st *Store) ByShipper(ctx context.Context, p Period, f Filter) ([]Group, er
 	return d.Shippers, nil
 }
 
-// shipperComplaintsSQL counts complaints per shipper in [$1, $3), split at $2.
+// shipperComplaintsSQL counts complaints per shipper in the period [$2, $3) and the
+// previous period [$1, $4).
 const shipperComplaintsSQL = `
-SELECT c.shipper_id, sh.code, sh.name, sh.tier, count(*) FILTER (WHERE c.created_at >= $2),
-       count(*) FILTER (WHERE c.created_at < $2)
-FROM complaints c JOIN shipments s ON s.id = c.shipment_id JOIN shippers sh ON sh.id = c.shipper_id
-WHERE c.created_at >= $1 AND c.created_at < $3 %s
-GROUP BY c.shipper_id, sh.code, sh.name, sh.tier`
+SELECT c.shipper_id, count(*) FILTER (WHERE c.created_at >= $2), count(*) FILTER (WHERE c.created_at < $2)
+FROM complaints c JOIN shipments s ON s.id = c.shipment_id
+WHERE c.created_at >= $1 AND c.created_at < $3 AND (c.created_at >= $2 OR c.created_at < $4) %s
+GROUP BY c.shipper_id`
 
 // addShipperComplaints adds the complaint counts of p and its previous period to the
-// shipper groups, adding shippers that had complaints but no shipments.
+// shipper groups. A shipper with complaints but no shipments created or delivered in
+// either period (a complaint about an old parcel) gets no row, as Definitions says.
 func (st *Store) addShipperComplaints(ctx context.Context, p Period, f Filter, groups map[string]*Group) error {
-	cond, args := complaintFilterSQL(f, []any{p.Previous().From, p.From, p.To})
+	pp := p.Previous()
+	cond, args := complaintFilterSQL(f, []any{pp.From, p.From, p.To, pp.To})
 	type row struct {
-		g         Group
+		id        int64
 		cur, prev int64
 	}
 	rows, err := collect(ctx, st.pool, "shipper complaints", fmt.Sprintf(shipperComplaintsSQL, cond), args,
 		func(rows pgx.Rows) (row, error) {
 			var r row
-			var id int64
-			err := rows.Scan(&id, &r.g.Code, &r.g.Name, &r.g.Tier, &r.cur, &r.prev)
-			r.g.Key = strconv.FormatInt(id, 10)
+			err := rows.Scan(&r.id, &r.cur, &r.prev)
 			return r, err
 		})
 	if err != nil {
 		return err
 	}
 	for _, r := range rows {
-		g := groups[r.g.Key]
-		if g == nil {
-			g = &r.g
-			groups[g.Key] = g
+		if g := groups[strconv.FormatInt(r.id, 10)]; g != nil {
+			g.Complaints, g.PreviousComplaints = r.cur, r.prev
 		}
-		g.Complaints, g.PreviousComplaints = r.cur, r.prev
 	}
 	return nil
 }

@@ -6,18 +6,20 @@ import (
 	"time"
 )
 
-// slowCountSQL counts the shipments delivered in [$1, $3) that were flagged as slow,
-// split at $2 into the period and the previous one. It starts from the flags (a small
+// slowCountSQL counts the shipments delivered in the period [$2, $3) and the previous
+// period [$1, $4) that were flagged as slow. It starts from the flags (a small
 // share of shipments) rather than from a period's deliveries.
 const slowCountSQL = `
 SELECT count(*) FILTER (WHERE s.delivered_at >= $2), count(*) FILTER (WHERE s.delivered_at < $2)
 FROM shipments s
 WHERE s.id IN (SELECT shipment_id FROM slow_signoffs)
-  AND s.delivered_at >= $1 AND s.delivered_at < $3 %s`
+  AND s.delivered_at >= $1 AND s.delivered_at < $3
+  AND (s.delivered_at >= $2 OR s.delivered_at < $4) %s`
 
 // slowSignoffCounts is the Slow sign-offs KPI of p and of its previous period under f.
 func (st *Store) slowSignoffCounts(ctx context.Context, p Period, f Filter) (cur, prev int64, err error) {
-	cond, args := filterSQL(f, []any{p.Previous().From, p.From, p.To})
+	pp := p.Previous()
+	cond, args := filterSQL(f, []any{pp.From, p.From, p.To, pp.To})
 	if err := st.pool.QueryRow(ctx, fmt.Sprintf(slowCountSQL, cond), args...).Scan(&cur, &prev); err != nil {
 		return 0, 0, fmt.Errorf("reports: slow sign-offs: %w", err)
 	}

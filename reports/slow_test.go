@@ -93,7 +93,7 @@ func TestSlowSignoffs(t *testing.T) {
 				t.Errorf("first row = %+v, want reason %s, %d flags, lag 5h", got[0], c.firstReason, c.firstFlags)
 			}
 			var buf bytes.Buffer
-			if err := reports.WriteWorkbook(ctx, &buf, st, oct, c.f); err != nil {
+			if err := reports.WriteWorkbook(ctx, &buf, st, oct, c.f, "en"); err != nil {
 				t.Fatal(err)
 			}
 			x, err := excelize.OpenReader(&buf)

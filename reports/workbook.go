@@ -10,7 +10,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Sheet names of the workbook, in order.
+// Sheet names of the workbook, in order, as the English workbook names them; SheetName
+// gives a sheet's name in the reader's language.
 const (
 	SheetSummary     = "Summary"
 	SheetDaily       = "Daily"
@@ -25,6 +26,25 @@ const (
 	SheetDefinitions = "Definitions"
 )
 
+// sheetZH is the Chinese name of each sheet.
+var sheetZH = map[string]string{
+	SheetSummary: "汇总", SheetDaily: "每日", SheetByShipper: "按寄件商家", SheetByProvince: "按目的省份",
+	SheetComplaints: "投诉", SheetRootCauses: "投诉根因", SheetAgents: "客服", SheetChurnRisk: "流失风险",
+	SheetComments: "问卷评论", SheetSlow: "慢签收", SheetDefinitions: "指标定义",
+}
+
+// SheetName is the name of sheet (one of the Sheet constants) in a workbook written for
+// lang: Chinese unless lang is "en".
+func SheetName(lang, sheet string) string {
+	if zh, ok := sheetZH[sheet]; ok && lang != "en" {
+		return zh
+	}
+	return sheet
+}
+
+// sheet is SheetName in the book's language.
+func (b *book) sheet(name string) string { return SheetName(b.lang, name) }
+
 // FileName is the workbook's download name for p, with the first and last local day of
 // the period: lcrm-kpi-2026-11-01_2026-11-30.xlsx.
 func FileName(p Period) string {
@@ -37,44 +57,56 @@ func FileName(p Period) string {
 }
 
 // String describes the filter for people, "all shipments" when it filters nothing.
-func (f Filter) String() string {
+func (f Filter) String() string { return f.describe("en") }
+
+// describe is String in lang ("en" or Chinese), with the human labels of the codes.
+func (f Filter) describe(lang string) string {
+	tr := func(zh, en string) string {
+		if lang == "en" {
+			return en
+		}
+		return zh
+	}
 	var parts []string
 	if f.ShipperID != 0 {
-		parts = append(parts, fmt.Sprintf("shipper #%d", f.ShipperID))
+		parts = append(parts, fmt.Sprintf(tr("寄件商家 #%d", "shipper #%d"), f.ShipperID))
 	}
 	if f.Tier != "" {
-		parts = append(parts, "tier "+f.Tier)
+		parts = append(parts, tr("等级 ", "tier ")+Label(lang, LabelTier, f.Tier))
 	}
 	if f.ServiceLevel != "" {
-		parts = append(parts, "service "+f.ServiceLevel)
+		parts = append(parts, tr("服务类型 ", "service ")+Label(lang, LabelService, f.ServiceLevel))
 	}
 	if f.DestProvince != "" {
-		parts = append(parts, "to "+f.DestProvince)
+		parts = append(parts, tr("寄往 ", "to ")+f.DestProvince)
 	}
 	if f.Team != 0 {
-		parts = append(parts, fmt.Sprintf("complaints of the team of user #%d", f.Team))
+		parts = append(parts, fmt.Sprintf(tr("用户 #%d 团队的投诉", "complaints of the team of user #%d"), f.Team))
 	}
 	if len(parts) == 0 {
-		return "all shipments"
+		return tr("全部运单", "all shipments")
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, tr(",", ", "))
 }
 
-// WriteWorkbook writes the KPI workbook of p under f to w: Summary (tiles and native
-// charts of the daily trend), Daily, By shipper, By province, Complaints, Root causes,
-// Appeals (regulator appeals per million, workbook_appeals.go), Agents, Churn risk, Customer value (客户价值), Survey comments, Slow sign-offs, Receivables (应收账款) and Definitions. Table sheets go through excelize's StreamWriter (rows spill to a
+// WriteWorkbook writes the KPI workbook of p under f to w in lang ("en" for English,
+// anything else Chinese): Summary (tiles and native charts of the daily trend), Daily, By
+// shipper, By province, Complaints, Root causes, Appeals (workbook_appeals.go), Agents,
+// Churn risk, Customer value (workbook_value.go), Survey comments, Slow sign-offs,
+// Receivables (workbook_receivables.go) and Definitions, with every sheet name, header,
+// code and definition in that language. Table sheets go through excelize's StreamWriter (rows spill to a
 // temporary file), so a period with a million detail rows keeps memory flat; nothing is
 // written to w until every query has succeeded.
-func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filter) error {
+func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filter, lang string) error {
 	if err := p.check(); err != nil {
 		return err
 	}
-	b, err := newBook(p.zone())
+	b, err := newBook(p.zone(), lang)
 	if err != nil {
 		return err
 	}
 	defer b.f.Close()
-	if err := b.f.SetSheetName("Sheet1", SheetSummary); err != nil {
+	if err := b.f.SetSheetName("Sheet1", b.sheet(SheetSummary)); err != nil {
 		return fmt.Errorf("reports: workbook: %w", err)
 	}
 	d, err := st.Dashboard(ctx, p, f)
@@ -91,8 +123,8 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 	}
 	steps := []func() error{
 		func() error { return b.dailySheet(d.Days) },
-		func() error { return b.groupSheet(SheetByShipper, d.Shippers) },
-		func() error { return b.groupSheet(SheetByProvince, d.Provinces) },
+		func() error { return b.groupSheet(true, d.Shippers) },
+		func() error { return b.groupSheet(false, d.Provinces) },
 		func() error { return b.complaintsSheet(cur, d.Summary.Current.Delivered) },
 		func() error { return b.rootCausesSheet(ctx, st, p, f) },
 		func() error { return b.appealsSheet(ctx, st, p, f) },
@@ -118,22 +150,27 @@ func WriteWorkbook(ctx context.Context, w io.Writer, st *Store, p Period, f Filt
 }
 
 // summarySheet writes the title, the tiles and the two trend charts (which read the
-// Daily sheet's columns, so they stay true if someone edits the data).
+// Daily sheet's columns, so they stay true if someone edits the data). Durations are in
+// hours, their change too, so a row's label never depends on the data.
 func (b *book) summarySheet(sum *Summary, cur, before *ComplaintStats, f Filter, days int) error {
-	s, fl := SheetSummary, b.f
+	s, fl := b.sheet(SheetSummary), b.f
 	z := b.zone
-	title := fmt.Sprintf("Period %s to %s (%s), %s", sum.Period.From.In(z).Format("2006-01-02 15:04"),
-		sum.Period.To.In(z).Format("2006-01-02 15:04"), z, f)
-	prev := fmt.Sprintf("Previous period %s to %s", sum.PreviousPeriod.From.In(z).Format("2006-01-02 15:04"),
-		sum.PreviousPeriod.To.In(z).Format("2006-01-02 15:04"))
+	const when = "2006-01-02 15:04"
+	title := fmt.Sprintf(b.tr("本期 %s 至 %s(%s),%s", "Period %s to %s (%s), %s"), sum.Period.From.In(z).Format(when),
+		sum.Period.To.In(z).Format(when), z, f.describe(b.lang))
+	prevLine := b.tr("上期 %s 至 %s", "Previous period %s to %s")
+	if sum.Period.Partial() {
+		prevLine = b.tr("本期截至今天;上期取相同天数:%s 至 %s", "This period runs through today; the previous period is the same days: %s to %s")
+	}
+	prev := fmt.Sprintf(prevLine, sum.PreviousPeriod.From.In(z).Format(when), sum.PreviousPeriod.To.In(z).Format(when))
 	set := func(cell string, v any, style int) error {
 		if err := fl.SetCellValue(s, cell, v); err != nil {
 			return err
 		}
 		return fl.SetCellStyle(s, cell, cell, style)
 	}
-	errs := []error{set("A1", "lcrm KPIs", b.text), set("A2", title, b.text), set("A3", prev, b.text)}
-	for i, h := range []string{"KPI", "This period", "Previous period", "Change"} {
+	errs := []error{set("A1", b.tr("lcrm 经营指标", "lcrm KPIs"), b.text), set("A2", title, b.text), set("A3", prev, b.text)}
+	for i, h := range []string{b.tr("指标", "KPI"), b.tr("本期", "This period"), b.tr("上期", "Previous period"), b.tr("变化", "Change")} {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 5)
 		errs = append(errs, set(cell, h, b.header))
 	}
@@ -145,19 +182,14 @@ func (b *book) summarySheet(sum *Summary, cur, before *ComplaintStats, f Filter,
 		case "%":
 			style, change = b.pct, b.change
 		case "duration":
-			style, change, scale = b.dur, b.score, 1.0/86400
+			style, change, scale = b.dur, b.durChange, 1.0/3600
 		case "score":
 			style, change = b.score, b.score
 		}
-		if t.Unit == "duration" && t.Diff != nil { // change in minutes
-			d := *t.Diff / 60
-			t.Diff = &d
-			t.Name += " (change in minutes)"
-		}
-		errs = append(errs, set(fmt.Sprintf("A%d", row), t.Name, b.text),
+		errs = append(errs, set(fmt.Sprintf("A%d", row), TileName(b.lang, t.Name), b.text),
 			set(fmt.Sprintf("B%d", row), scaled(t.Current, scale), style),
 			set(fmt.Sprintf("C%d", row), scaled(t.Previous, scale), style),
-			set(fmt.Sprintf("D%d", row), b.cell(t.Diff), change))
+			set(fmt.Sprintf("D%d", row), scaled(t.Diff, scale), change))
 	}
 	errs = append(errs, fl.SetColWidth(s, "A", "A", 34), fl.SetColWidth(s, "B", "D", 16),
 		fl.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: 5, TopLeftCell: "A6", ActivePane: "bottomLeft"}))

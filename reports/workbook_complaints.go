@@ -5,13 +5,14 @@ import "context"
 // complaintCols are the columns shared by the Complaints and Agents sheets after their
 // leading name column.
 func (b *book) complaintCols(first col, per1000 bool) []col {
-	cols := []col{first, {"Complaints", 11, b.count}}
+	cols := []col{first, {b.tr("投诉数", "Complaints"), 11, b.count}}
 	if per1000 {
-		cols = append(cols, col{"Per 1,000 delivered", 11, b.score}, col{"Repeat-complaint rate", 11, b.pct})
+		cols = append(cols, col{b.tr("每千件签收", "Per 1,000 delivered"), 11, b.score}, col{b.tr("重复投诉率", "Repeat-complaint rate"), 11, b.pct})
 	}
-	return append(cols, col{"First-response median", 12, b.dur}, col{"First-response p90", 12, b.dur},
-		col{"First-response SLA", 11, b.pct}, col{"Resolution median", 12, b.dur}, col{"Resolution p90", 12, b.dur},
-		col{"Resolution SLA", 11, b.pct}, col{"Reopen rate", 10, b.pct}, col{"CSAT after resolution", 12, b.pct})
+	return append(cols, col{b.tr("首次响应中位数", "First-response median"), 12, b.dur}, col{b.tr("首次响应 P90", "First-response p90"), 12, b.dur},
+		col{b.tr("首次响应达标率", "First-response SLA"), 11, b.pct}, col{b.tr("解决时长中位数", "Resolution median"), 12, b.dur},
+		col{b.tr("解决时长 P90", "Resolution p90"), 12, b.dur}, col{b.tr("解决达标率", "Resolution SLA"), 11, b.pct},
+		col{b.tr("重开率", "Reopen rate"), 10, b.pct}, col{b.tr("解决后满意度", "CSAT after resolution"), 12, b.pct})
 }
 
 // figures are the ComplaintFigures cells after the leading ones.
@@ -22,12 +23,12 @@ func figures(c ComplaintFigures) []any {
 
 // complaintsSheet writes all complaints and each category, per 1,000 delivered.
 func (b *book) complaintsSheet(stats *ComplaintStats, delivered int64) error {
-	cols := b.complaintCols(col{"Category", 24, b.text}, true)
-	_, err := b.streamTable(SheetComplaints, cols, func(row func(...any) error) error {
+	cols := b.complaintCols(col{b.tr("类别", "Category"), 24, b.text}, true)
+	_, err := b.streamTable(b.sheet(SheetComplaints), cols, func(row func(...any) error) error {
 		for i, c := range append([]ComplaintFigures{stats.Total}, stats.ByCategory...) {
-			name := c.Category
+			name := Label(b.lang, LabelCategory, c.Category)
 			if i == 0 {
-				name = "All complaints"
+				name = b.tr("全部投诉", "All complaints")
 			}
 			vals := append([]any{name, c.Filed, c.Per1000(delivered), c.RepeatRate()}, figures(c)...)
 			if err := row(vals...); err != nil {
@@ -44,8 +45,8 @@ func (b *book) agentsSheet(ctx context.Context, st *Store, p Period, f Filter) e
 	if err != nil {
 		return err
 	}
-	cols := b.complaintCols(col{"Agent", 18, b.text}, false)
-	_, err = b.streamTable(SheetAgents, cols, func(row func(...any) error) error {
+	cols := b.complaintCols(col{b.tr("客服", "Agent"), 18, b.text}, false)
+	_, err = b.streamTable(b.sheet(SheetAgents), cols, func(row func(...any) error) error {
 		for _, a := range agents {
 			if err := row(append([]any{a.Name, a.Filed}, figures(a.ComplaintFigures)...)...); err != nil {
 				return err
@@ -61,11 +62,11 @@ func (b *book) rootCausesSheet(ctx context.Context, st *Store, p Period, f Filte
 	if err != nil {
 		return err
 	}
-	cols := []col{{"Root cause", 16, b.text}, {"Department", 16, b.text}, {"Complaints", 11, b.count},
-		{"Share", 10, b.pct}, {"Cumulative share", 12, b.pct}}
-	_, err = b.streamTable(SheetRootCauses, cols, func(row func(...any) error) error {
+	cols := []col{{b.tr("根因", "Root cause"), 16, b.text}, {b.tr("责任部门", "Department"), 16, b.text},
+		{b.tr("投诉数", "Complaints"), 11, b.count}, {b.tr("占比", "Share"), 10, b.pct}, {b.tr("累计占比", "Cumulative share"), 12, b.pct}}
+	_, err = b.streamTable(b.sheet(SheetRootCauses), cols, func(row func(...any) error) error {
 		for _, r := range list {
-			if err := row(r.RootCause, r.Department, r.Complaints, r.Share, r.Cumulative); err != nil {
+			if err := row(Label(b.lang, LabelCause, r.RootCause), r.Department, r.Complaints, r.Share, r.Cumulative); err != nil {
 				return err
 			}
 		}

@@ -20,7 +20,7 @@ func (b *book) receivablesSheet(ctx context.Context, st *Store, p Period, f Filt
 	if err != nil {
 		return err
 	}
-	cols := []col{{b.tr("商户编码", "Shipper code"), 14, b.text}, {b.tr("商户", "Shipper"), 28, b.text}, {b.tr("等级", "Tier"), 9, b.text},
+	cols := []col{{b.tr("寄件商家编码", "Shipper code"), 14, b.text}, {b.tr("寄件商家", "Shipper"), 28, b.text}, {b.tr("等级", "Tier"), 9, b.text},
 		{b.tr("付款期限（天）", "Payment terms (days)"), 10, b.count}, {b.tr("信用额度（元）", "Credit limit (CNY)"), 14, b.score},
 		{b.tr("未到期（元）", "Current (CNY)"), 14, b.score}, {b.tr("逾期 1–30 天（元）", "1–30 days (CNY)"), 14, b.score},
 		{b.tr("逾期 31–60 天（元）", "31–60 days (CNY)"), 14, b.score}, {b.tr("逾期 61–90 天（元）", "61–90 days (CNY)"), 14, b.score},

@@ -32,7 +32,7 @@ func TestWorkbookReceivables(t *testing.T) {
 		created := time.Date(2026, 10, 3+i*6, 10, 0, 0, 0, zone) // October and November
 		freight := int64(1234 * (i + 1))
 		batch = append(batch, shipments.NewShipment{TrackingNo: fmt.Sprintf("SD7000000000%02d", i),
-			Shipper:    customers.Shipper{Code: []string{"ACME", "BETA", "GAMMA"}[i%3], Name: "商户"},
+			Shipper:    customers.Shipper{Code: []string{"ACME", "BETA", "GAMMA"}[i%3], Name: "寄件商家"},
 			Consignee:  customers.Consignee{Name: "李雷", Phone: "13900139000", Address: customers.Address{City: "上海"}},
 			OriginCity: "杭州", WeightG: 500, CreatedAt: &created, Charges: shipments.Charges{FreightFen: &freight}})
 	}
@@ -55,7 +55,7 @@ func TestWorkbookReceivables(t *testing.T) {
 		t.Fatalf("fixture has no current and overdue money: %+v", want.Total)
 	}
 	var buf bytes.Buffer
-	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}); err != nil {
+	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}, "en"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)

@@ -62,11 +62,12 @@ func cellNum(t *testing.T, f *excelize.File, sheet, cell string, want *float64) 
 
 func num(v int64) *float64 { f := float64(v); return &f }
 
-func days(d *time.Duration) *float64 {
+// hours is a duration as the workbook stores it.
+func hours(d *time.Duration) *float64 {
 	if d == nil {
 		return nil
 	}
-	f := d.Hours() / 24
+	f := d.Hours()
 	return &f
 }
 
@@ -78,7 +79,7 @@ func TestWorkbook(t *testing.T) {
 	st := reports.NewStore(pool)
 	p := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
 	var buf bytes.Buffer
-	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}); err != nil {
+	if err := reports.WriteWorkbook(ctx, &buf, st, p, reports.Filter{}, "en"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -139,7 +140,7 @@ func TestWorkbook(t *testing.T) {
 		}
 		cur := tile.Current
 		if tile.Unit == "duration" && cur != nil {
-			v := *cur / 86400
+			v := *cur / 3600
 			cur = &v
 		}
 		cellNum(t, f, "Summary", "B"+row, cur)
@@ -157,7 +158,7 @@ func TestWorkbook(t *testing.T) {
 	cellNum(t, f, "Complaints", "B2", num(stats.Total.Filed))
 	cellNum(t, f, "Complaints", "C2", stats.Total.Per1000(sum.Current.Delivered))
 	cellNum(t, f, "Complaints", "D2", stats.Total.RepeatRate())
-	cellNum(t, f, "Complaints", "E2", days(stats.Total.FRTMedian))
+	cellNum(t, f, "Complaints", "E2", hours(stats.Total.FRTMedian))
 	causes, err := st.RootCauses(ctx, p, reports.Filter{})
 	if err != nil || len(causes) == 0 {
 		t.Fatalf("root causes: %v, %d bars", err, len(causes))
@@ -176,7 +177,7 @@ func TestWorkbook(t *testing.T) {
 		}
 		cellNum(t, f, "Daily", "C"+row, num(d.Delivered))
 		cellNum(t, f, "Daily", "D"+row, d.OnTimeRate())
-		cellNum(t, f, "Daily", "E"+row, days(d.LagMedian))
+		cellNum(t, f, "Daily", "E"+row, hours(d.LagMedian))
 	}
 	if got := cellRaw(t, f, "Daily", "A"+strconv.Itoa(len(daily)+2)); got != "" {
 		t.Errorf("Daily has rows past the period: %q", got)
@@ -247,7 +248,7 @@ func TestWorkbookEmptyPeriod(t *testing.T) {
 	st := reports.NewStore(loadDemo(t, 200, false))
 	p := reports.Period{From: day(2027, 1, 1), To: day(2027, 1, 2)}
 	var buf bytes.Buffer
-	if err := reports.WriteWorkbook(context.Background(), &buf, st, p, reports.Filter{}); err != nil {
+	if err := reports.WriteWorkbook(context.Background(), &buf, st, p, reports.Filter{}, "zh"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -255,9 +256,9 @@ func TestWorkbookEmptyPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cellNum(t, f, "Summary", "B7", num(0)) // delivered
-	cellNum(t, f, "Summary", "B8", nil)    // on-time rate: no deliveries, no value
-	if got := cellRaw(t, f, "Survey comments", "A2"); got != "" {
+	cellNum(t, f, "汇总", "B7", num(0)) // delivered
+	cellNum(t, f, "汇总", "B8", nil)    // on-time rate: no deliveries, no value
+	if got := cellRaw(t, f, "问卷评论", "A2"); got != "" {
 		t.Errorf("survey comments in an empty period: %q", got)
 	}
 }

@@ -24,7 +24,7 @@ func (b *book) valueSheet(ctx context.Context, st *Store, p Period) error {
 		}
 		return t
 	}
-	cols := []col{{b.tr("编码", "Code"), 12, b.text}, {b.tr("商户", "Shipper"), 30, b.text}, {b.tr("等级", "Tier"), 9, b.text},
+	cols := []col{{b.tr("编码", "Code"), 12, b.text}, {b.tr("寄件商家", "Shipper"), 30, b.text}, {b.tr("等级", "Tier"), 9, b.text},
 		{b.tr("分类", "Class"), 7, b.text}, {b.tr("客户分群", "Segment"), 16, b.text},
 		{"R", 5, b.count}, {"F", 5, b.count}, {"M", 5, b.count}, {b.tr("距最后一票天数", "Days since last shipment"), 11, b.count},
 		{b.tr("票数", "Shipments"), 10, b.count}, {b.tr("收入（元）", "Revenue (yuan)"), 14, b.score},

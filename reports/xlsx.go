@@ -15,8 +15,8 @@ type book struct {
 	zone *time.Location
 	// lang is the reader's language ("zh" or "en"); labels go through tr.
 	lang string
-	// cell styles
-	header, text, wrap, count, pct, change, dur, score, date, stamp int
+	// cell styles; dur and durChange are hours with the unit ("35.5 小时"), not [h]:mm
+	header, text, wrap, count, pct, change, dur, durChange, score, date, stamp int
 }
 
 // tr picks the label for the reader's language: every sheet name, header and label of a
@@ -28,9 +28,14 @@ func (b *book) tr(zh, en string) string {
 	return en
 }
 
-// newBook creates the workbook and its styles.
-func newBook(zone *time.Location) (*book, error) {
-	b := &book{f: excelize.NewFile(), zone: zone}
+// newBook creates the workbook and its styles for a reader of lang: "en" is English,
+// anything else Chinese (the default).
+func newBook(zone *time.Location, lang string) (*book, error) {
+	if lang != "en" {
+		lang = "zh"
+	}
+	b := &book{f: excelize.NewFile(), zone: zone, lang: lang}
+	hours := `"` + b.tr(" 小时", " h") + `"`
 	border := []excelize.Border{{Type: "bottom", Color: "1F3864", Style: 2}}
 	fmts := []struct {
 		dst *int
@@ -44,7 +49,8 @@ func newBook(zone *time.Location) (*book, error) {
 		{&b.count, excelize.Style{NumFmt: 3}}, // #,##0
 		{&b.pct, excelize.Style{CustomNumFmt: ptr("0.0%")}},
 		{&b.change, excelize.Style{CustomNumFmt: ptr("+0.0%;-0.0%;0.0%")}},
-		{&b.dur, excelize.Style{CustomNumFmt: ptr("[h]:mm")}},
+		{&b.dur, excelize.Style{CustomNumFmt: ptr("0.0" + hours)}},
+		{&b.durChange, excelize.Style{CustomNumFmt: ptr("+0.0" + hours + ";-0.0" + hours + ";0.0" + hours)}},
 		{&b.score, excelize.Style{CustomNumFmt: ptr("0.00")}},
 		{&b.date, excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd")}},
 		{&b.stamp, excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")}},
@@ -69,8 +75,8 @@ type col struct {
 	style int
 }
 
-// cell turns a report value into what Excel stores: durations as fractions of a day
-// (for [h]:mm), times as the wall clock in the report's zone, nil pointers as blanks.
+// cell turns a report value into what Excel stores: durations as hours (the dur style
+// shows the unit), times as the wall clock in the report's zone, nil pointers as blanks.
 func (b *book) cell(v any) any {
 	switch v := v.(type) {
 	case string:
@@ -89,9 +95,9 @@ func (b *book) cell(v any) any {
 		if v == nil {
 			return nil
 		}
-		return v.Hours() / 24
+		return v.Hours()
 	case time.Duration:
-		return v.Hours() / 24
+		return v.Hours()
 	case time.Time:
 		l := v.In(b.zone)
 		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)

@@ -27,7 +27,7 @@ func TestWorkbookNeutralisesFormulas(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	p := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
-	if err := reports.WriteWorkbook(ctx, &buf, reports.NewStore(pool), p, reports.Filter{}); err != nil {
+	if err := reports.WriteWorkbook(ctx, &buf, reports.NewStore(pool), p, reports.Filter{}, "zh"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)

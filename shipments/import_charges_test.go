@@ -56,7 +56,7 @@ func TestImportCharges(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := shipments.WriteXLSX(&buf, rows, shipments.DefaultZone, time.Now()); err != nil {
+	if err := shipments.WriteXLSX(&buf, rows, shipments.DefaultZone, time.Now(), "en"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -71,15 +71,15 @@ func TestImportCharges(t *testing.T) {
 	for i, h := range got[0] {
 		col[h] = i
 	}
-	if _, ok := col["cost_fen"]; ok {
+	if _, ok := col["Cost (yuan)"]; ok || len(col) != 18 {
 		t.Error("the shipper's export shows our cost")
 	}
 	cells := map[string][2]string{}
 	for _, r := range got[1:] {
 		r = append(r, "", "")
-		cells[r[0]] = [2]string{r[col["freight_fen"]], r[col["surcharge_fen"]]}
+		cells[r[0]] = [2]string{r[col["Freight (yuan)"]], r[col["Surcharge (yuan)"]]}
 	}
-	if cells["SD600000000001"] != [2]string{"1850", "200"} || cells["SD600000000002"] != [2]string{"900", ""} {
+	if cells["SD600000000001"] != [2]string{"18.50", "2.00"} || cells["SD600000000002"] != [2]string{"9.00", ""} {
 		t.Errorf("export charges = %v", cells)
 	}
 }

@@ -146,14 +146,18 @@ func (f kpiForm) query() string {
 	return v.Encode()
 }
 
-// kpiRequest reads the period and filter of a KPI request; a supervisor's complaint
-// figures are narrowed to their team.
+// kpiRequest reads the period and filter of a KPI request, as of the request's instant:
+// a period that runs through today covers its days so far and compares with the same
+// days of the previous one (reports.Period.SoFar). A supervisor's complaint figures are
+// narrowed to their team.
 func (s *handler) kpiRequest(c *fiber.Ctx) (kpiForm, reports.Period, reports.Filter, error) {
 	form := readKPIForm(c)
-	p, f, err := form.parse(s.Now(c), s.cfg.Zone)
+	now := s.Now(c)
+	p, f, err := form.parse(now, s.cfg.Zone)
 	if err != nil {
 		return form, p, f, err
 	}
+	p = p.SoFar(now)
 	if u := s.CurrentUser(c); u != nil && !u.Role.AtLeast(accounts.RoleManager) {
 		f.Team = u.ID
 	}
@@ -208,7 +212,7 @@ func (s *handler) kpiWorkbook(c *fiber.Ctx) error {
 	}
 	// Headers are set after success, so a failure is answered with an error page.
 	var buf bytes.Buffer
-	if err := reports.WriteWorkbook(c.UserContext(), &buf, s.deps.Reports, p, f); err != nil {
+	if err := reports.WriteWorkbook(c.UserContext(), &buf, s.deps.Reports, p, f, s.Lang(c)); err != nil {
 		return err
 	}
 	return s.SendStamped(c, &buf, customers.Export{Name: "kpi_workbook", File: reports.FileName(p),

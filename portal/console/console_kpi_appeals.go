@@ -16,8 +16,8 @@ type kpiAppeals struct {
 
 // appealCells formats one group: name, appeals, effective, delivered, both per million.
 func appealCells(name string, g reports.AppealGroup) kpiRow {
-	return kpiRow{Cells: []string{name, fmtCount(g.Appeals), fmtCount(g.Effective), fmtCount(g.Delivered),
-		fmtScore(g.PerMillion()), fmtScore(g.EffectivePerMillion())}}
+	return row(name, fmtCount(g.Appeals), fmtCount(g.Effective), fmtCount(g.Delivered),
+		fmtScore(g.PerMillion()), fmtScore(g.EffectivePerMillion()))
 }
 
 // kpiAppealSection reads and formats the appeal figures of p under f for lang.

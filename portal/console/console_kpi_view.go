@@ -26,12 +26,34 @@ import (
 type kpiTile struct {
 	Key, Name             string // Key is the reports tile name as a slug (tile ids, tests)
 	Value, Previous, Diff string
-	Trend                 string // up, down, flat or none
+	Trend                 string       // up, down, flat or none
+	Link                  template.URL // the list behind a count ("" for rates and the like)
+}
+
+// kpiCell is one formatted cell of a table; Link, for a count, is the list behind it.
+type kpiCell struct {
+	Text string
+	Link template.URL
 }
 
 // kpiRow is one row of a table, cells formatted.
 type kpiRow struct {
-	Cells []string
+	Cells []kpiCell
+}
+
+// row makes a table row of texts.
+func row(texts ...string) kpiRow {
+	r := kpiRow{Cells: make([]kpiCell, len(texts))}
+	for i, t := range texts {
+		r.Cells[i].Text = t
+	}
+	return r
+}
+
+// link makes cell i of r a link to u.
+func (r kpiRow) link(i int, u template.URL) kpiRow {
+	r.Cells[i].Link = u
+	return r
 }
 
 // kpiView is the dashboard page's data.
@@ -39,6 +61,7 @@ type kpiView struct {
 	Form                kpiForm
 	From, To            string // first and last local day of the period
 	PrevFrom, PrevTo    string
+	Partial             bool // the period runs through today: its days so far vs the same days before
 	Team                bool // the complaint figures are the viewer's team's only
 	Tiles               []kpiTile
 	Trend, Pareto       template.HTML
@@ -64,14 +87,13 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.kpiData(c.UserContext(), s.Lang(c), p, f)
+	v, err := s.kpiData(c.UserContext(), s.Lang(c), form, p, f)
 	if err != nil {
 		return err
 	}
 	if v.Appeals, err = s.kpiAppealSection(c.UserContext(), s.Lang(c), p, f); err != nil {
 		return err
 	}
-	v.Form = form
 	v.WorkbookURL = template.URL("/console/kpi/workbook.xlsx?" + form.query())
 	if v.ShipperChoices, err = s.deps.Customers.ListShippers(c.UserContext()); err != nil {
 		return err
@@ -79,8 +101,9 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 	return s.Render(c, "kpi_dashboard", v)
 }
 
-// kpiData runs the reports and formats them for lang.
-func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f reports.Filter) (*kpiView, error) {
+// kpiData runs the reports and formats them for lang; every count links to its list
+// under the same form.
+func (s *handler) kpiData(ctx context.Context, lang string, form kpiForm, p reports.Period, f reports.Filter) (*kpiView, error) {
 	st := s.deps.Reports
 	// The six reads are independent: run them at once, so the page takes as long as the
 	// slowest (the dashboard statement) rather than their sum.
@@ -116,35 +139,49 @@ func (s *handler) kpiData(ctx context.Context, lang string, p reports.Period, f 
 	z := s.cfg.Zone
 	day := func(t time.Time) string { return t.In(z).Format(time.DateOnly) }
 	pp := p.Previous()
-	v := &kpiView{From: day(p.From), To: day(p.To.Add(-time.Nanosecond)), PrevFrom: day(pp.From),
-		PrevTo: day(pp.To.Add(-time.Nanosecond)), Team: f.Team != 0,
+	v := &kpiView{Form: form, From: day(p.From), To: day(p.To.Add(-time.Nanosecond)), PrevFrom: day(pp.From),
+		PrevTo: day(pp.To.Add(-time.Nanosecond)), Partial: p.Partial(), Team: f.Team != 0,
 		Tiers:    []string{string(customers.TierKey), string(customers.TierRegular), string(customers.TierSmall)},
 		Services: []string{"standard", "express", "same_day"}, Periods: []string{"day", "week", "month", "custom"}}
+	u := s.kpiUnits(lang)
 	for _, t := range append(d.Summary.Tiles(), reports.ComplaintTiles(cur, prev, d.Summary)...) {
 		k := tileKey(t.Name)
-		v.Tiles = append(v.Tiles, kpiTile{Key: k, Name: s.Text(lang, "kpi.tile."+k),
-			Value: fmtUnit(t.Unit, t.Current), Previous: fmtUnit(t.Unit, t.Previous),
-			Diff: fmtDiff(t.Unit, t.Diff), Trend: trend(t.Diff)})
+		tile := kpiTile{Key: k, Name: s.Text(lang, "kpi.tile."+k),
+			Value: u.unit(t.Unit, t.Current), Previous: u.unit(t.Unit, t.Previous),
+			Diff: u.diff(t.Unit, t.Diff), Trend: trend(t.Diff)}
+		if kind, ok := kpiListTiles[k]; ok {
+			tile.Link = form.listURL(kind)
+		}
+		v.Tiles = append(v.Tiles, tile)
 	}
 	for _, g := range d.Shippers {
-		v.Shippers = append(v.Shippers, kpiRow{Cells: []string{g.Code, g.Name, s.Text(lang, "kpi.tier."+g.Tier),
+		v.Shippers = append(v.Shippers, row(g.Code, g.Name, s.Text(lang, "kpi.tier."+g.Tier),
 			fmtCount(g.Current.Delivered), fmtSigned(g.DeliveredChange()), fmtPct(g.Current.OnTimeRate()),
-			fmtPct(g.Current.CSATShare()), fmtCount(g.Complaints), fmtScore(g.ComplaintsPer1000())}})
+			fmtPct(g.Current.CSATShare()), fmtCount(g.Complaints), fmtScore(g.ComplaintsPer1000())).
+			link(3, form.listURL(reports.ListDelivered, "shipper", g.Key)).
+			link(7, form.listURL(reports.ListComplaints, "shipper", g.Key)))
 	}
 	for _, g := range d.Provinces {
-		v.Provinces = append(v.Provinces, kpiRow{Cells: []string{g.Name, fmtCount(g.Current.Created),
+		r := row(g.Name, fmtCount(g.Current.Created),
 			fmtCount(g.Current.Delivered), fmtSigned(g.DeliveredChange()), fmtPct(g.Current.OnTimeRate()),
-			fmtDur(g.Current.LagMedian), fmtPct(g.Current.CSATShare())}})
+			u.dur(g.Current.LagMedian), fmtPct(g.Current.CSATShare()))
+		// Shipments without a province cannot be filtered to (an empty filter is none).
+		if g.Key != "" {
+			r = r.link(1, form.listURL(reports.ListCreated, "province", g.Key)).
+				link(2, form.listURL(reports.ListDelivered, "province", g.Key))
+		}
+		v.Provinces = append(v.Provinces, r)
 	}
 	for _, a := range agents {
-		v.Agents = append(v.Agents, kpiRow{Cells: []string{a.Name, fmtCount(a.Filed), fmtDur(a.FRTMedian),
-			fmtPct(a.FRTCompliance()), fmtDur(a.ResMedian), fmtPct(a.ResCompliance()), fmtPct(a.ReopenRate()),
-			fmtPct(a.CSATAfterResolution())}})
+		v.Agents = append(v.Agents, row(a.Name, fmtCount(a.Filed), u.dur(a.FRTMedian),
+			fmtPct(a.FRTCompliance()), u.dur(a.ResMedian), fmtPct(a.ResCompliance()), fmtPct(a.ReopenRate()),
+			fmtPct(a.CSATAfterResolution())).
+			link(1, form.listURL(reports.ListComplaints, "agent", strconv.FormatInt(a.UserID, 10))))
 	}
 	for _, ch := range churn {
-		v.Churn = append(v.Churn, kpiRow{Cells: []string{ch.Code, ch.Name, s.Text(lang, "kpi.tier."+ch.Tier),
+		v.Churn = append(v.Churn, row(ch.Code, ch.Name, s.Text(lang, "kpi.tier."+ch.Tier),
 			fmtCount(ch.Last30), strconv.FormatFloat(ch.Expected30, 'f', 1, 64), fmtCount(ch.Prev90),
-			fmtYuan(ch.Revenue90Fen), fmtYuan(ch.Margin90Fen)}})
+			fmtYuan(ch.Revenue90Fen), fmtYuan(ch.Margin90Fen)))
 	}
 	v.Trend = trendChart(d.Days, z, s.Text(lang, "kpi.chart.delivered"), s.Text(lang, "kpi.chart.on_time"))
 	v.Pareto = paretoChart(causes, func(rc string) string { return s.Text(lang, "desk.rc."+rc) },
@@ -193,32 +230,53 @@ func fmtScore(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 1, 64)
 }
 
-// fmtDur writes a duration to the minute: 2h05m, 3d04h, 17m.
-func fmtDur(d *time.Duration) string {
+// kpiUnits are the unit words of the viewer's language, for durations ("1 天 11 小时",
+// "1 d 11 h") and rate changes (percentage points: "百分点", "pp").
+type kpiUnits struct{ day, hour, min, pp string }
+
+// kpiUnits reads the unit words of lang from the catalogue.
+func (s *handler) kpiUnits(lang string) kpiUnits {
+	return kpiUnits{day: s.Text(lang, "kpi.unit.day"), hour: s.Text(lang, "kpi.unit.hour"),
+		min: s.Text(lang, "kpi.unit.min"), pp: s.Text(lang, "kpi.unit.pp")}
+}
+
+// dur writes a duration to the minute with units: "17 分钟", "2 小时 5 分钟", "1 天 11 小时".
+func (u kpiUnits) dur(d *time.Duration) string {
 	if d == nil {
 		return none
 	}
-	return fmtSeconds(d.Seconds())
+	return u.seconds(d.Seconds())
 }
 
-// fmtSeconds writes a number of seconds as fmtDur does, negative with a minus.
-func fmtSeconds(sec float64) string {
+// seconds writes a number of seconds as dur does, negative with a minus. From a day on
+// the minutes are left out: "1 天 11 小时".
+func (u kpiUnits) seconds(sec float64) string {
 	sign := ""
 	if sec < 0 {
 		sign, sec = "-", -sec
 	}
 	m := int64(math.Round(sec / 60))
+	part := func(n int64, unit string) string { return strconv.FormatInt(n, 10) + " " + unit }
+	var parts []string
 	switch {
 	case m >= 24*60:
-		return fmt.Sprintf("%s%dd%02dh", sign, m/(24*60), m%(24*60)/60)
+		parts = append(parts, part(m/(24*60), u.day))
+		if h := m % (24 * 60) / 60; h > 0 {
+			parts = append(parts, part(h, u.hour))
+		}
 	case m >= 60:
-		return fmt.Sprintf("%s%dh%02dm", sign, m/60, m%60)
+		parts = append(parts, part(m/60, u.hour))
+		if m%60 > 0 {
+			parts = append(parts, part(m%60, u.min))
+		}
+	default:
+		parts = append(parts, part(m, u.min))
 	}
-	return fmt.Sprintf("%s%dm", sign, m)
+	return sign + strings.Join(parts, " ")
 }
 
-// fmtUnit writes a tile value of unit (count, %, duration in seconds, score).
-func fmtUnit(unit string, v *float64) string {
+// unit writes a tile value of unit (count, %, duration in seconds, score).
+func (u kpiUnits) unit(unit string, v *float64) string {
 	if v == nil {
 		return none
 	}
@@ -228,13 +286,14 @@ func fmtUnit(unit string, v *float64) string {
 	case "%":
 		return fmtPct(v)
 	case "duration":
-		return fmtSeconds(*v)
+		return u.seconds(*v)
 	}
 	return fmtScore(v)
 }
 
-// fmtDiff writes a tile's change with its sign; a rate's change is in percentage points.
-func fmtDiff(unit string, v *float64) string {
+// diff writes a tile's change with its sign; a rate's change is in percentage points
+// ("+1.2 百分点", "+1.2 pp"), never in %.
+func (u kpiUnits) diff(unit string, v *float64) string {
 	if v == nil {
 		return none
 	}
@@ -246,9 +305,9 @@ func fmtDiff(unit string, v *float64) string {
 	case "count":
 		return sign + fmtCount(int64(math.Round(*v)))
 	case "%":
-		return sign + strconv.FormatFloat(*v*100, 'f', 1, 64) + " pp"
+		return sign + strconv.FormatFloat(*v*100, 'f', 1, 64) + " " + u.pp
 	case "duration":
-		return sign + fmtSeconds(*v)
+		return sign + u.seconds(*v)
 	}
 	return sign + strconv.FormatFloat(*v, 'f', 1, 64)
 }

@@ -6,7 +6,7 @@
 //	console_customers.go  customer 360 / caller lookup, contact log (agent+)
 //	console_reveal.go     revealing masked contact details, the access log (supervisor+)
 //	console_admin*.go     users, SLA policies, business hours, holidays, canned replies, status SMS, audit (admin)
-//	console_kpi*.go       KPI dashboard and workbook download (manager+; supervisors their team)
+//	console_kpi*.go       KPI dashboard, drill-down lists and workbook downloads (manager+; supervisors their team)
 //	console_requests.go   delivery request queue (agent+), consignee consent, pickup points (manager+)
 //	console_value.go      customer value: ABC, RFM, margin, tier advice (manager+; supervisors read-only)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
@@ -131,6 +131,8 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/kpi", sup, s.kpiDashboard)
 	g.Get("/kpi/files", mgr, s.kpiFiles)
 	g.Get("/kpi/files/:id", mgr, s.kpiFile)
+	g.Get("/kpi/list", sup, s.kpiList)
+	g.Get("/kpi/list.xlsx", sup, s.kpiListWorkbook)
 	g.Get("/kpi/workbook.xlsx", sup, s.kpiWorkbook)
 	if deps.Billing != nil {
 		g.Get("/receivables", sup, s.receivablesPage)

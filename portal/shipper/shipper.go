@@ -130,7 +130,7 @@ func (s *handler) shipperExport(c *fiber.Ctx) error {
 	now := s.Now(c)
 	name := "shipments-" + now.In(s.Zone()).Format("20060102-1504") + ".xlsx"
 	var buf bytes.Buffer
-	if err := shipments.WriteXLSX(&buf, rows, s.Zone(), now); err != nil {
+	if err := shipments.WriteXLSX(&buf, rows, s.Zone(), now, s.Lang(c)); err != nil {
 		return err
 	}
 	return s.SendStamped(c, &buf, customers.Export{Name: "shipper_shipments", File: name, Rows: len(rows),
