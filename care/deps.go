@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lcrm/complaints"
+	"lcrm/disruptions"
 	"lcrm/internal/config"
 	"lcrm/internal/events"
 	"lcrm/notify"
@@ -51,6 +52,10 @@ type Deps struct {
 	// Events, when set, receives shipment.delayed for each new slow sign-off flag, in the
 	// transaction that stores the flag (the webhook outbox; see lcrm/internal/events).
 	Events events.Sink
+	// Disruptions, when set, turns on disruption mode in the slow sign-off job: a parcel a
+	// declared disruption affects gets the disruption's notice, once per consignee, instead
+	// of the per-parcel apology and shipper notice, and no supervisor alert.
+	Disruptions *disruptions.Store
 }
 
 func (d Deps) withDefaults() Deps {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lcrm/complaints"
+	"lcrm/disruptions"
 	"lcrm/notify"
 )
 
@@ -25,6 +26,9 @@ const (
 type SignoffResult struct {
 	Flagged   int // new flags
 	Apologies int // apology SMS handed to the outbox (one per parcel, ever)
+	// Disrupted counts disruption SMS handed to the outbox (one per disruption and
+	// consignee, ever) in place of the apologies of parcels a disruption affects.
+	Disrupted int
 	Notices   int // notices to key shippers
 	Alerted   int // flags that reached twice their window: one supervisor task each
 	Cleared   int // flags of parcels since delivered or returned
@@ -98,6 +102,13 @@ ORDER BY c.id, c.reason`
 //   - at twice the window (past the promise: past_promise_alert) sets alerted_at and opens
 //     a supervisor task, once;
 //   - clears the open flags of parcels since delivered or returned.
+//
+// In disruption mode (Deps.Disruptions set) a parcel a declared disruption affects is still
+// flagged (the watch list and shipment.delayed show it), but instead of its apology and
+// shipper notice its consignee gets the disruption's notice, once per disruption however
+// many of their parcels are late (key "disruption:<id>:<consignee>"), and it raises no
+// supervisor alert: the supervisors declared the disruption, and hundreds of alerts about
+// it would bury the ones that need them.
 func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult, error) {
 	d = d.withDefaults()
 	var res SignoffResult
@@ -129,6 +140,10 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 	if err != nil {
 		return res, fmt.Errorf("care: slow sign-offs: %w", err)
 	}
+	affected, err := affectedBy(ctx, d, cands, now)
+	if err != nil {
+		return res, fmt.Errorf("care: slow sign-offs: %w", err)
+	}
 	// One transaction per batch of parcels; a batch that fails is retried parcel by parcel,
 	// so one message the outbox refuses does not hold back the others.
 	var errs []error
@@ -139,7 +154,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 		}
 		batch := cands[start:end]
 		start = end
-		r, err := flagBatch(ctx, d, now, batch)
+		r, err := flagBatch(ctx, d, now, batch, affected)
 		if err == nil {
 			res.add(r)
 			continue
@@ -152,7 +167,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 			for j < len(batch) && batch[j].shipmentID == batch[i].shipmentID {
 				j++
 			}
-			r, err := flagBatch(ctx, d, now, batch[i:j])
+			r, err := flagBatch(ctx, d, now, batch[i:j], affected)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("shipment %d: %w", batch[i].shipmentID, err))
 			}
@@ -177,6 +192,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 func (r *SignoffResult) add(o SignoffResult) {
 	r.Flagged += o.Flagged
 	r.Apologies += o.Apologies
+	r.Disrupted += o.Disrupted
 	r.Notices += o.Notices
 }
 
@@ -196,7 +212,7 @@ type DelayedData struct {
 
 // flagBatch stores the flags of a batch (all reasons of a parcel are in one batch) and the
 // messages of the parcels flagged for the first time, in one transaction.
-func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate) (SignoffResult, error) {
+func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, affected map[int64]*disruptions.Disruption) (SignoffResult, error) {
 	var res SignoffResult
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		res = SignoffResult{}
@@ -221,6 +237,12 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate) (S
 			}
 			if i > 0 && batch[i-1].shipmentID == c.shipmentID {
 				continue // the parcel's messages went with its first reason
+			}
+			if dis := affected[c.shipmentID]; dis != nil {
+				if err := noticeDisruption(ctx, d, tx, c, dis, now, &res); err != nil {
+					return err
+				}
+				continue
 			}
 			if err := apologise(ctx, d, tx, c, now, &res); err != nil {
 				return err
@@ -264,6 +286,41 @@ func apologise(ctx context.Context, d Deps, tx pgx.Tx, c candidate, now time.Tim
 	}
 	if created {
 		res.Notices++
+	}
+	return nil
+}
+
+// affectedBy returns the candidates' parcels a disruption affects as of now (none without
+// disruption mode).
+func affectedBy(ctx context.Context, d Deps, cands []candidate, now time.Time) (map[int64]*disruptions.Disruption, error) {
+	if d.Disruptions == nil || len(cands) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.shipmentID
+	}
+	return d.Disruptions.AffectingMany(ctx, ids, now)
+}
+
+// noticeDisruption enqueues the disruption's notice for the consignee of a parcel it
+// affects. The key is per disruption and consignee: a consignee with several late parcels
+// in the area gets one message, linked to the first parcel flagged.
+func noticeDisruption(ctx context.Context, d Deps, tx pgx.Tx, c candidate, dis *disruptions.Disruption, now time.Time, res *SignoffResult) error {
+	if c.consigneePhone == "" {
+		return nil
+	}
+	_, created, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
+		Key:  dis.Key() + ":" + strconv.FormatInt(c.consigneeID, 10),
+		Kind: notify.KindDisruption, To: c.consigneePhone, Locale: "zh",
+		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": d.PublicURL + "/track/" + c.trackingNo, "text": dis.NoticeZH},
+		ShipmentID: c.shipmentID, ConsigneeID: c.consigneeID, ShipperID: c.shipperID, NotBefore: now,
+	})
+	if err != nil {
+		return fmt.Errorf("disruption notice: %w", err)
+	}
+	if created {
+		res.Disrupted++
 	}
 	return nil
 }
@@ -324,6 +381,9 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			  AND s.status NOT IN ('delivered', 'returned')
 			  AND $1::timestamptz - f.since >= CASE WHEN f.reason = 'past_promise' THEN w.past_promise_alert
 			                                        ELSE 2 * f.window_allowed END
+			  -- In disruption mode the supervisors already know why these parcels are late.
+			  AND NOT ($2 AND EXISTS (SELECT 1 FROM disrupted_shipments ds
+			                          WHERE ds.shipment_id = f.shipment_id AND ds.starts_at <= $1))
 			FOR UPDATE OF f SKIP LOCKED),
 		marked AS (
 			UPDATE slow_signoffs f SET alerted_at = $1 FROM due WHERE f.id = due.id
@@ -332,7 +392,7 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			INSERT INTO staff_tasks (key, kind, shipper_id, shipment_id, text, created_at)
 			SELECT 'slow-signoff:' || id, 'slow_signoff', shipper_id, shipment_id, tracking_no || ' ' || reason, $1
 			FROM marked ON CONFLICT (key) DO NOTHING)
-		SELECT id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now)
+		SELECT id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now, d.Disruptions != nil)
 		if err != nil {
 			return err
 		}

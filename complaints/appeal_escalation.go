@@ -94,8 +94,11 @@ func (s *Store) handOver(ctx context.Context, tx pgx.Tx, appealID int64, now tim
 	zone := s.zone()
 	text := fmt.Sprintf("%s: regulator appeal %s has used half its reply time (reply due %s) without a formal reply; it is now yours",
 		c.Ref, a.No, a.ReplyDue.In(zone).Format("2006-01-02 15:04"))
-	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, complaint_id, kind, text, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, mgr.id, c.ID, NotificationAppeal, text, now); err != nil {
+	// The data lets the desk write the notification in the reader's language; text is the
+	// English for the SMS alert and older readers.
+	data := map[string]any{"ref": c.Ref, "appeal_no": a.No, "due": a.ReplyDue.In(zone).Format("2006-01-02 15:04")}
+	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, complaint_id, kind, text, data, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, mgr.id, c.ID, NotificationAppeal, text, data, now); err != nil {
 		return nil, err
 	}
 	entry := fmt.Sprintf("appeal %s: half the reply time used without a formal reply, handed to manager %s", a.No, mgr.name)

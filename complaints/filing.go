@@ -233,6 +233,9 @@ func (s *Store) fileTx(ctx context.Context, tx pgx.Tx, f *Filing) (int64, error)
 	if _, err = addEntry(ctx, tx, c.ID, Actor{}, ActorCustomer, Entry{At: now, Kind: KindStatus, ToStatus: StatusNew, Public: true}); err != nil {
 		return 0, err
 	}
+	if err := s.tagAtFiling(ctx, tx, c, now); err != nil {
+		return 0, err
+	}
 	return c.ID, s.emit(ctx, tx, c, EventCreated, "created", "", now)
 }
 

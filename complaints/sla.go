@@ -1,6 +1,7 @@
 package complaints
 
 import (
+	"sort"
 	"time"
 
 	"lcrm/internal/config"
@@ -27,6 +28,42 @@ type Calendar struct {
 	Zone     *time.Location
 	Hours    map[time.Weekday]Span
 	Holidays map[string]bool // "2006-01-02" in Zone
+	// Pauses are one complaint's stretches in which its SLA clocks stand still (a
+	// disruption's window, see Pause). Policy's deadlines and elapsed time skip them;
+	// AddWorkingMinutes and WorkingMinutes, which know only the desk's hours, do not.
+	Pauses []Pause
+}
+
+// Pause is a stretch of time in which a complaint's SLA clocks stand still: the window of
+// a disruption that affects its parcel (table complaint_pauses, key "disruption:<id>").
+// A deadline is as far after its start as the policy's minutes of counted time, counted
+// outside every pause; pauses may overlap.
+type Pause struct {
+	Key      string
+	From, To time.Time
+}
+
+// merged returns the pauses sorted by start with overlapping or touching ones joined.
+func merged(ps []Pause) []Pause {
+	out := make([]Pause, 0, len(ps))
+	for _, p := range ps {
+		if p.To.After(p.From) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].From.Before(out[j].From) })
+	n := 0
+	for _, p := range out {
+		if n > 0 && !p.From.After(out[n-1].To) {
+			if p.To.After(out[n-1].To) {
+				out[n-1].To = p.To
+			}
+			continue
+		}
+		out[n] = p
+		n++
+	}
+	return out[:n]
 }
 
 // DefaultCalendar is Monday to Friday, 09:00-18:00 Asia/Shanghai, with no holidays.
@@ -73,10 +110,15 @@ func (cal Calendar) midnight(t time.Time) time.Time {
 // A start outside hours counts from the next opening. A calendar that is never open counts
 // around the clock.
 func AddWorkingMinutes(start time.Time, minutes int, cal Calendar) time.Time {
-	if minutes <= 0 {
+	return addWorking(start, time.Duration(minutes)*time.Minute, cal)
+}
+
+// addWorking is AddWorkingMinutes for any duration.
+func addWorking(start time.Time, left time.Duration, cal Calendar) time.Time {
+	if left <= 0 {
 		return start
 	}
-	left := time.Duration(minutes) * time.Minute
+	total := left
 	t := start
 	day := cal.midnight(start)
 	for i := 0; i < maxDays; i++ {
@@ -95,12 +137,17 @@ func AddWorkingMinutes(start time.Time, minutes int, cal Calendar) time.Time {
 		day = next
 		t = next
 	}
-	return start.Add(time.Duration(minutes) * time.Minute)
+	return start.Add(total)
 }
 
 // WorkingMinutes returns the working time between a and b in whole minutes (0 when b is not
 // after a).
 func WorkingMinutes(a, b time.Time, cal Calendar) int {
+	return int(working(a, b, cal) / time.Minute)
+}
+
+// working is the working time between a and b.
+func working(a, b time.Time, cal Calendar) time.Duration {
 	if !b.After(a) {
 		return 0
 	}
@@ -115,7 +162,7 @@ func WorkingMinutes(a, b time.Time, cal Calendar) int {
 		}
 		day = day.AddDate(0, 0, 1)
 	}
-	return int(sum / time.Minute)
+	return sum
 }
 
 func later(a, b time.Time) time.Time {
@@ -133,23 +180,65 @@ func earlier(a, b time.Time) time.Time {
 }
 
 // add returns start plus minutes under the policy: working minutes on the calendar when the
-// policy counts business hours only, else wall-clock minutes.
+// policy counts business hours only, else wall-clock minutes; time inside the calendar's
+// pauses does not count either way.
 func (p Policy) add(start time.Time, minutes int, cal Calendar) time.Time {
-	if p.BusinessHoursOnly {
-		return AddWorkingMinutes(start, minutes, cal)
+	left := time.Duration(minutes) * time.Minute
+	t := start
+	for _, ps := range merged(cal.Pauses) {
+		if !ps.To.After(t) {
+			continue
+		}
+		if ps.From.After(t) {
+			if end := p.addCounted(t, left, cal); !end.After(ps.From) {
+				return end
+			}
+			left -= p.counted(t, ps.From, cal)
+		}
+		t = ps.To
 	}
-	return start.Add(time.Duration(minutes) * time.Minute)
+	return p.addCounted(t, left, cal)
 }
 
-// elapsed returns the minutes between a and b that count under the policy.
-func (p Policy) elapsed(a, b time.Time, cal Calendar) int {
+// addCounted is start plus d of time the policy counts (working or wall-clock), pauses aside.
+func (p Policy) addCounted(start time.Time, d time.Duration, cal Calendar) time.Time {
 	if p.BusinessHoursOnly {
-		return WorkingMinutes(a, b, cal)
+		return addWorking(start, d, cal)
 	}
+	return start.Add(max(d, 0))
+}
+
+// counted is the time between a and b the policy counts, pauses aside.
+func (p Policy) counted(a, b time.Time, cal Calendar) time.Duration {
 	if !b.After(a) {
 		return 0
 	}
-	return int(b.Sub(a) / time.Minute)
+	if p.BusinessHoursOnly {
+		return working(a, b, cal)
+	}
+	return b.Sub(a)
+}
+
+// elapsed returns the minutes between a and b that count under the policy, outside the
+// calendar's pauses (so a wait on the customer inside a disruption is not counted twice).
+func (p Policy) elapsed(a, b time.Time, cal Calendar) int {
+	if !b.After(a) {
+		return 0
+	}
+	var sum time.Duration
+	t := a
+	for _, ps := range merged(cal.Pauses) {
+		if !ps.To.After(t) {
+			continue
+		}
+		if !ps.From.Before(b) {
+			break
+		}
+		sum += p.counted(t, ps.From, cal)
+		t = ps.To
+	}
+	sum += p.counted(t, b, cal)
+	return int(sum / time.Minute)
 }
 
 // FirstResponseDue is the first-response deadline of a complaint filed at created.

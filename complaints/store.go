@@ -32,6 +32,9 @@ type Store struct {
 	Now clock.Clock
 	// Alerter, when set, is told about every new escalation notification.
 	Alerter Alerter
+	// Pauses, when set, gives a complaint being filed the pauses of its clocks (the
+	// disruptions affecting its parcel: lcrm/disruptions).
+	Pauses PauseSource
 	// Events, when set, receives complaint.created, complaint.updated and
 	// complaint.resolved inside the transaction that made them (the webhook outbox).
 	Events EventSink
@@ -291,6 +294,10 @@ func (s *Store) clock(ctx context.Context, q querier, c *Complaint) (Policy, Cal
 		return pol, Calendar{}, err
 	}
 	cal, err := s.calendar(ctx, q)
+	if err != nil {
+		return pol, cal, err
+	}
+	cal.Pauses, err = pauses(ctx, q, c.ID)
 	return pol, cal, err
 }
 

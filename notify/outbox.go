@@ -67,6 +67,7 @@ const (
 	KindPasswordReset     Kind = "password_reset"     // one-time code for a shipper's password reset
 	KindRequestReceived   Kind = "request_received"   // a consignee's delivery request was received (package requests)
 	KindRequestAnswered   Kind = "request_answered"   // dispatch accepted or declined a delivery request
+	KindDisruption        Kind = "disruption_notice"  // a declared disruption's notice: one per consignee, instead of per-parcel apologies
 )
 
 // Care reports whether the kind is a care message: those wait out quiet hours, count
@@ -111,6 +112,7 @@ var sendBy = map[Kind]time.Duration{
 	KindPasswordReset:     10 * time.Minute, // the code's own lifetime
 	KindRequestReceived:   2 * time.Hour,
 	KindRequestAnswered:   24 * time.Hour,
+	KindDisruption:        12 * time.Hour,
 }
 
 // Message is one SMS to enqueue.

@@ -50,6 +50,10 @@ var templates = map[Kind]map[string]string{
 		"zh": "您对包裹{tracking_no}的请求{text}，查看{link}",
 		"en": "Your request for parcel {tracking_no} {text}. Track: {link}",
 	},
+	KindDisruption: { // {text} is the supervisor's notice in that language (lcrm/disruptions)
+		"zh": "{text} 查看包裹{tracking_no}：{link}",
+		"en": "{text} Parcel {tracking_no}: {link}",
+	},
 	KindPasswordReset: {
 		"zh": "您的密码重置验证码为{code}，10分钟内有效。如非本人操作，请忽略本短信。",
 		"en": "Your password reset code is {code}, valid for 10 minutes. If you did not ask for it, ignore this message.",

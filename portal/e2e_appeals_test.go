@@ -2,7 +2,6 @@ package portal_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,14 +71,14 @@ func TestE2EAppealReachesManager(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#desk-notifications")))
 	notes := text(t, tab, "#desk-notifications")
-	if !strings.Contains(notes, "(1)") || !strings.Contains(notes, "GJYZ-2026-88") || !strings.Contains(notes, c.Ref) {
+	if !strings.Contains(notes, "1 条未读") || !strings.Contains(notes, "监管申诉") || !strings.Contains(notes, "GJYZ-2026-88") || !strings.Contains(notes, c.Ref) {
 		t.Fatalf("manager's notifications = %q", notes)
 	}
 	if got := text(t, tab, "#desk-mine"); !strings.Contains(got, c.Ref) || !strings.Contains(got, "P1") {
 		t.Errorf("manager's own complaints = %q", got)
 	}
 	step(t, tab, "open the appeal from the notification",
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#desk-notifications a[href="/console/complaints/%d"]`, c.ID))),
+		chromedp.Click(chromedp.CSS(`#desk-notifications a[href^="/console/notifications/"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#desk-appeal")))
 	if got := text(t, tab, "#appeal-escalated"); !strings.Contains(got, "Mgr Qian") {
 		t.Errorf("appeal section says %q, want handed to Mgr Qian", got)

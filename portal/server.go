@@ -23,6 +23,7 @@ import (
 	"lcrm/care"
 	"lcrm/complaints"
 	"lcrm/customers"
+	"lcrm/disruptions"
 	"lcrm/hooks"
 	"lcrm/internal/clock"
 	"lcrm/internal/config"
@@ -75,6 +76,10 @@ type Deps struct {
 	// Billing holds statements, payments and receivables (/api/v1/payments,
 	// /shipper/statements, /console/receivables); without it those are not served.
 	Billing *billing.Store
+	// Disruptions is disruption mode: /console/disruptions and the notice on the tracking
+	// pages of affected parcels; without it neither is served. One store per process, so
+	// the pages' cached list sees the console's changes at once.
+	Disruptions *disruptions.Store
 }
 
 // Config holds the portal's settings.
@@ -214,11 +219,11 @@ func (s *Server) routes() {
 	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints, Requests: d.Requests}
 	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks, Billing: d.Billing},
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
-	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter},
+	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter, Disruptions: d.Disruptions},
 		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
 	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS, Webhooks: d.Webhooks, Billing: d.Billing})
 	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
-		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS, Billing: d.Billing}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
+		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS, Billing: d.Billing, Disruptions: d.Disruptions}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 
 // Shutdown stops accepting requests and waits up to timeout for those in flight.

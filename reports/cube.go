@@ -244,6 +244,7 @@ func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious boo
 			if err != nil {
 				return err
 			}
+			stored, live = f.coverage(stored, live, span[0], span[1])
 			if len(stored) > 0 {
 				n := len(out)
 				cond, args := filterSQL(f, []any{zone.String(), stored})

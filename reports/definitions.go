@@ -122,6 +122,10 @@ type Filter struct {
 	// user or to staff whose manager chain leads to them: a supervisor's view of their
 	// team. Shipment and survey figures are not narrowed.
 	Team int64
+	// ExcludeDisrupted leaves out the shipments a declared disruption affects
+	// (disrupted_shipments, see lcrm/disruptions), so the figures show the service without
+	// force majeure. The rollup cannot tell them apart: such a view is read live.
+	ExcludeDisrupted bool
 }
 
 // Definition is the written meaning of one KPI.

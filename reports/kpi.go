@@ -92,6 +92,7 @@ func filterSQL(f Filter, args []any) (string, []any) {
 	if f.DestProvince != "" {
 		add("s.dest_province = $?", f.DestProvince)
 	}
+	b.WriteString(f.disruptedSQL())
 	return b.String(), args
 }
 

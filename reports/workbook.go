@@ -83,6 +83,9 @@ func (f Filter) describe(lang string) string {
 	if f.Team != 0 {
 		parts = append(parts, fmt.Sprintf(tr("用户 #%d 团队的投诉", "complaints of the team of user #%d"), f.Team))
 	}
+	if f.ExcludeDisrupted {
+		parts = append(parts, "without disrupted parcels")
+	}
 	if len(parts) == 0 {
 		return tr("全部运单", "all shipments")
 	}

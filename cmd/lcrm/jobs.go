@@ -39,10 +39,12 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
+	cs := alertingComplaints(a, sms)
 	list := jobs.Standard(care.Deps{
-		Pool: a.pool, Outbox: sms, Complaints: alertingComplaints(a, sms),
+		Pool: a.pool, Outbox: sms, Complaints: cs,
 		PublicURL: a.cfg.PublicURL, Secret: secret, Zone: a.cfg.Zone, Log: a.log,
-		Events: webhookStore(a).Sink(), // shipment.delayed
+		Events:      webhookStore(a).Sink(), // shipment.delayed
+		Disruptions: a.disruptions(cs),      // disruption mode in the slow sign-off job
 	})
 	// Other packages' jobs: append them here.
 	list = append(list, jobs.ReportJobs(a.reports(), a.cfg.Zone)...)

@@ -79,11 +79,12 @@ func cmdServe(ctx context.Context, args []string) error {
 	}
 	watch := care.NewStore(a.pool)
 	watch.Now = a.now
+	complaintStore := a.complaints()
 	srv := portal.New(portal.Deps{
 		Shipments: a.shipments, Customers: a.customers, Accounts: a.accounts,
 		Log: a.log, Ready: a.ready,
 		Limiter:    a.limiter(),
-		Complaints: a.complaints(),
+		Complaints: complaintStore,
 		Reports:    a.reports(),
 		Jobs:       sched,
 		Watch:      watch,
@@ -93,6 +94,8 @@ func cmdServe(ctx context.Context, args []string) error {
 		Webhooks:   webhooks,
 		Requests:   a.requests(sms),
 		Billing:    a.billing(),
+		// One store for the console and the pages: see app.disruptions.
+		Disruptions: a.disruptions(complaintStore),
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

@@ -72,6 +72,7 @@ func (a *app) complaints() *complaints.Store {
 	cs.Now = a.now
 	cs.AppealReplyWindow = a.cfg.AppealReplyWindow
 	cs.Events = webhookStore(a).Sink() // complaint.created, .updated, .resolved
+	a.disruptions(cs)                  // complaints about affected parcels are tagged at filing
 	return cs
 }
 

@@ -159,3 +159,14 @@ const (
 	// DefaultRequestPage bounds the dispatch queue and the API list.
 	DefaultRequestPage = 200
 )
+
+// Disruption mode (package disruptions).
+const (
+	// DefaultDisruptionCacheFor is how long an instance reuses its list of disruptions for
+	// the tracking pages before reading it again: a declaration shows everywhere within it.
+	DefaultDisruptionCacheFor = 5 * time.Second
+	// DefaultDisruptionNoticeFor is how long after a disruption's window its notice still
+	// shows on the pages of affected parcels that are still on the road.
+	DefaultDisruptionNoticeFor = 30 * 24 * time.Hour
+	DefaultDisruptionPage      = 200
+)

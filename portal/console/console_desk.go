@@ -144,6 +144,7 @@ type queueView struct {
 	CanAssign  bool
 	Full       bool // queueLimit rows: there may be more
 	Done       string
+	Badges     map[int64]*queueBadge // complaints a disruption tagged (console_disruptions.go)
 }
 
 // deskDone are the confirmations a redirect may ask a page to show (?done=).
@@ -192,6 +193,9 @@ func (s *handler) deskQueue(c *fiber.Ctx) error {
 	}
 	v.Full = len(v.Rows) >= queueLimit
 	if err := s.markAppeals(c, v.Rows); err != nil {
+		return err
+	}
+	if v.Badges, err = s.queueBadges(c, list, now); err != nil {
 		return err
 	}
 	if v.Staff, err = s.staffList(c); err != nil {

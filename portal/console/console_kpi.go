@@ -12,7 +12,8 @@ package console
 //
 // Both take the same GET parameters: period (day, week, month, custom), date (the day
 // the period contains, default today), from and to (custom: first and last local day),
-// shipper (id), tier, service, province. Days are local days of the configured zone.
+// shipper (id), tier, service, province, disrupted (exclude: without the parcels a
+// declared disruption affects, read live). Days are local days of the configured zone.
 
 import (
 	"bytes"
@@ -39,6 +40,7 @@ const kpiMaxDays = 366
 type kpiForm struct {
 	Period, Date, From, To           string
 	Shipper, Tier, Service, Province string
+	Disrupted                        string // "exclude": without the parcels a disruption affects
 }
 
 // kpiBad is a 400 page with the message key.
@@ -48,7 +50,7 @@ func kpiBad(key string) error { return web.Errorf(fiber.StatusBadRequest, "bad_r
 func readKPIForm(c *fiber.Ctx) kpiForm {
 	q := func(k string) string { return strings.TrimSpace(c.Query(k)) }
 	f := kpiForm{Period: q("period"), Date: q("date"), From: q("from"), To: q("to"),
-		Shipper: q("shipper"), Tier: q("tier"), Service: q("service"), Province: q("province")}
+		Shipper: q("shipper"), Tier: q("tier"), Service: q("service"), Province: q("province"), Disrupted: q("disrupted")}
 	if f.Period == "" {
 		f.Period = "month"
 	}
@@ -131,6 +133,7 @@ func (f kpiForm) parse(now time.Time, zone *time.Location) (reports.Period, repo
 		return p, flt, kpiBad("error.kpi_bad_province")
 	}
 	flt.DestProvince = f.Province
+	flt.ExcludeDisrupted = f.Disrupted == "exclude"
 	return p, flt, nil
 }
 
@@ -138,7 +141,7 @@ func (f kpiForm) parse(now time.Time, zone *time.Location) (reports.Period, repo
 func (f kpiForm) query() string {
 	v := url.Values{}
 	for _, kv := range [][2]string{{"period", f.Period}, {"date", f.Date}, {"from", f.From}, {"to", f.To},
-		{"shipper", f.Shipper}, {"tier", f.Tier}, {"service", f.Service}, {"province", f.Province}} {
+		{"shipper", f.Shipper}, {"tier", f.Tier}, {"service", f.Service}, {"province", f.Province}, {"disrupted", f.Disrupted}} {
 		if kv[1] != "" {
 			v.Set(kv[0], kv[1])
 		}

@@ -10,6 +10,7 @@
 //	console_requests.go   delivery request queue (agent+), consignee consent, pickup points (manager+)
 //	console_value.go      customer value: ABC, RFM, margin, tier advice (manager+; supervisors read-only)
 //	console_jobs.go       job history, run now, slow sign-off watch list (supervisor+)
+//	console_disruptions.go  disruption mode: declare, edit, end, the short report (supervisor+); queue badges
 //	account_2fa.go        the signed-in user's two-factor login settings
 //
 // Console pages share the layout's console navigation ({{template "consolenav" .}} is
@@ -25,6 +26,7 @@ import (
 	"lcrm/accounts"
 	"lcrm/billing"
 	"lcrm/care"
+	"lcrm/disruptions"
 	"lcrm/internal/ratelimit"
 	"lcrm/jobs"
 	"lcrm/notify"
@@ -47,6 +49,9 @@ type Deps struct {
 	// Billing holds statements and receivables; without it /console/receivables is not
 	// served (404) and the customer view has no billing part.
 	Billing *billing.Store
+	// Disruptions declares and ends disruptions; without it /console/disruptions is not
+	// served (404).
+	Disruptions *disruptions.Store
 }
 
 // Config holds the settings of the console (see portal.Config).
@@ -120,6 +125,13 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 	g.Get("/customers/:kind/:id", s.customerPage)
 	g.Post("/customers/:kind/:id/contacts", s.logContact)
 	g.Post("/customers/:kind/:id/reveal", s.revealCustomer)
+	if deps.Disruptions != nil {
+		g.Get("/disruptions", sup, func(c *fiber.Ctx) error { return s.disruptionsPage(c, fiber.StatusOK, nil, nil) })
+		g.Post("/disruptions", sup, s.declareDisruption)
+		g.Get("/disruptions/:id", sup, func(c *fiber.Ctx) error { return s.disruptionPage(c, fiber.StatusOK, nil, nil, "") })
+		g.Post("/disruptions/:id", sup, s.editDisruption)
+		g.Post("/disruptions/:id/end", sup, s.endDisruption)
+	}
 	g.Get("/desk", s.deskHome)
 	g.Post("/desk/read", s.deskRead)
 	g.Post("/desk/seen", s.deskSeen)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"lcrm/disruptions"
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
 	"lcrm/portal/web"
@@ -21,6 +22,9 @@ type Deps struct {
 	Notify *notify.Outbox
 	// Limiter keeps rate-limit counters shared by all instances.
 	Limiter *ratelimit.Limiter
+	// Disruptions, when set, puts a declared disruption's notice on the pages of the
+	// parcels it affects.
+	Disruptions *disruptions.Store
 }
 
 // Config holds the settings of the public site (see portal.Config).

@@ -92,7 +92,8 @@ type trackResult struct {
 	SignedBy, ConsigneeName, ConsigneePhone, ShipperName string
 	Address                                              string
 	Estimate                                             *estimateView
-	Requests                                             *requestsPanel // verified only: see track_requests.go
+	Requests                                             *requestsPanel    // verified only: see track_requests.go
+	Disruption                                           *disruptionNotice // see track_disruption.go
 }
 
 // estimateView is the learned delivery window as the page writes it, in the site's zone:
@@ -182,6 +183,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 		r.SurveyURL = "/survey/" + customers.SurveyToken(s.cfg.Secret, d.ID, d.DeliveredAt.Add(config.DefaultSurveyValid))
 	}
 	r.Estimate = estimateFor(d.Estimate(now), r.Late, lang, s.cfg.Zone)
+	r.Disruption = s.disruptionFor(c, d, lang)
 	if r.Verified {
 		r.Steps, r.Timeline = s.timelineHTML(d, lang)
 		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Addressee.Name, d.Addressee.Phone, d.Shipper.Name

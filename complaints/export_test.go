@@ -1,0 +1,5 @@
+package complaints
+
+// PolicyElapsed exposes Policy.elapsed (the counted minutes between two instants) to the
+// table tests of the pause arithmetic.
+var PolicyElapsed = Policy.elapsed
