@@ -3,7 +3,7 @@ package reports
 import "time"
 
 // disruptedSQL is the condition of Filter.ExcludeDisrupted on shipments aliased s: no
-// declared disruption affects the shipment (the view disrupted_shipments, migration 026).
+// declared disruption affects the shipment (the view disrupted_shipments, migration 027).
 func (f Filter) disruptedSQL() string {
 	if !f.ExcludeDisrupted {
 		return ""
