@@ -1,0 +1,2 @@
+-- placeholder, dropped at merge
+SELECT 1;
