@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,6 +18,9 @@ type Detail struct {
 	Consignee customers.Consignee // the shared record (one person, one record): for staff
 	Addressee Addressee           // the consignee as this shipment's shipper sent it
 	Events    []Event             // oldest first
+	// EventsArchivedAt is when the events were archived (lcrm events archive): the
+	// timeline is empty then and says so. See archive.go.
+	EventsArchivedAt *time.Time
 }
 
 // detailSQL reads a shipment, both parties and every event in one round trip; the events
@@ -55,6 +59,9 @@ func (st *Store) Get(ctx context.Context, trackingNo string) (*Detail, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("shipments: get %s: %w", tn, err)
+	}
+	if err := st.markArchived(ctx, d); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -66,7 +66,14 @@ func (st *Store) GetMany(ctx context.Context, numbers []string) (map[string]*Det
 		}
 		out[d.TrackingNo] = d
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("shipments: get many: %w", err)
+	}
+	ds := make([]*Detail, 0, len(out))
+	for _, d := range out {
+		ds = append(ds, d)
+	}
+	return out, st.markArchived(ctx, ds...)
 }
 
 // scanDetail reads one row of detailSQL.

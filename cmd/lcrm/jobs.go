@@ -52,6 +52,10 @@ func (a *app) scheduler(sms *notify.Outbox) (*jobs.Scheduler, error) {
 	list = append(list, jobs.Job{Name: "delivery-estimate", Spec: "*/15 * * * *",
 		Description: "fold new deliveries into the delivery estimate's quantiles",
 		Run:         a.shipments.RefreshEstimates})
+	// tracking_events partitions ahead of new parcels (migration 029); daily, idempotent.
+	list = append(list, jobs.Job{Name: "event-partitions", Spec: "17 3 * * *",
+		Description: "create the tracking_events partitions the next parcels need",
+		Run:         a.shipments.AddEventPartitions})
 	s, err := jobs.NewScheduler(a.pool, a.cfg.Zone, list, a.log)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,8 @@ Usage:
   lcrm jobs list                            scheduled jobs with their last run
   lcrm jobs run NAME                        run one job now (recorded with trigger "cli")
   lcrm estimate backtest [-test 0.2]        delivery estimate accuracy on held-out history
+  lcrm events archive --before YYYY-MM [--out DIR]
+                                            write out and drop the events of parcels created before the month
 
 Without DATABASE_URL, lcrm runs a private PostgreSQL in LCRM_DATA_DIR (./lcrm-data).
 `

@@ -88,6 +88,24 @@ func Migrate(ctx context.Context, url string) (applied int32, err error) {
 	return after - before, nil
 }
 
+// MigrateTo applies the migrations up to version target and no further: tests of a
+// migration run it on a database the older schema filled.
+func MigrateTo(ctx context.Context, url string, target int32) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("db: migrate connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	m, err := migrator(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if err := m.MigrateTo(ctx, target); err != nil {
+		return fmt.Errorf("db: migrate to %d: %w", target, err)
+	}
+	return nil
+}
+
 // LatestVersion is the number of the newest embedded migration.
 func LatestVersion() int32 {
 	names, err := migrate.FindMigrations(Migrations())

@@ -125,12 +125,29 @@ func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
 	return pool, c.URL()
 }
 
-// migrator adapts the embedded tern migrations to pgtestdb.
-type migrator struct{}
+// NewAt is NewWithURL on a database migrated only up to version (db.MigrateTo), for
+// tests that fill a database with an older schema and then migrate it (db.Migrate).
+func NewAt(t testing.TB, version int32) (*pgxpool.Pool, string) {
+	t.Helper()
+	if conf.Host == "" {
+		t.Fatal("testdb: call testdb.Main from TestMain")
+	}
+	c := pgtestdb.Custom(t, conf, migrator{upTo: version})
+	pool, err := db.Open(context.Background(), c.URL(), 20)
+	if err != nil {
+		t.Fatalf("testdb: open: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, c.URL()
+}
+
+// migrator adapts the embedded tern migrations to pgtestdb; upTo, when set, stops at that
+// version.
+type migrator struct{ upTo int32 }
 
 // Hash names the template database after the migration files, so a changed migration
 // gets a fresh template.
-func (migrator) Hash() (string, error) {
+func (m migrator) Hash() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(db.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -141,11 +158,17 @@ func (migrator) Hash() (string, error) {
 		h.Write(b)
 		return err
 	})
+	if m.upTo > 0 {
+		fmt.Fprintf(h, "upto:%d", m.upTo)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16], err
 }
 
 // Migrate applies the migrations to the template database.
-func (migrator) Migrate(ctx context.Context, _ *sql.DB, c pgtestdb.Config) error {
+func (m migrator) Migrate(ctx context.Context, _ *sql.DB, c pgtestdb.Config) error {
+	if m.upTo > 0 {
+		return db.MigrateTo(ctx, c.URL(), m.upTo)
+	}
 	_, err := db.Migrate(ctx, c.URL())
 	return err
 }

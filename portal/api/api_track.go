@@ -41,6 +41,9 @@ type trackOut struct {
 	Consignee    partyOut   `json:"consignee"`
 	Events       []eventOut `json:"events"`
 	Estimate     *etaOut    `json:"estimate,omitempty"`
+	// EventsArchivedAt is set when the events were archived (lcrm events archive): events
+	// is empty then, and this says why.
+	EventsArchivedAt *time.Time `json:"events_archived_at,omitempty"`
 }
 
 // etaOut is the learned delivery window (absent when delivered or without a model).
@@ -71,6 +74,7 @@ func publicView(d *shipments.Detail, now time.Time) trackOut {
 		Events:    make([]eventOut, len(p.Events)),
 		Estimate:  estimateView(p.Estimate),
 	}
+	t.EventsArchivedAt = d.EventsArchivedAt
 	for i, e := range p.Events {
 		t.Events[i] = eventOut{Code: string(e.Code), OccurredAt: e.OccurredAt, Location: e.Location, Note: e.Note}
 	}
@@ -144,6 +148,7 @@ func (s *handler) apiGetShipment(c *fiber.Ctx) error {
 		ArrivedAtStationAt: d.ArrivedAtStationAt, OutForDeliveryAt: d.OutForDeliveryAt,
 		SignedAt: d.SignedAt, PODURL: d.PODURL, FreightFen: d.FreightFen, SurchargeFen: d.SurchargeFen,
 	}
+	out.EventsArchivedAt = d.EventsArchivedAt
 	if apiKey(c).ShipperID == 0 {
 		out.costOut = &costOut{CostFen: d.CostFen}
 	}

@@ -94,6 +94,7 @@ type trackResult struct {
 	Estimate                                             *estimateView
 	Requests                                             *requestsPanel    // verified only: see track_requests.go
 	Disruption                                           *disruptionNotice // see track_disruption.go
+	Archived                                             *time.Time        // events archived then (partial _archived.html)
 }
 
 // estimateView is the learned delivery window as the page writes it, in the site's zone:
@@ -184,6 +185,7 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 	}
 	r.Estimate = estimateFor(d.Estimate(now), r.Late, lang, s.cfg.Zone)
 	r.Disruption = s.disruptionFor(c, d, lang)
+	r.Archived = d.EventsArchivedAt
 	if r.Verified {
 		r.Steps, r.Timeline = s.timelineHTML(d, lang)
 		r.SignedBy, r.ConsigneeName, r.ConsigneePhone, r.ShipperName = d.SignedBy, d.Addressee.Name, d.Addressee.Phone, d.Shipper.Name
