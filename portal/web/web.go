@@ -24,7 +24,6 @@ package web
 //   - Handlers return errors; HandleError renders them as a translated error page.
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -276,14 +275,23 @@ func (s *Core) Render(c *fiber.Ctx, page string, data any) error {
 	if u := s.CurrentUser(c); u != nil {
 		v.User = u
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+	// Written straight into the response's pooled body buffer: a page of its own would be
+	// allocated and grown for every view of the tracking page, the hot path.
+	resp := c.Response()
+	resp.ResetBody()
+	if err := t.ExecuteTemplate(resp.BodyWriter(), "layout.html", v); err != nil {
+		resp.ResetBody()
 		return fmt.Errorf("portal: render %s: %w", page, err)
 	}
 	c.Type("html", "utf-8")
 	// Text stored before input was checked may hold bidi override characters, which
 	// would reorder what a person reads (a name, a note): pages never show them.
-	return c.Send(safetext.StripBidiBytes(buf.Bytes()))
+	if body := resp.Body(); len(body) > 0 {
+		if clean := safetext.StripBidiBytes(body); len(clean) != len(body) {
+			resp.SetBody(clean) // clean is a new slice, not the buffer it replaces
+		}
+	}
+	return nil
 }
 
 // switchURL is path?query with lang set to the language other than lang.
