@@ -1,5 +1,8 @@
 -- wrk script: GET /api/v1/track/{no} (or the HTML page with WRK_PATH=/track/) for random
--- tracking numbers read from numbers.txt (made by `loadgen numbers`).
+-- tracking numbers read from numbers.txt (made by `loadgen numbers`). Lookups are rate
+-- limited per client address (60 a minute): start lcrm with LCRM_LOOKUPS_PER_MINUTE=1000000000
+-- (and LCRM_JOBS=false) for a load run, or nearly every answer is a 429. The floor is
+-- pgbench -M prepared (pgx caches statements too) on bench/track_pgbench.sql.
 local nums = {}
 for line in io.lines("numbers.txt") do nums[#nums + 1] = line end
 local prefix = os.getenv("WRK_PATH") or "/api/v1/track/"
