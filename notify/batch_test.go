@@ -67,22 +67,23 @@ func TestEnqueueManyLikeEnqueue(t *testing.T) {
 		now    time.Time
 		stored []notify.Message // enqueued one by one before, on both sides
 		batch  []notify.Message
+		capped int // messages over the daily cap, so a case tests what it says
 	}{
-		{"plain", day, nil, []notify.Message{msg("1", notify.KindDelayApology, a), msg("2", notify.KindShipperNotice, b)}},
+		{"plain", day, nil, []notify.Message{msg("1", notify.KindDelayApology, a), msg("2", notify.KindShipperNotice, b)}, 0},
 		{"same phone past the cap in one batch", day, nil, []notify.Message{
 			msg("1", notify.KindDelayApology, a), msg("2", notify.KindSurvey, a), msg("3", notify.KindDelayApology, a),
-			msg("4", notify.KindDelayApology, a), msg("5", notify.KindStaffAlert, a), msg("6", notify.KindStatus, a)}},
+			msg("4", notify.KindDelayApology, a), msg("5", notify.KindStaffAlert, a), msg("6", notify.KindStatus, a)}, 1},
 		{"cap counts stored messages", day, []notify.Message{msg("s1", notify.KindSurvey, a), msg("s2", notify.KindSurvey, a)},
-			[]notify.Message{msg("1", notify.KindDelayApology, a), msg("2", notify.KindDelayApology, a), msg("3", notify.KindDelayApology, b)}},
+			[]notify.Message{msg("1", notify.KindDelayApology, a), msg("2", notify.KindDelayApology, a), msg("3", notify.KindDelayApology, b)}, 1},
 		{"suppressed messages do not count", day, []notify.Message{msg("o1", notify.KindSurvey, opt)}, []notify.Message{
-			msg("1", notify.KindSurvey, opt), msg("2", notify.KindStaffAlert, opt), msg("3", notify.KindSurvey, opt), msg("4", notify.KindSurvey, opt)}},
+			msg("1", notify.KindSurvey, opt), msg("2", notify.KindStaffAlert, opt), msg("3", notify.KindSurvey, opt), msg("4", notify.KindSurvey, opt)}, 0},
 		{"repeated and stored keys", day, []notify.Message{msg("s1", notify.KindDelayApology, a)}, []notify.Message{
 			msg("s1", notify.KindDelayApology, b), msg("1", notify.KindDelayApology, a), msg("1", notify.KindDelayApology, b),
-			msg("2", notify.KindDelayApology, a), msg("3", notify.KindDelayApology, a)}},
+			msg("2", notify.KindDelayApology, a), msg("3", notify.KindDelayApology, a)}, 1},
 		{"quiet hours: the cap counts the morning's day", night, []notify.Message{msg("s1", notify.KindSurvey, a)}, []notify.Message{
-			msg("1", notify.KindDelayApology, a), msg("2", notify.KindStaffAlert, a), msg("3", notify.KindDelayApology, a), msg("4", notify.KindDelayApology, a)}},
+			msg("1", notify.KindDelayApology, a), msg("2", notify.KindStaffAlert, a), msg("3", notify.KindDelayApology, a), msg("4", notify.KindDelayApology, a)}, 1},
 		{"US number, configured zone", day, nil, []notify.Message{
-			msg("1", notify.KindDelayApology, "+14155550100"), msg("2", notify.KindDelayApology, "+14155550100")}},
+			msg("1", notify.KindDelayApology, "+14155550100"), msg("2", notify.KindDelayApology, "+14155550100")}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,6 +128,15 @@ func TestEnqueueManyLikeEnqueue(t *testing.T) {
 				return outcomes(t, pool, keys, created, ids)
 			}
 			one, many := run(false), run(true)
+			capped := 0
+			for _, o := range many {
+				if o.Created && o.Reason == notify.ReasonDailyCap {
+					capped++
+				}
+			}
+			if capped != c.capped {
+				t.Errorf("%d messages over the cap, want %d", capped, c.capped)
+			}
 			for i := range one {
 				if one[i] != many[i] {
 					t.Errorf("message %d (%s):\n one by one %+v\n batch      %+v", i, c.batch[i].Key, one[i], many[i])
