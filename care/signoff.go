@@ -12,6 +12,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/disruptions"
+	"lcrm/internal/events"
 	"lcrm/notify"
 )
 
@@ -211,41 +212,58 @@ type DelayedData struct {
 }
 
 // flagBatch stores the flags of a batch (all reasons of a parcel are in one batch) and the
-// messages of the parcels flagged for the first time, in one transaction.
+// messages of the parcels flagged for the first time, in one transaction: one INSERT for
+// the flags, one for their events when the sink takes many, and one outbox batch for the
+// messages (notify.Outbox.EnqueueMany applies every rule of Enqueue per message), so a
+// first run over a hundred thousand late parcels does not pay a round trip per SMS.
 func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, affected map[int64]*disruptions.Disruption) (SignoffResult, error) {
 	var res SignoffResult
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		res = SignoffResult{}
+		fresh, err := insertFlags(ctx, tx, now, batch)
+		if err != nil {
+			return err
+		}
+		var evs []events.Event
+		var msgs []notify.Message
 		for i, c := range batch {
-			tag, err := tx.Exec(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, flagged_at, lag, window_allowed, service_level, shipper_tier)
-				VALUES ($1, $2, $3, $4, $4::timestamptz - $3::timestamptz, $5, $6, $7) ON CONFLICT (shipment_id, reason) DO NOTHING`,
-				c.shipmentID, c.reason, c.since, now, c.window, c.level, c.tier)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
+			if !fresh[flagKey{c.shipmentID, c.reason}] {
 				continue
 			}
 			res.Flagged++
 			if d.Events != nil {
 				id := strconv.FormatInt(c.shipmentID, 10)
-				if err := d.Events.Emit(ctx, tx, c.shipperID, EventDelayed, "delayed:"+id+":"+c.reason, "shipment:"+id,
-					DelayedData{TrackingNo: c.trackingNo, Reason: c.reason, Since: c.since.UTC(), Allowed: c.window.String(),
-						ServiceLevel: c.level, FlaggedAt: now.UTC()}); err != nil {
-					return err
-				}
+				evs = append(evs, events.Event{ShipperID: c.shipperID, Type: EventDelayed, Key: "delayed:" + id + ":" + c.reason,
+					OrderKey: "shipment:" + id, Data: DelayedData{TrackingNo: c.trackingNo, Reason: c.reason, Since: c.since.UTC(),
+						Allowed: c.window.String(), ServiceLevel: c.level, FlaggedAt: now.UTC()}})
 			}
 			if i > 0 && batch[i-1].shipmentID == c.shipmentID {
 				continue // the parcel's messages went with its first reason
 			}
 			if dis := affected[c.shipmentID]; dis != nil {
-				if err := noticeDisruption(ctx, d, tx, c, dis, now, &res); err != nil {
-					return err
-				}
+				msgs = noticeDisruption(d, msgs, c, dis, now)
 				continue
 			}
-			if err := apologise(ctx, d, tx, c, now, &res); err != nil {
-				return err
+			msgs = apologise(d, msgs, c, now)
+		}
+		if err := events.EmitMany(ctx, d.Events, tx, evs); err != nil {
+			return err
+		}
+		done, err := d.Outbox.EnqueueMany(ctx, tx, msgs)
+		if err != nil {
+			return err
+		}
+		for i, m := range msgs {
+			if !done[i].Created {
+				continue
+			}
+			switch m.Kind {
+			case notify.KindDelayApology:
+				res.Apologies++
+			case notify.KindShipperNotice:
+				res.Notices++
+			case notify.KindDisruption:
+				res.Disrupted++
 			}
 		}
 		return nil
@@ -253,41 +271,63 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, af
 	return res, err
 }
 
-// apologise enqueues the consignee's apology and, for a key shipper, the shipper's notice.
+// flagKey names one flag: a parcel and a reason.
+type flagKey struct {
+	shipmentID int64
+	reason     string
+}
+
+// insertFlags stores the batch's flags in one statement and returns those that are new
+// (a flag stored already, by an earlier or a concurrent run, is left as it is).
+func insertFlags(ctx context.Context, tx pgx.Tx, now time.Time, batch []candidate) (map[flagKey]bool, error) {
+	n := len(batch)
+	ids, reasons, since, wins, levels, tiers := make([]int64, n), make([]string, n), make([]time.Time, n), make([]time.Duration, n), make([]string, n), make([]string, n)
+	for i, c := range batch {
+		ids[i], reasons[i], since[i], wins[i], levels[i], tiers[i] = c.shipmentID, c.reason, c.since, c.window, c.level, c.tier
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, flagged_at, lag, window_allowed, service_level, shipper_tier)
+		SELECT id, r, s, $7, $7::timestamptz - s, w, l, t
+		FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::interval[], $5::text[], $6::text[]) WITH ORDINALITY AS u(id, r, s, w, l, t, ord)
+		ORDER BY ord
+		ON CONFLICT (shipment_id, reason) DO NOTHING
+		RETURNING shipment_id, reason`, ids, reasons, since, wins, levels, tiers, now)
+	if err != nil {
+		return nil, err
+	}
+	fresh := make(map[flagKey]bool, n)
+	for rows.Next() {
+		var k flagKey
+		if err := rows.Scan(&k.shipmentID, &k.reason); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fresh[k] = true
+	}
+	return fresh, rows.Err()
+}
+
+// apologise appends the consignee's apology and, for a key shipper, the shipper's notice.
 // Their keys are per parcel: a parcel flagged again later for another reason (or by a
 // second run) gets nothing new.
-func apologise(ctx context.Context, d Deps, tx pgx.Tx, c candidate, now time.Time, res *SignoffResult) error {
+func apologise(d Deps, msgs []notify.Message, c candidate, now time.Time) []notify.Message {
 	id := strconv.FormatInt(c.shipmentID, 10)
 	link := d.PublicURL + "/track/" + c.trackingNo
 	if c.consigneePhone == "" {
-		return nil // nobody to text; the flag still stands
+		return msgs // nobody to text; the flag still stands
 	}
-	_, created, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
+	msgs = append(msgs, notify.Message{
 		Key: "delay-apology:" + id, Kind: notify.KindDelayApology, To: c.consigneePhone, Locale: "zh",
 		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": link, "name": c.consigneeName},
 		ShipmentID: c.shipmentID, ConsigneeID: c.consigneeID, ShipperID: c.shipperID, NotBefore: now,
 	})
-	if err != nil {
-		return fmt.Errorf("apology: %w", err)
-	}
-	if created {
-		res.Apologies++
-	}
 	if c.tier != "key" || c.shipperPhone == "" {
-		return nil
+		return msgs
 	}
-	_, created, err = d.Outbox.Enqueue(ctx, tx, notify.Message{
+	return append(msgs, notify.Message{
 		Key: "shipper-notice:" + id, Kind: notify.KindShipperNotice, To: c.shipperPhone, Locale: smsLocale(c.shipperLocale),
 		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": link, "name": c.shipperName, "reason": c.reason},
 		ShipmentID: c.shipmentID, ShipperID: c.shipperID, NotBefore: now,
 	})
-	if err != nil {
-		return fmt.Errorf("shipper notice: %w", err)
-	}
-	if created {
-		res.Notices++
-	}
-	return nil
 }
 
 // affectedBy returns the candidates' parcels a disruption affects as of now (none without
@@ -303,26 +343,19 @@ func affectedBy(ctx context.Context, d Deps, cands []candidate, now time.Time) (
 	return d.Disruptions.AffectingMany(ctx, ids, now)
 }
 
-// noticeDisruption enqueues the disruption's notice for the consignee of a parcel it
+// noticeDisruption appends the disruption's notice for the consignee of a parcel it
 // affects. The key is per disruption and consignee: a consignee with several late parcels
 // in the area gets one message, linked to the first parcel flagged.
-func noticeDisruption(ctx context.Context, d Deps, tx pgx.Tx, c candidate, dis *disruptions.Disruption, now time.Time, res *SignoffResult) error {
+func noticeDisruption(d Deps, msgs []notify.Message, c candidate, dis *disruptions.Disruption, now time.Time) []notify.Message {
 	if c.consigneePhone == "" {
-		return nil
+		return msgs
 	}
-	_, created, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
+	return append(msgs, notify.Message{
 		Key:  dis.Key() + ":" + strconv.FormatInt(c.consigneeID, 10),
 		Kind: notify.KindDisruption, To: c.consigneePhone, Locale: "zh",
 		Vars:       map[string]string{"tracking_no": c.trackingNo, "link": d.PublicURL + "/track/" + c.trackingNo, "text": dis.NoticeZH},
 		ShipmentID: c.shipmentID, ConsigneeID: c.consigneeID, ShipperID: c.shipperID, NotBefore: now,
 	})
-	if err != nil {
-		return fmt.Errorf("disruption notice: %w", err)
-	}
-	if created {
-		res.Disrupted++
-	}
-	return nil
 }
 
 // clearSignoffs closes the open flags of parcels delivered or returned since, and the
@@ -426,18 +459,24 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
+		var msgs []notify.Message
 		for _, f := range flags {
 			text := fmt.Sprintf("包裹%s%s已%d小时%d分", f.trackingNo, reasonZH[f.reason], int(f.lag.Hours()), int(f.lag.Minutes())%60)
 			for _, u := range sups {
-				_, _, err := d.Outbox.Enqueue(ctx, tx, notify.Message{
+				msgs = append(msgs, notify.Message{
 					Key:  "signoff-alert:" + strconv.FormatInt(f.id, 10) + ":" + strconv.FormatInt(u.id, 10),
 					Kind: notify.KindStaffAlert, To: u.phone, Locale: "zh",
 					Vars: map[string]string{"text": text, "link": d.PublicURL + "/console/watch"}, NotBefore: now,
 				})
-				if err != nil {
-					return fmt.Errorf("alert flag %d to user %d: %w", f.id, u.id, err)
-				}
 			}
+		}
+		// One outbox batch per 1000 messages: the first run alerts tens of thousands of flags.
+		for len(msgs) > 0 {
+			k := min(len(msgs), 1000)
+			if _, err := d.Outbox.EnqueueMany(ctx, tx, msgs[:k]); err != nil {
+				return fmt.Errorf("alerts: %w", err)
+			}
+			msgs = msgs[k:]
 		}
 		n = len(flags)
 		return nil

@@ -93,6 +93,38 @@ func (k sink) Emit(ctx context.Context, q events.Querier, shipperID int64, event
 	return err
 }
 
+// EmitMany enqueues evs through q in one statement, as Emit on each in order would: the
+// same event ids and bodies, one delivery per event and endpoint that wants it.
+func (k sink) EmitMany(ctx context.Context, q events.Querier, evs []events.Event) error {
+	now := k.s.Now()
+	n := len(evs)
+	shippers, ids, types, orders, bodies := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, ev := range evs {
+		data, err := json.Marshal(ev.Data)
+		if err != nil {
+			return fmt.Errorf("hooks: emit %s: %w", ev.Type, err)
+		}
+		ids[i] = eventID(ev.Key)
+		body, err := json.Marshal(Payload{ID: ids[i], Type: ev.Type, CreatedAt: now.UTC().Format(time.RFC3339), Data: data})
+		if err != nil {
+			return fmt.Errorf("hooks: emit %s: %w", ev.Type, err)
+		}
+		shippers[i], types[i], orders[i], bodies[i] = ev.ShipperID, ev.Type, ev.OrderKey, string(body)
+	}
+	_, err := q.Exec(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, order_key, body,
+		    next_attempt_at, give_up_after, created_at, updated_at)
+		SELECT w.id, u.ev, u.typ, u.ord_key, u.body, $6::timestamptz, $7::timestamptz, $6, $6
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(shipper, ev, typ, ord_key, body, n)
+		JOIN webhook_endpoints w ON w.shipper_id = u.shipper AND w.enabled AND u.typ = ANY(w.events)
+		ORDER BY u.n, w.id
+		ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+		shippers, ids, types, orders, bodies, now, now.Add(k.s.RetryFor))
+	if err != nil {
+		return fmt.Errorf("hooks: emit %d events: %w", n, err)
+	}
+	return nil
+}
+
 // StatusChangeData is the data of shipment.status_changed and shipment.delivered.
 type StatusChangeData struct {
 	TrackingNo string    `json:"tracking_no"`

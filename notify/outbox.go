@@ -238,34 +238,12 @@ func (o *Outbox) afterQuiet(phone string, t time.Time) time.Time {
 // suppressed with the reason. The cap is checked here, per day in the recipient's zone; two enqueues racing for
 // the last slot in different transactions can both pass (the cap is a courtesy, not a bill).
 func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, created bool, err error) {
-	if m.Key == "" || m.To == "" {
-		return 0, false, ErrBadMessage
-	}
-	if m.Locale != "en" {
-		m.Locale = "zh"
-	}
-	body, err := render(m.Kind, m.Locale, o.cfg.Signature, m.Vars, o.cfg.MaxSegments)
+	now := o.Now()
+	p, err := o.prepare(m, now)
 	if err != nil {
 		return 0, false, err
 	}
-	segs, _ := Segments(body)
-	now := o.Now()
-	due := now
-	if m.NotBefore.After(due) {
-		due = m.NotBefore
-	}
-	deadline := due.Add(sendBy[m.Kind])
-	care := m.Kind.Care()
-	if m.Kind.Quiet() {
-		due = o.afterQuiet(m.To, due)
-	}
-	lt := due.In(o.zoneOf(m.To))
-	dayStart := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, lt.Location())
-	dayEnd := dayStart.AddDate(0, 0, 1)
-	capN := o.cfg.DailyCap
-	if !m.Kind.Capped() || capN < 0 {
-		capN = -1
-	}
+	m = p.m
 	err = q.QueryRow(ctx, `
 		INSERT INTO sms_outbox (key, kind, to_phone, locale, body, segments, care, status,
 		    suppressed_reason, next_attempt_at, send_by, shipment_id, consignee_id, shipper_id,
@@ -282,8 +260,8 @@ func (o *Outbox) Enqueue(ctx context.Context, q Querier, m Message) (id int64, c
 		          AND next_attempt_at >= $16 AND next_attempt_at < $17) >= $15::int AS capped) s
 		ON CONFLICT (key) DO NOTHING
 		RETURNING id`,
-		m.Key, string(m.Kind), m.To, m.Locale, body, segs, care, due, deadline,
-		m.ShipmentID, m.ConsigneeID, m.ShipperID, m.ComplaintID, now, capN, dayStart, dayEnd, statusKinds,
+		m.Key, string(m.Kind), m.To, m.Locale, p.body, p.segs, p.care, p.due, p.deadline,
+		m.ShipmentID, m.ConsigneeID, m.ShipperID, m.ComplaintID, now, p.capN, p.dayStart, p.dayEnd, statusKinds,
 	).Scan(&id)
 	if err == nil {
 		return id, true, nil

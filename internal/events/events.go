@@ -25,3 +25,33 @@ type Querier interface {
 type Sink interface {
 	Emit(ctx context.Context, q Querier, shipperID int64, eventType, key, orderKey string, data any) error
 }
+
+// Event is one event for EmitMany: the arguments of Sink.Emit.
+type Event struct {
+	ShipperID           int64
+	Type, Key, OrderKey string
+	Data                any
+}
+
+// ManySink is a Sink that can take many events in one statement (hooks' sink does).
+type ManySink interface {
+	Sink
+	EmitMany(ctx context.Context, q Querier, evs []Event) error
+}
+
+// EmitMany hands evs to s in order: in one call when s is a ManySink, else one Emit each.
+// A nil sink takes nothing.
+func EmitMany(ctx context.Context, s Sink, q Querier, evs []Event) error {
+	if s == nil || len(evs) == 0 {
+		return nil
+	}
+	if m, ok := s.(ManySink); ok {
+		return m.EmitMany(ctx, q, evs)
+	}
+	for _, e := range evs {
+		if err := s.Emit(ctx, q, e.ShipperID, e.Type, e.Key, e.OrderKey, e.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
