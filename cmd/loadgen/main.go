@@ -99,6 +99,7 @@ type event struct {
 	OccurredAt string    `json:"occurred_at"`
 	Location   string    `json:"location"`
 	Note       string    `json:"note"`
+	SignedBy   string    `json:"signed_by,omitempty"` // a delivered event needs its signer
 	at         time.Time // OccurredAt, for copy
 }
 
@@ -137,6 +138,9 @@ func makeEvents(nums []string, total int, overlap float64, window int) []event {
 			k := scans[p]
 			scans[p]++
 			e.TrackingNo, e.Code = nums[p], plan[k]
+			if e.Code == "delivered" {
+				e.SignedBy = "本人"
+			}
 			if k == len(plan)-1 { // delivered: a fresh parcel takes the slot
 				hot[slot] = fresh % len(nums)
 				fresh++
@@ -209,10 +213,10 @@ func runCopy(ctx context.Context, pool *pgxpool.Pool, total int, overlap float64
 	evs := makeEvents(nums, total, overlap, window)
 	start := time.Now()
 	n, err := pool.CopyFrom(ctx, pgx.Identifier{"tracking_events"},
-		[]string{"shipment_id", "event_key", "code", "occurred_at", "location", "note"},
+		[]string{"shipment_id", "event_key", "code", "occurred_at", "location", "note", "signed_by"},
 		pgx.CopyFromSlice(len(evs), func(i int) ([]any, error) {
 			e := evs[i]
-			return []any{ids[e.TrackingNo], e.EventID, e.Code, e.at, e.Location, e.Note}, nil
+			return []any{ids[e.TrackingNo], e.EventID, e.Code, e.at, e.Location, e.Note, e.SignedBy}, nil
 		}))
 	if err != nil {
 		fail(err)
