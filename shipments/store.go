@@ -284,8 +284,8 @@ SELECT tracking_no FROM ins`,
 // RecordEvents stores a batch of tracking events and brings each touched shipment's status
 // and key times up to date, in one transaction. An event already stored (same shipment and
 // event id) is reported "duplicate" and changes nothing, so a replayed batch is harmless.
-// The touched shipments are locked in id order first, so concurrent batches for the same
-// shipment serialise instead of deriving from each other's half-written state.
+// The events are inserted without locking their shipments; only the short recompute at the
+// end locks the touched shipments, in id order (see recordValid for why that is safe).
 func (st *Store) RecordEvents(ctx context.Context, events []NewEvent) ([]ItemResult, error) {
 	var results []ItemResult
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
@@ -329,12 +329,35 @@ func normalizeEvents(events []NewEvent, now time.Time, w TimeWindow, results []I
 }
 
 // recordValid stores the normalized events at valid inside tx and fills their results.
+//
+// Concurrency. The transaction runs at READ COMMITTED and has two phases:
+//
+//  1. Insert the events, sorted by (shipment, event id), without locking their shipments.
+//     The foreign key check takes only FOR KEY SHARE on each shipment, which does not
+//     conflict with phase 2's FOR NO KEY UPDATE, so inserting never waits for another
+//     batch's recompute. Two batches carrying the same event meet on the unique key: the
+//     second waits for the first to commit and then reports a duplicate. Both insert in
+//     the same order, so those waits cannot form a cycle.
+//  2. Lock the touched shipments FOR NO KEY UPDATE in id order, then (in a later statement,
+//     so with a snapshot taken after the locks are held) read all their events, derive, and
+//     update only the rows whose derived values differ.
+//
+// No event is lost from a status: take the last transaction R (in the order the lock on a
+// shipment was granted) to recompute that shipment. Every other transaction T that stored
+// an event for it recomputed it earlier, holding the lock until T committed, so T had
+// committed before R was granted the lock and R's snapshot sees T's events; R sees its own.
+// A transaction that has inserted but not yet recomputed (or committed) is not missed
+// either: its own recompute comes after, and sees everything committed before it. So the
+// stored status is always Derive of all committed events. Waits in phase 2 are only for
+// shipment locks taken in id order (no cycle), and a phase-2 transaction never waits for a
+// phase-1 one, so batches cannot deadlock. Everything is one transaction: a crash before
+// commit loses the events and the status together, never one without the other.
 func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int, results []ItemResult, now time.Time) error {
 	numbers := make([]string, len(valid))
 	for k, i := range valid {
 		numbers[k] = events[i].TrackingNo
 	}
-	rows, err := tx.Query(ctx, `SELECT tracking_no, id FROM shipments WHERE tracking_no = ANY($1) ORDER BY id FOR UPDATE`, numbers)
+	rows, err := tx.Query(ctx, `SELECT tracking_no, id FROM shipments WHERE tracking_no = ANY($1)`, numbers)
 	if err != nil {
 		return err
 	}
@@ -377,22 +400,37 @@ type eventRef struct {
 	key      string
 }
 
+// insertEvents inserts the events at idx, in (shipment, event id) order so that concurrent
+// batches wait for each other's duplicates in one order, and returns those that were new.
 func insertEvents(ctx context.Context, tx pgx.Tx, events []NewEvent, idx []int, ids map[string]int64) (map[eventRef]bool, error) {
 	if len(idx) == 0 {
 		return nil, nil
 	}
-	n := len(idx)
+	order := append([]int(nil), idx...)
+	sort.Slice(order, func(a, b int) bool {
+		ea, eb := events[order[a]], events[order[b]]
+		if sa, sb := ids[ea.TrackingNo], ids[eb.TrackingNo]; sa != sb {
+			return sa < sb
+		}
+		return ea.Key < eb.Key
+	})
+	n := len(order)
 	sid := make([]int64, n)
 	key, code, loc, note, signed, pod := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at := make([]time.Time, n)
-	for k, i := range idx {
+	for k, i := range order {
 		e := events[i]
 		sid[k], key[k], code[k], at[k] = ids[e.TrackingNo], e.Key, string(e.Code), e.OccurredAt
 		loc[k], note[k], signed[k], pod[k] = e.Location, e.Note, e.SignedBy, e.PODURL
 	}
+	// WITH ORDINALITY ... ORDER BY keeps the order sorted above (byte order of keys, which
+	// a text ORDER BY under the database collation would not promise).
 	rows, err := tx.Query(ctx, `
 INSERT INTO tracking_events (shipment_id, event_key, code, occurred_at, location, note, signed_by, pod_url)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])
+SELECT sid, key, code, at, loc, note, signed, pod
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[])
+    WITH ORDINALITY AS t(sid, key, code, at, loc, note, signed, pod, n)
+ORDER BY n
 ON CONFLICT (shipment_id, event_key) DO NOTHING
 RETURNING shipment_id, event_key`, sid, key, code, at, loc, note, signed, pod)
 	if err != nil {
@@ -404,8 +442,32 @@ RETURNING shipment_id, event_key`, sid, key, code, at, loc, note, signed, pod)
 	return stored, err
 }
 
-// rederive recomputes status and key times of the given shipments from all their events,
-// stamping them updated at now (the write's instant).
+// current is a shipment's stored derived state, read under its lock.
+type current struct {
+	status                                          string
+	picked, arrived, out, delivered, signedAt, last *time.Time
+	signedBy, pod                                   string
+}
+
+// sameTime reports whether two optional times are equal.
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// unchanged reports whether d is what is stored already, so the row needs no update.
+func (c *current) unchanged(d Derived) bool {
+	return c.status == string(d.Status) && c.signedBy == d.SignedBy && c.pod == d.PODURL &&
+		sameTime(c.picked, d.PickedUpAt) && sameTime(c.arrived, d.ArrivedAtStationAt) &&
+		sameTime(c.out, d.OutForDeliveryAt) && sameTime(c.delivered, d.DeliveredAt) &&
+		sameTime(c.signedAt, d.DeliveredAt) && sameTime(c.last, d.LastEventAt)
+}
+
+// rederive recomputes status and key times of the given shipments from all their events
+// and writes those that changed, stamping them updated at now (the write's instant). It
+// is phase 2 of recordValid: lock in id order, then read, then write.
 func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool, now time.Time) error {
 	if len(touched) == 0 {
 		return nil
@@ -415,12 +477,31 @@ func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool, now time.T
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	rows, err := tx.Query(ctx, `SELECT shipment_id, event_key, code, occurred_at, signed_by, pod_url FROM tracking_events WHERE shipment_id = ANY($1)`, ids)
+	// The lock statement reads the rows as locked (the latest version); the events must be
+	// read by a later statement, whose snapshot includes whatever the previous lock holder
+	// committed.
+	rows, err := tx.Query(ctx, `
+SELECT id, status, picked_up_at, arrived_at_station_at, out_for_delivery_at, delivered_at,
+    signed_at, signed_by, pod_url, last_event_at
+FROM shipments WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	if err != nil {
+		return err
+	}
+	cur := make(map[int64]*current, len(ids))
+	var sid int64
+	var c current
+	if _, err := pgx.ForEachRow(rows, []any{&sid, &c.status, &c.picked, &c.arrived, &c.out, &c.delivered, &c.signedAt, &c.signedBy, &c.pod, &c.last}, func() error {
+		cc := c
+		cur[sid] = &cc
+		return nil
+	}); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, `SELECT shipment_id, event_key, code, occurred_at, signed_by, pod_url FROM tracking_events WHERE shipment_id = ANY($1)`, ids)
 	if err != nil {
 		return err
 	}
 	byShipment := make(map[int64][]Event, len(ids))
-	var sid int64
 	var e Event
 	if _, err := pgx.ForEachRow(rows, []any{&sid, &e.Key, &e.Code, &e.OccurredAt, &e.SignedBy, &e.PODURL}, func() error {
 		byShipment[sid] = append(byShipment[sid], e)
@@ -428,13 +509,23 @@ func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool, now time.T
 	}); err != nil {
 		return err
 	}
-	n := len(ids)
-	status, signed, pod, setBy := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	picked, arrived, out, delivered, last, setAt := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
-	for k, id := range ids {
+	var (
+		upd                                          []int64
+		status, signed, pod, setBy                   []string
+		picked, arrived, out, delivered, last, setAt []*time.Time
+	)
+	for _, id := range ids {
 		d := Derive(byShipment[id])
-		status[k], signed[k], pod[k], setBy[k] = string(d.Status), d.SignedBy, d.PODURL, d.StatusEvent
-		picked[k], arrived[k], out[k], delivered[k], last[k], setAt[k] = d.PickedUpAt, d.ArrivedAtStationAt, d.OutForDeliveryAt, d.DeliveredAt, d.LastEventAt, d.StatusAt
+		if c := cur[id]; c == nil || c.unchanged(d) {
+			continue // unchanged: no new row version, no trigger rows, no index entries
+		}
+		upd = append(upd, id)
+		status, signed, pod, setBy = append(status, string(d.Status)), append(signed, d.SignedBy), append(pod, d.PODURL), append(setBy, d.StatusEvent)
+		picked, arrived, out = append(picked, d.PickedUpAt), append(arrived, d.ArrivedAtStationAt), append(out, d.OutForDeliveryAt)
+		delivered, last, setAt = append(delivered, d.DeliveredAt), append(last, d.LastEventAt), append(setAt, d.StatusAt)
+	}
+	if len(upd) == 0 {
+		return nil
 	}
 	// One statement: the sub-statements share one snapshot, so old reads each status as it
 	// was before the update, and a changed status is recorded with the write
@@ -457,6 +548,6 @@ INSERT INTO shipment_status_changes (shipment_id, from_status, to_status, event_
 SELECT u.id, old.status, u.status, u.set_by, u.set_at, $10::timestamptz
 FROM u JOIN old ON old.id = u.id JOIN upd ON upd.id = u.id
 WHERE old.status <> u.status AND u.set_by <> ''
-ON CONFLICT (shipment_id, to_status, event_key) DO NOTHING`, ids, status, picked, arrived, out, delivered, signed, pod, last, now, setBy, setAt)
+ON CONFLICT (shipment_id, to_status, event_key) DO NOTHING`, upd, status, picked, arrived, out, delivered, signed, pod, last, now, setBy, setAt)
 	return err
 }
