@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -368,6 +369,19 @@ func (r *Reads[T]) Do(ctx context.Context, after LSN, read func(T) error, final 
 			return err
 		}
 	}
-	r.set.markDown(i, err)
+	if serverGone(err) {
+		r.set.markDown(i, err)
+	}
 	return read(r.primary)
+}
+
+// serverGone reports whether err says the replica itself failed (no connection, shut
+// down) rather than this one statement (a replay conflict, a write on a standby): only
+// then are the other reads kept off it until the next check.
+func serverGone(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return true
+	}
+	return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57")
 }

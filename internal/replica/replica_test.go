@@ -41,6 +41,7 @@ func waitFor(t *testing.T, set *replica.Set, what string, cond func(replica.Stat
 		set.Check(context.Background())
 		st := set.Statuses()[0]
 		if cond(st) {
+			t.Logf("%s: %+v", what, st)
 			return
 		}
 		if time.Now().After(deadline) {
