@@ -9,9 +9,9 @@ import (
 func TestReplicaSettings(t *testing.T) {
 	for _, tc := range []struct {
 		name, urls, lag, db string
-		want               []string
-		wantLag            time.Duration
-		err                string
+		want                []string
+		wantLag             time.Duration
+		err                 string
 	}{
 		{name: "unset", wantLag: DefaultReplicaMaxLag},
 		{name: "two", db: "postgres://p/db", urls: " postgres://a:1/db , postgresql://b/db,", lag: "2s",

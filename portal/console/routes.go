@@ -43,10 +43,10 @@ type Deps struct {
 	// ReportReads serve the KPI dashboard and the value page from a fresh read replica
 	// when there is one (see readReports); nil: Reports.
 	ReportReads *replica.Reads[*reports.Store]
-	Notify  *notify.Outbox // optional: replies by SMS, the SMS history
-	Limiter *ratelimit.Limiter
-	Jobs    *jobs.Scheduler // without it /console/jobs is not served (404)
-	Watch   *care.Store     // without it /console/watch is not served (404)
+	Notify      *notify.Outbox // optional: replies by SMS, the SMS history
+	Limiter     *ratelimit.Limiter
+	Jobs        *jobs.Scheduler // without it /console/jobs is not served (404)
+	Watch       *care.Store     // without it /console/watch is not served (404)
 	// StatusSMS holds which statuses text subscribers; without it /console/admin/sms is
 	// not served (404).
 	StatusSMS *statussms.Store
