@@ -28,6 +28,7 @@ import (
 	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
+	"lcrm/internal/replica"
 	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/portal/api"
@@ -80,6 +81,14 @@ type Deps struct {
 	// pages of affected parcels; without it neither is served. One store per process, so
 	// the pages' cached list sees the console's changes at once.
 	Disruptions *disruptions.Store
+	// Replicas are the read replicas: /readyz shows each, and a visitor's form POSTs note
+	// where their write lies (web.Core.NoteWrites). nil: every read on the primary.
+	Replicas *replica.Set
+	// TrackReads serve the public tracking pages and API (nil: Shipments); ReportReads
+	// the KPI dashboard and the value page (nil: Reports). Each is a store over the
+	// primary and one over each replica (replica.NewReads).
+	TrackReads  *replica.Reads[*shipments.Store]
+	ReportReads *replica.Reads[*reports.Store]
 }
 
 // Config holds the portal's settings.
@@ -163,7 +172,8 @@ func New(deps Deps, cfg Config) *Server {
 			panic(err)
 		}
 	}
-	core, err := web.New(web.Deps{Accounts: deps.Accounts, Customers: deps.Customers, Limiter: deps.Limiter, Log: deps.Log, Now: deps.Now},
+	core, err := web.New(web.Deps{Accounts: deps.Accounts, Customers: deps.Customers, Limiter: deps.Limiter, Log: deps.Log, Now: deps.Now,
+		Replicas: deps.Replicas},
 		web.Config{PublicURL: cfg.PublicURL, Zone: cfg.Zone, MaxUploadBytes: cfg.MaxUploadBytes, MaxBodyBytes: cfg.MaxBodyBytes,
 			MaxAPIBytes: cfg.MaxAPIBytes, LookupsPerMinute: cfg.LookupsPerMinute, TrustedProxies: cfg.TrustedProxies,
 			Secret: cfg.Secret, TwoFactorRoles: cfg.TwoFactorRoles, RequestTimeout: cfg.RequestTimeout, DownloadTimeout: cfg.DownloadTimeout})
@@ -206,6 +216,7 @@ func New(deps Deps, cfg Config) *Server {
 		}
 		return core.CheckCSRF(c)
 	})
+	s.App.Use(core.NoteWrites)
 	s.routes()
 	return s
 }
@@ -216,13 +227,14 @@ func (s *Server) routes() {
 	s.App.Get("/readyz", s.readyz)
 
 	d := s.deps
-	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints, Requests: d.Requests}
+	stores := web.Stores{Shipments: d.Shipments, Customers: d.Customers, Accounts: d.Accounts, Complaints: d.Complaints, Requests: d.Requests,
+		TrackReads: d.TrackReads}
 	api.Mount(s.App, s.core, api.Deps{Stores: stores, Notify: d.Notify, Webhooks: d.Webhooks, Billing: d.Billing},
 		api.Config{PublicURL: s.cfg.PublicURL, TwilioAuthToken: s.cfg.TwilioAuthToken})
 	site.Mount(s.App, s.core, site.Deps{Stores: stores, Notify: d.Notify, Limiter: d.Limiter, Disruptions: d.Disruptions},
 		site.Config{Zone: s.cfg.Zone, Secret: s.cfg.Secret})
 	shipper.Mount(s.App, s.core, shipper.Deps{Stores: stores, StatusSMS: d.StatusSMS, Webhooks: d.Webhooks, Billing: d.Billing})
-	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, Notify: d.Notify, Limiter: d.Limiter,
+	console.Mount(s.App, s.core, console.Deps{Stores: stores, Reports: d.Reports, ReportReads: d.ReportReads, Notify: d.Notify, Limiter: d.Limiter,
 		Jobs: d.Jobs, Watch: d.Watch, StatusSMS: d.StatusSMS, Billing: d.Billing, Disruptions: d.Disruptions}, console.Config{PublicURL: s.cfg.PublicURL, Zone: s.cfg.Zone})
 }
 

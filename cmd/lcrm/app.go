@@ -14,6 +14,7 @@ import (
 	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/db"
+	"lcrm/internal/replica"
 	"lcrm/shipments"
 )
 
@@ -30,6 +31,8 @@ type app struct {
 	customers *customers.Store
 	accounts  *accounts.Store
 	linkKey   []byte // the link-signing key, once secret has read it
+	// replicas are the read replicas (LCRM_REPLICA_URL); nil without any.
+	replicas *replica.Set
 }
 
 // notices is where open tells a person about the database it chose (stderr; tests swap it).
@@ -69,9 +72,13 @@ func open(ctx context.Context) (*app, error) {
 		a.close()
 		return nil, err
 	}
-	a.shipments = shipments.NewStore(a.pool)
-	a.shipments.Now = a.now
-	a.shipments.SetTimeWindow(shipments.TimeWindow{Past: cfg.TimePast, Future: cfg.TimeFuture})
+	if len(cfg.ReplicaURLs) > 0 {
+		if a.replicas, err = replica.Open(ctx, a.pool, cfg.ReplicaURLs, cfg.ReplicaMaxLag, cfg.MaxConns); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
+	a.shipments = a.shipmentsOver(a.pool)
 	a.customers = customers.NewStore(a.pool)
 	a.customers.Now = a.now
 	a.customers.Events = webhookStore(a).Sink() // survey.answered
@@ -80,8 +87,20 @@ func open(ctx context.Context) (*app, error) {
 	return a, nil
 }
 
-// close releases the pool and stops the private server.
+// shipmentsOver is the shipments store over pool (the primary's or a replica's) with
+// the app's clock and time window.
+func (a *app) shipmentsOver(pool *pgxpool.Pool) *shipments.Store {
+	st := shipments.NewStore(pool)
+	st.Now = a.now
+	st.SetTimeWindow(shipments.TimeWindow{Past: a.cfg.TimePast, Future: a.cfg.TimeFuture})
+	return st
+}
+
+// close releases the pools and stops the private server.
 func (a *app) close() {
+	if a.replicas != nil {
+		a.replicas.Close()
+	}
 	if a.pool != nil {
 		a.pool.Close()
 	}

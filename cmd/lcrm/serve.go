@@ -9,7 +9,10 @@ import (
 
 	"lcrm/accounts"
 	"lcrm/care"
+	"lcrm/internal/replica"
 	"lcrm/portal"
+	"lcrm/reports"
+	"lcrm/shipments"
 )
 
 func cmdServe(ctx context.Context, args []string) error {
@@ -77,6 +80,16 @@ func cmdServe(ctx context.Context, args []string) error {
 	} else if len(tfa) > 0 {
 		a.log.Info("two-factor login required", "roles", a.cfg.TwoFactorRoles)
 	}
+	// Read replicas: checked every second while serving; the public tracking reads and the
+	// KPI and value pages go to a fresh one (see package replica).
+	var trackReads *replica.Reads[*shipments.Store]
+	var reportReads *replica.Reads[*reports.Store]
+	if a.replicas != nil {
+		go a.replicas.Run(ctx)
+		trackReads = replica.NewReads(a.replicas, a.pool, a.shipmentsOver)
+		reportReads = replica.NewReads(a.replicas, a.pool, a.reportsOver)
+		a.log.Info("read replicas", "count", a.replicas.Len(), "max_lag", a.replicas.MaxLag())
+	}
 	watch := care.NewStore(a.pool)
 	watch.Now = a.now
 	complaintStore := a.complaints()
@@ -96,6 +109,7 @@ func cmdServe(ctx context.Context, args []string) error {
 		Billing:    a.billing(),
 		// One store for the console and the pages: see app.disruptions.
 		Disruptions: a.disruptions(complaintStore),
+		Replicas:    a.replicas, TrackReads: trackReads, ReportReads: reportReads,
 	}, portal.Config{TwilioAuthToken: a.cfg.TwilioAuthToken, PublicURL: a.cfg.PublicURL, Zone: a.cfg.Zone, Secret: secret,
 		LookupsPerMinute: a.cfg.Lookups, TrustedProxies: a.cfg.TrustedProxies, TwoFactorRoles: tfa,
 		MaxBodyBytes: a.cfg.MaxBodyBytes, MaxAPIBytes: a.cfg.MaxAPIBytes, MaxUploadBytes: a.cfg.MaxImportBytes,

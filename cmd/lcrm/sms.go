@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"lcrm/complaints"
 	"lcrm/internal/ratelimit"
 	"lcrm/notify"
@@ -87,8 +89,11 @@ func (a *app) requests(out *notify.Outbox) *requests.Store {
 }
 
 // reports is the KPI store on the app's clock.
-func (a *app) reports() *reports.Store {
-	st := reports.NewStore(a.pool)
+func (a *app) reports() *reports.Store { return a.reportsOver(a.pool) }
+
+// reportsOver is the reports store over pool (the primary's or a replica's).
+func (a *app) reportsOver(pool *pgxpool.Pool) *reports.Store {
+	st := reports.NewStore(pool)
 	st.Now = a.now
 	return st
 }

@@ -71,6 +71,11 @@ type Config struct {
 	// AppealReplyWindow is the default reply deadline of a regulator appeal, counted from
 	// its receipt (LCRM_APPEAL_REPLY_WINDOW, default 7d); each appeal may set its own.
 	AppealReplyWindow time.Duration
+	// ReplicaURLs are streaming standbys of DATABASE_URL's server that serve the public
+	// read-only traffic (LCRM_REPLICA_URL, comma-separated); ReplicaMaxLag is how far
+	// behind one may be and still serve (LCRM_REPLICA_MAX_LAG, default 5s).
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
 }
 
 // Request deadlines when none is set: past them a request's statements are cancelled and
@@ -141,6 +146,9 @@ func Load() (*Config, error) {
 		return nil, err
 	}
 	if err := c.loadLimits(); err != nil {
+		return nil, err
+	}
+	if err := c.loadReplicas(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -49,6 +49,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Duration("download_timeout", c.DownloadTimeout),
 		slog.Duration("appeal_reply_window", c.AppealReplyWindow),
+		slog.String("replica_url", maskURLs(c.ReplicaURLs)),
+		slog.Duration("replica_max_lag", c.ReplicaMaxLag),
 	)
 }
 

@@ -152,6 +152,20 @@ func Start(ctx context.Context, dataDir string) (*Server, error) {
 	if s, ok := attach(ctx, dataDir, password); ok {
 		return s, s.secure(ctx)
 	}
+	s, err := launch(ctx, bin, dataDir, sockDir, port, cred, password)
+	if err != nil {
+		return nil, err
+	}
+	s.Created = created
+	if err := s.secure(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// launch runs postgres on dataDir and waits until it answers queries.
+func launch(ctx context.Context, bin, dataDir, sockDir string, port int, cred *syscall.Credential, password string) (*Server, error) {
 	cmd := exec.Command(filepath.Join(bin, "postgres"),
 		"-D", dataDir, "-p", strconv.Itoa(port), "-k", sockDir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
@@ -163,15 +177,11 @@ func Start(ctx context.Context, dataDir string) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("pglocal: start postgres: %w", err)
 	}
-	s := &Server{DataDir: dataDir, Port: port, Created: created, password: password, cmd: cmd, done: make(chan struct{})}
+	s := &Server{DataDir: dataDir, Port: port, password: password, cmd: cmd, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	if err := s.waitReady(ctx, 30*time.Second); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("%w\n%s", err, lastLines(logBuf.String(), 15))
-	}
-	if err := s.secure(ctx); err != nil {
-		s.Stop()
-		return nil, err
 	}
 	return s, nil
 }

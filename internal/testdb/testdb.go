@@ -33,6 +33,9 @@ import (
 
 var conf pgtestdb.Config
 
+// server is the private server of this test binary (nil with TEST_DATABASE_URL).
+var server *pglocal.Server
+
 // Main starts the server the tests use, runs them and exits with their status.
 func Main(m *testing.M) {
 	os.Exit(run(m))
@@ -55,6 +58,8 @@ func run(m *testing.M) int {
 			return 1
 		}
 		defer srv.Stop()
+		defer stopStandby()
+		server = srv
 		raw = srv.URL("postgres")
 		if err := throwaway(raw); err != nil {
 			fmt.Fprintln(os.Stderr, "testdb:", err)

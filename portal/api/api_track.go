@@ -88,7 +88,11 @@ func (s *handler) apiTrack(c *fiber.Ctx) error {
 	if err := s.LimitLookup(c, 1); err != nil {
 		return err
 	}
-	d, err := s.deps.Shipments.Get(c.UserContext(), c.Params("no"))
+	var d *shipments.Detail
+	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
+		d, err = st.Get(c.UserContext(), c.Params("no"))
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,11 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.kpiData(c.UserContext(), s.Lang(c), form, p, f)
+	var v *kpiView
+	err = s.readReports(c, func(st *reports.Store) (err error) {
+		v, err = s.kpiData(c.UserContext(), st, s.Lang(c), form, p, f)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -103,8 +107,7 @@ func (s *handler) kpiDashboard(c *fiber.Ctx) error {
 
 // kpiData runs the reports and formats them for lang; every count links to its list
 // under the same form.
-func (s *handler) kpiData(ctx context.Context, lang string, form kpiForm, p reports.Period, f reports.Filter) (*kpiView, error) {
-	st := s.deps.Reports
+func (s *handler) kpiData(ctx context.Context, st *reports.Store, lang string, form kpiForm, p reports.Period, f reports.Filter) (*kpiView, error) {
 	// The six reads are independent: run them at once, so the page takes as long as the
 	// slowest (the dashboard statement) rather than their sum.
 	var (

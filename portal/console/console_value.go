@@ -106,7 +106,11 @@ func (s *handler) valuePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	val, err := s.deps.Reports.Value(c.UserContext(), p)
+	var val *reports.Value
+	err = s.readReports(c, func(st *reports.Store) (err error) {
+		val, err = st.Value(c.UserContext(), p)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"lcrm/care"
 	"lcrm/disruptions"
 	"lcrm/internal/ratelimit"
+	"lcrm/internal/replica"
 	"lcrm/jobs"
 	"lcrm/notify"
 	"lcrm/portal/web"
@@ -39,10 +40,13 @@ import (
 type Deps struct {
 	web.Stores
 	Reports *reports.Store
-	Notify  *notify.Outbox // optional: replies by SMS, the SMS history
-	Limiter *ratelimit.Limiter
-	Jobs    *jobs.Scheduler // without it /console/jobs is not served (404)
-	Watch   *care.Store     // without it /console/watch is not served (404)
+	// ReportReads serve the KPI dashboard and the value page from a fresh read replica
+	// when there is one (see readReports); nil: Reports.
+	ReportReads *replica.Reads[*reports.Store]
+	Notify      *notify.Outbox // optional: replies by SMS, the SMS history
+	Limiter     *ratelimit.Limiter
+	Jobs        *jobs.Scheduler // without it /console/jobs is not served (404)
+	Watch       *care.Store     // without it /console/watch is not served (404)
 	// StatusSMS holds which statuses text subscribers; without it /console/admin/sms is
 	// not served (404).
 	StatusSMS *statussms.Store
@@ -165,4 +169,14 @@ func Mount(app fiber.Router, core *web.Core, deps Deps, cfg Config) {
 		g.Get("/watch", sup, s.watchPage)
 		g.Post("/watch/tasks/:id/done", sup, s.watchTaskDone)
 	}
+}
+
+// readReports runs a KPI or value read on a fresh read replica that has this visitor's
+// last write, else on the primary (replica.Reads.Do: a replica failing mid-read is left
+// for the primary).
+func (s *handler) readReports(c *fiber.Ctx, read func(*reports.Store) error) error {
+	if s.deps.ReportReads == nil {
+		return read(s.deps.Reports)
+	}
+	return s.deps.ReportReads.Do(c.UserContext(), web.ReadAfter(c), read)
 }

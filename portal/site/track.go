@@ -222,7 +222,11 @@ func (s *handler) trackMany(c *fiber.Ctx) error {
 	if err := s.LimitLookup(c, len(numbers)); err != nil {
 		return err
 	}
-	found, err := s.deps.Shipments.GetMany(c.UserContext(), numbers)
+	var found map[string]*shipments.Detail
+	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
+		found, err = st.GetMany(c.UserContext(), numbers)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -241,7 +245,11 @@ func (s *handler) trackOne(c *fiber.Ctx) error {
 		return err
 	}
 	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
-	d, err := s.deps.Shipments.Get(c.UserContext(), number)
+	var d *shipments.Detail
+	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
+		d, err = st.Get(c.UserContext(), number)
+		return err
+	})
 	if err != nil && err != shipments.ErrNotFound {
 		return err
 	}

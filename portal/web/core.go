@@ -19,6 +19,7 @@ import (
 	"lcrm/internal/clock"
 	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
+	"lcrm/internal/replica"
 	"lcrm/requests"
 	"lcrm/shipments"
 )
@@ -36,6 +37,9 @@ type Deps struct {
 	// Now is the clock every decision of a request follows (clock.System when nil): see
 	// Core.Now.
 	Now clock.Clock
+	// Replicas are the read replicas (NoteWrites asks the primary's WAL position after a
+	// write); nil without any.
+	Replicas *replica.Set
 }
 
 // Stores are the domain stores most surfaces call; each surface's Deps embeds them.
@@ -47,6 +51,9 @@ type Stores struct {
 	// Requests keeps delivery requests, pickup points and delivery consent; without it
 	// their pages and API routes are not served (404) and the tracking page offers none.
 	Requests *requests.Store
+	// TrackReads are the shipments store over the primary and each read replica, for the
+	// public tracking reads (Stores.Track); nil: Shipments serves them.
+	TrackReads *replica.Reads[*shipments.Store]
 }
 
 // Config holds the settings of the core: see portal.Config for each field. The caller
