@@ -10,6 +10,7 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/hooks"
+	"lcrm/internal/config"
 )
 
 // webhookStore is the outgoing webhook store on the app's clock and settings.
@@ -29,7 +30,9 @@ func startWebhooks(ctx context.Context, a *app, st *hooks.Store) (stop func()) {
 		return func() {}
 	}
 	cs := a.complaints()
-	d := st.Sender(hooks.SenderConfig{Log: a.log,
+	// A POST gets at most half the lease, so a slow endpoint never outlives its claim.
+	d := st.Sender(hooks.SenderConfig{Log: a.log, Lease: a.cfg.WebhookLease,
+		Timeout: min(config.DefaultWebhookTimeout, a.cfg.WebhookLease/2),
 		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) },
 		// Staff are told in the app (the desk's notifications, written from the data in
 		// the reader's language); the shipper sees it on /shipper/webhooks.

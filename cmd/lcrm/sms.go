@@ -34,7 +34,7 @@ func startSMS(ctx context.Context, a *app, out *notify.Outbox) (stop func()) {
 	}
 	drv := notify.NewDriver(notify.TwilioConfig{AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken,
 		From: a.cfg.TwilioFrom, MessagingServiceSID: a.cfg.TwilioMessagingSID, APIBase: a.cfg.TwilioAPIBase}, a.log)
-	d := out.Dispatcher(drv, notify.DispatchConfig{Rate: a.cfg.SMSRate, Log: a.log,
+	d := out.Dispatcher(drv, notify.DispatchConfig{Rate: a.cfg.SMSRate, Log: a.log, Lease: a.cfg.SMSLease,
 		StatusCallback: a.cfg.PublicURL + "/webhooks/twilio/status"})
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
