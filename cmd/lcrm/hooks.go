@@ -10,7 +10,6 @@ import (
 
 	"lcrm/complaints"
 	"lcrm/hooks"
-	"lcrm/internal/config"
 )
 
 // webhookStore is the outgoing webhook store on the app's clock and settings.
@@ -30,10 +29,8 @@ func startWebhooks(ctx context.Context, a *app, st *hooks.Store) (stop func()) {
 		return func() {}
 	}
 	cs := a.complaints()
-	// A POST gets at most half the lease, so a slow endpoint never outlives its claim.
-	d := st.Sender(hooks.SenderConfig{Log: a.log, Lease: a.cfg.WebhookLease,
-		Timeout: min(config.DefaultWebhookTimeout, a.cfg.WebhookLease/2),
-		Feed:    func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) },
+	d := st.Sender(hooks.SenderConfig{Log: a.log, Lease: a.cfg.WebhookLease, // Timeout: at most a third of it
+		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) },
 		// Staff are told in the app (the desk's notifications, written from the data in
 		// the reader's language); the shipper sees it on /shipper/webhooks.
 		OnDisable: func(ctx context.Context, tx pgx.Tx, e hooks.DisabledEndpoint, at time.Time) error {

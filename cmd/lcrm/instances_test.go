@@ -112,9 +112,12 @@ func startCluster(t *testing.T, n int) *cluster {
 	pool, dbURL := testdb.NewWithURL(t)
 	c := &cluster{t: t, pool: pool}
 	c.fake = faketwilio.New(t, "AC00000000000000000000000000000009", "0123456789abcdef0123456789abcdef")
+	// Slow answers, as real providers give: a killed instance dies with sends in flight.
+	c.fake.Latency = 300 * time.Millisecond
 	c.hooks = &receiver{seen: map[string]int{}}
 	c.hooks.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		time.Sleep(300 * time.Millisecond)
 		c.hooks.mu.Lock()
 		c.hooks.seen[r.Header.Get("Lcrm-Event-Id")]++
 		c.hooks.mu.Unlock()
@@ -356,8 +359,9 @@ func TestInstancesBehindHAProxy(t *testing.T) {
 		t.Skip("builds the binary and runs three instances behind haproxy")
 	}
 	ctx := context.Background()
-	started := time.Now()
+	begun := time.Now()
 	c := startCluster(t, 3)
+	started := time.Now() // every scheduler runs from here
 	acc := accounts.NewStore(c.pool)
 	const password = "correct horse battery"
 	if _, err := acc.CreateUser(ctx, accounts.NewUser{Email: "admin@staff.test", Name: "管理员", Password: password, Role: accounts.RoleAdmin}); err != nil {
@@ -419,22 +423,24 @@ func TestInstancesBehindHAProxy(t *testing.T) {
 		if code := do("login", "POST", "/login", url.Values{"email": {"admin@staff.test"}, "password": {password}, "_csrf": {csrf}}); code != 303 {
 			t.Fatalf("login: %d", code)
 		}
-		// Six rounds over three instances: round robin puts each step on every instance.
-		for i := 0; i < 6; i++ {
-			do("shift", "GET", "/healthz", nil) // four requests a round: each step meets every instance
-			if code := do("page", "GET", "/console/desk", nil); code != 200 {
-				t.Errorf("console page after login, round %d: %d", i, code)
-			}
-			if code := do("post", "POST", "/console/desk/seen", url.Values{"_csrf": {csrf}}); code != 303 {
-				t.Errorf("CSRF-protected post, round %d: %d, want 303", i, code)
-			}
-			if code := do("forged", "POST", "/console/desk/seen", url.Values{"_csrf": {"forged"}}); code != 403 {
-				t.Errorf("post with a wrong CSRF token, round %d: %d, want 403", i, code)
-			}
+		// Each step again until every instance has answered it (round robin: a few tries).
+		steps := []struct {
+			name, method, path string
+			form               url.Values
+			want               int
+		}{
+			{"page", "GET", "/console/desk", nil, 200},
+			{"post", "POST", "/console/desk/seen", url.Values{"_csrf": {csrf}}, 303},
+			{"forged", "POST", "/console/desk/seen", url.Values{"_csrf": {"forged"}}, 403},
 		}
-		for _, step := range []string{"page", "post", "forged"} {
-			if len(served[step]) != 3 {
-				t.Errorf("%s answered by %v, want all three instances", step, served[step])
+		for _, st := range steps {
+			for i := 0; i < 20 && len(served[st.name]) < 3; i++ {
+				if code := do(st.name, st.method, st.path, st.form); code != st.want {
+					t.Errorf("%s %s (%s), try %d: %d, want %d", st.method, st.path, st.name, i, code, st.want)
+				}
+			}
+			if len(served[st.name]) != 3 {
+				t.Errorf("%s answered by %v, want all three instances", st.name, served[st.name])
 			}
 		}
 	})
@@ -537,15 +543,15 @@ func TestInstancesBehindHAProxy(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(700 * time.Millisecond) // the second batch's messages are on their way
 		victim := c.procs[1]
 		victim.Process.Kill() // kill -9: no shutdown, claims left as they are
 		killed := time.Now()
 		time.Sleep(3 * time.Second)
 		close(stop)
 		wg.Wait()
-		t.Logf("load with instance 2 killed at 1.5 s: %d GETs (%d failed), %d idempotent POSTs (%d failed) in %v; failures %v",
-			gets.Load(), getFail.Load(), posts.Load(), postFail.Load(), time.Since(killed)+1500*time.Millisecond, fails)
+		t.Logf("load with instance 2 killed at 0.7 s: %d GETs (%d failed), %d idempotent POSTs (%d failed) in %v; failures %v",
+			gets.Load(), getFail.Load(), posts.Load(), postFail.Load(), time.Since(killed)+700*time.Millisecond, fails)
 		if getFail.Load() > 0 {
 			t.Errorf("%d GETs failed: HAProxy should have retried them on a live instance", getFail.Load())
 		}
@@ -570,13 +576,14 @@ func TestInstancesBehindHAProxy(t *testing.T) {
 		var smsTakenOver, hooksTakenOver int
 		c.pool.QueryRow(ctx, `SELECT count(*) FROM sms_outbox WHERE attempts > 1`).Scan(&smsTakenOver)
 		c.pool.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE attempts > 1`).Scan(&hooksTakenOver)
-		t.Logf("after the kill: %d SMS and %d webhooks taken over after their lease; %d webhooks received twice (at least once)",
+		t.Logf("after the kill: %d SMS and %d webhooks claimed more than once; %d webhooks received twice (at least once)",
 			smsTakenOver, hooksTakenOver, len(dups))
 	})
 
 	t.Run("each scheduled job once per slot", func(t *testing.T) {
 		// complaint-escalations runs every minute: wait for a minute's start after all
-		// three schedulers started, if the test has not crossed one yet.
+		// three schedulers started, if the test has not crossed one yet (the one wait of
+		// this test that may reach tens of seconds).
 		boundary := started.Truncate(time.Minute).Add(time.Minute)
 		if d := time.Until(boundary.Add(3 * time.Second)); d > 0 {
 			time.Sleep(d)
@@ -613,5 +620,5 @@ func TestInstancesBehindHAProxy(t *testing.T) {
 		c.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT (job, slot)) FROM job_runs WHERE trigger = 'schedule'`).Scan(&total, &distinct)
 		t.Logf("scheduled runs: %d in %d (job, slot) pairs; complaint-escalations %d runs in %d slots", total, distinct, runs, slots)
 	})
-	t.Logf("took %v", time.Since(started).Round(time.Second))
+	t.Logf("took %v (%v with the build)", time.Since(started).Round(time.Second), time.Since(begun).Round(time.Second))
 }
