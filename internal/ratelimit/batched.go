@@ -74,7 +74,7 @@ func (b *Batched) AllowN(ctx context.Context, key string, n, limit int, window t
 		return true, 0, nil
 	}
 	if r.refuse > 0 && n >= r.refuse {
-		return false, retry, nil // counts only grow within a window: no trip needed
+		return false, retry, nil // counts grow within a window (but for shares a stopped instance gave back): no trip
 	}
 	// Take a share, or failing that just what this request needs.
 	share := min(limit, max(n, (limit+ShareDivisor-1)/ShareDivisor))
