@@ -24,8 +24,8 @@ import (
 type SenderConfig struct {
 	Workers      int           // concurrent senders; default 4
 	Batch        int           // deliveries claimed at once per worker; default 20
-	Lease        time.Duration // how long a claim holds (longer than Timeout); default 60 s
-	Timeout      time.Duration // one POST, connection included; default 10 s
+	Lease        time.Duration // how long a claim holds (POSTs start in its first half); default 60 s
+	Timeout      time.Duration // one POST, connection included; default 10 s, at most Lease/3
 	Backoff      time.Duration // first retry delay, doubling with ±20 % jitter; default 1 min
 	MaxBackoff   time.Duration // longest retry delay; default 6 h
 	DisableAfter time.Duration // an endpoint failing every attempt this long is disabled; default 72 h
@@ -60,6 +60,9 @@ func (c SenderConfig) withDefaults() SenderConfig {
 	def(&c.MaxBackoff, config.DefaultWebhookMaxBackoff)
 	def(&c.DisableAfter, config.DefaultWebhookDisableAfter)
 	def(&c.Poll, config.DefaultWebhookPoll)
+	if c.Timeout > c.Lease/3 {
+		c.Timeout = c.Lease / 3 // see send: the outcome is recorded within the lease
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -230,6 +233,18 @@ func validPrefix(b []byte) string {
 }
 
 func (d *Sender) send(ctx context.Context, c claim) error {
+	if d.s.Now().After(c.at.Add(d.cfg.Lease / 2)) {
+		// A POST starts only in the first half of its lease and lasts at most a third of
+		// it (Timeout), so its outcome is recorded before another sender may take the
+		// row over; a batch behind a slow endpoint would otherwise have its tail sent
+		// twice. Later, the row goes back to be claimed afresh.
+		_, err := d.s.pool.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', attempts = attempts - 1,
+			next_attempt_at = $2, updated_at = $2 WHERE id = $1 AND claimed_at = $2 AND status = 'sending'`, c.id, c.at)
+		if err != nil {
+			return fmt.Errorf("hooks: hand back %d: %w", c.id, err)
+		}
+		return nil
+	}
 	start := time.Now()
 	code, resp, perr := d.post(ctx, c)
 	latency := time.Since(start)

@@ -19,7 +19,7 @@ import (
 type DispatchConfig struct {
 	Workers        int           // concurrent senders; default 4
 	Batch          int           // rows claimed at once per worker; default 20
-	Lease          time.Duration // how long a claim holds; default 60s
+	Lease          time.Duration // how long a claim holds (sends start in its first half); default 60s
 	MaxAttempts    int           // attempts before giving up; default 6
 	Backoff        time.Duration // first retry delay, doubling; default 30s
 	MaxBackoff     time.Duration // longest retry delay; default 1h
@@ -207,9 +207,13 @@ func (d *Dispatcher) handle(ctx context.Context, c claimed) error {
 		d.release(ctx, c)
 		return err
 	}
-	if d.o.Now().After(c.claim.Add(d.cfg.Lease)) {
-		// The lease ran out while waiting (rate limit, a pause): another dispatcher may
-		// own the row now, so leave it to them.
+	if d.o.Now().After(c.claim.Add(d.cfg.Lease / 2)) {
+		// A send starts only in the first half of its lease: with the driver's timeout at
+		// most a third of the lease (cmd/lcrm sets it so), its outcome is recorded before
+		// the lease ends. Started later (a slow provider, the rate limit), it could still
+		// be on its way when another dispatcher takes the row over, finds no message at
+		// the provider yet and sends it again. So the row goes back at once instead.
+		d.release(ctx, c)
 		return nil
 	}
 	sid, err := d.drv.Send(ctx, Outgoing{ID: c.id, To: c.to, Body: c.body, StatusCallback: d.cfg.StatusCallback})

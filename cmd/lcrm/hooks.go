@@ -29,7 +29,7 @@ func startWebhooks(ctx context.Context, a *app, st *hooks.Store) (stop func()) {
 		return func() {}
 	}
 	cs := a.complaints()
-	d := st.Sender(hooks.SenderConfig{Log: a.log,
+	d := st.Sender(hooks.SenderConfig{Log: a.log, Lease: a.cfg.WebhookLease, // Timeout: at most a third of it
 		Feed: func(ctx context.Context) (int, error) { return st.Feed(ctx, a.shipments, 500) },
 		// Staff are told in the app (the desk's notifications, written from the data in
 		// the reader's language); the shipper sees it on /shipper/webhooks.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -35,8 +36,11 @@ func startSMS(ctx context.Context, a *app, out *notify.Outbox) (stop func()) {
 		return func() {}
 	}
 	drv := notify.NewDriver(notify.TwilioConfig{AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken,
-		From: a.cfg.TwilioFrom, MessagingServiceSID: a.cfg.TwilioMessagingSID, APIBase: a.cfg.TwilioAPIBase}, a.log)
-	d := out.Dispatcher(drv, notify.DispatchConfig{Rate: a.cfg.SMSRate, Log: a.log,
+		From: a.cfg.TwilioFrom, MessagingServiceSID: a.cfg.TwilioMessagingSID, APIBase: a.cfg.TwilioAPIBase,
+		// A send lasts at most a third of its lease, so its outcome is recorded before
+		// another instance may take the message over (notify.DispatchConfig.Lease).
+		Timeout: min(10*time.Second, a.cfg.SMSLease/3)}, a.log)
+	d := out.Dispatcher(drv, notify.DispatchConfig{Rate: a.cfg.SMSRate, Log: a.log, Lease: a.cfg.SMSLease,
 		StatusCallback: a.cfg.PublicURL + "/webhooks/twilio/status"})
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

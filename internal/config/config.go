@@ -50,9 +50,16 @@ type Config struct {
 	SMSMaxSegments             int           // LCRM_SMS_MAX_SEGMENTS, default 3
 	SMSDispatch                bool          // LCRM_SMS_DISPATCH, default true: run the SMS dispatcher in this instance
 	StatusSMSEvery             time.Duration // LCRM_STATUS_SMS_EVERY: how often status changes become SMS, default 2s
+	// SMSLease is how long a dispatcher's claim on a message holds (LCRM_SMS_LEASE, default
+	// DefaultDispatchLease): after a crash the claimed messages wait this long for another
+	// instance to take them over.
+	SMSLease time.Duration
 	// Outgoing webhooks (package hooks).
 	WebhookAllowPrivate bool // LCRM_WEBHOOK_ALLOW_PRIVATE, default false: endpoints may be loopback/private/link-local
 	WebhookSend         bool // LCRM_WEBHOOK_SEND, default true: run the webhook sender in this instance
+	// WebhookLease is how long a sender's claim on a delivery holds (LCRM_WEBHOOK_LEASE,
+	// default DefaultWebhookLease); a POST is given at most half of it.
+	WebhookLease time.Duration
 
 	// Input limits (see loadLimits).
 	MaxBodyBytes   int           // LCRM_MAX_BODY_BYTES: form bodies, default 1 MiB
@@ -265,6 +272,9 @@ func (c *Config) loadSMS() error {
 	}
 	if c.StatusSMSEvery, err = time.ParseDuration(env("LCRM_STATUS_SMS_EVERY", DefaultStatusSMSEvery.String())); err != nil || c.StatusSMSEvery <= 0 {
 		return fmt.Errorf("config: LCRM_STATUS_SMS_EVERY must be a positive duration such as 2s")
+	}
+	if c.SMSLease, err = time.ParseDuration(env("LCRM_SMS_LEASE", DefaultDispatchLease.String())); err != nil || c.SMSLease < time.Second {
+		return fmt.Errorf("config: LCRM_SMS_LEASE must be a duration of at least 1s such as 60s")
 	}
 	return nil
 }

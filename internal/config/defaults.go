@@ -26,9 +26,6 @@ const (
 // HTTP server tunables (package portal and its core, portal/web). They are not settings:
 // no variable changes them.
 const (
-	// DefaultLookupBatchInterval is how often the portal syncs its in-memory counts of
-	// public lookups to the shared PostgreSQL counters (ratelimit.Limiter.Batched).
-	DefaultLookupBatchInterval = 250 * time.Millisecond
 	// DefaultReadTimeout bounds reading one request, body included (Fiber's ReadTimeout).
 	DefaultReadTimeout = 60 * time.Second
 	// DefaultWriteTimeout bounds writing one answer (Fiber's WriteTimeout).

@@ -17,7 +17,6 @@ import (
 	"lcrm/complaints"
 	"lcrm/customers"
 	"lcrm/internal/clock"
-	"lcrm/internal/config"
 	"lcrm/internal/ratelimit"
 	"lcrm/internal/replica"
 	"lcrm/requests"
@@ -75,7 +74,7 @@ type Core struct {
 	cfg  Config
 	log  *slog.Logger
 	web  *web
-	// lookups counts public lookups per address in memory and syncs them to PostgreSQL.
+	// lookups counts public lookups per address from shares reserved in PostgreSQL.
 	lookups *ratelimit.Batched
 	// proxies are the trusted reverse proxies (cfg.TrustedProxies parsed): see clientAddr.
 	proxies []netip.Prefix
@@ -104,12 +103,12 @@ func New(deps Deps, cfg Config) (*Core, error) {
 		log.Error("trusted proxies: not an address or CIDR, ignored", "entries", bad)
 	}
 	if deps.Limiter != nil {
-		s.lookups = deps.Limiter.Batched(config.DefaultLookupBatchInterval)
+		s.lookups = deps.Limiter.Batched()
 	}
 	return s, nil
 }
 
-// Stop ends the batched lookup counter (after the server has shut down).
+// Stop gives the lookup counter's unused shares back (after the server has shut down).
 func (s *Core) Stop() {
 	if s.lookups != nil {
 		s.lookups.Stop()

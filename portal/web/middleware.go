@@ -180,13 +180,17 @@ func (s *Core) Limit(c *fiber.Ctx, key string, n int, window time.Duration) erro
 }
 
 // LimitLookup counts n public lookups (one per number looked up) from this client address
-// (batched: see ratelimit.Batched); past the configured rate it answers 429 and counts
+// (from shares reserved in PostgreSQL, exact across instances: see ratelimit.Batched); past the configured rate it answers 429 and counts
 // none. The tracking pages, the JSON tracking API and the complaint lookup share the count.
 func (s *Core) LimitLookup(c *fiber.Ctx, n int) error {
 	if s.lookups == nil {
 		return nil
 	}
-	if ok, retry := s.lookups.AllowN("lookup:"+ClientKey(c), max(n, 1), s.cfg.LookupsPerMinute, time.Minute); !ok {
+	ok, retry, err := s.lookups.AllowN(c.UserContext(), "lookup:"+ClientKey(c), max(n, 1), s.cfg.LookupsPerMinute, time.Minute)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
 		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "error.rate_limited"}
 	}
