@@ -111,7 +111,10 @@ func (st *Store) closeShipper(ctx context.Context, shipperID int64, ps, pe, now 
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		var code string
 		var terms int
-		if err := tx.QueryRow(ctx, `SELECT code, payment_terms_days FROM shippers WHERE id = $1`, shipperID).Scan(&code, &terms); err != nil {
+		// The shipper's row lock makes a concurrent close of the same shipper wait and then
+		// see this statement: ON CONFLICT arbitrates only (shipper_id, period_start), so two
+		// inserts racing past it would otherwise collide on the unique number instead.
+		if err := tx.QueryRow(ctx, `SELECT code, payment_terms_days FROM shippers WHERE id = $1 FOR NO KEY UPDATE`, shipperID).Scan(&code, &terms); err != nil {
 			return err
 		}
 		// Due at the end of the due date (close date + terms): payable through that whole day.
