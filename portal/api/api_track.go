@@ -90,7 +90,7 @@ func (s *handler) apiTrack(c *fiber.Ctx) error {
 	}
 	var d *shipments.Detail
 	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
-		d, err = st.Get(c.UserContext(), c.Params("no"))
+		d, err = st.Track(c.UserContext(), c.Params("no"), shipments.PublicView)
 		return err
 	})
 	if err != nil {
