@@ -97,7 +97,8 @@ func (s *handler) apiTrack(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(publicView(d, s.Now(c)))
+	t := publicView(d, s.Now(c))
+	return sendTrack(c, &t)
 }
 
 // shipmentOut is the full record for authenticated integrations.
