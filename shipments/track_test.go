@@ -135,3 +135,43 @@ func TestTrackViewsMatchFullRead(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTrackRead compares the full read with each view's, on demo parcels: allocations
+// per read (-benchmem) do not depend on what else the machine runs, unlike the time.
+func BenchmarkTrackRead(b *testing.B) {
+	ctx := context.Background()
+	pool := testdb.New(b)
+	st := shipments.NewStore(pool)
+	if _, err := demo.Load(ctx, pool, demo.Options{Shipments: 200, Seed: 5, Now: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	var numbers []string
+	rows, err := pool.Query(ctx, `SELECT tracking_no FROM shipments ORDER BY id`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		numbers = append(numbers, n)
+	}
+	for _, bb := range []struct {
+		name string
+		read func(tn string) (*shipments.Detail, error)
+	}{
+		{"full", func(tn string) (*shipments.Detail, error) { return st.Get(ctx, tn) }},
+		{"public", func(tn string) (*shipments.Detail, error) { return st.Track(ctx, tn, shipments.PublicView) }},
+		{"verified", func(tn string) (*shipments.Detail, error) { return st.Track(ctx, tn, shipments.VerifiedView) }},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := bb.read(numbers[i%len(numbers)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -74,3 +74,29 @@ func TestTrackJSONSameAsMarshal(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTrackJSON compares json.Marshal with appendTrack on a parcel of eight events.
+func BenchmarkTrackJSON(b *testing.B) {
+	at := time.Date(2026, 12, 3, 7, 5, 9, 0, time.UTC)
+	out := trackOut{TrackingNo: "SD100000000009", Status: "delivered", ServiceLevel: "express", OriginCity: "杭州市", DestCity: "北京市",
+		PromisedAt: at, DeliveredAt: &at, SignedBy: "本人", Shipper: partyOut{Name: "杭*司", Phone: "139********"},
+		Consignee: partyOut{Name: "张*明", Phone: "138********"}}
+	for i := 0; i < 8; i++ {
+		out.Events = append(out.Events, eventOut{Code: "in_transit", OccurredAt: at, Location: "北京西城区东风路营业部", Note: "快件已到达【北京西城区东风路营业部】,准备派送"})
+	}
+	b.Run("marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := json.Marshal(&out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for i := 0; i < b.N; i++ {
+			buf, _ = appendTrack(buf[:0], &out)
+		}
+	})
+}
