@@ -248,3 +248,70 @@ func TestVerifyStillUnlocks(t *testing.T) {
 		})
 	}
 }
+
+// Each tracking read a visitor reaches carries no name, phone or address of another
+// parcel's consignee: the public view (the JSON API, the page, the lookup of many) for a
+// browser that verified nothing, and the verified view's read (which adds the address)
+// for a browser that verified one parcel and then looks at others, alone or in one lookup
+// with its own. The verified parcel is shown whole in that browser, so the read really was
+// the verified one.
+func TestEveryTrackViewHidesTheConsignee(t *testing.T) {
+	t.Parallel()
+	e, numbers := privacyEnv(t, 60)
+	ctx := context.Background()
+	const mine = "SD100000000009"
+	own, err := e.shp.Get(ctx, mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No limiter: a few hundred lookups from one address.
+	srv := portal.New(portal.Deps{Shipments: e.shp, Customers: e.cus, Accounts: e.acc}, portal.Config{PublicURL: "http://lcrm.test"})
+	tests := []struct {
+		name   string
+		verify bool // this browser verified mine first
+		path   func(tn string) string
+	}{
+		{"public api", false, func(tn string) string { return "/api/v1/track/" + tn }},
+		{"public page", false, func(tn string) string { return "/track/" + tn }},
+		{"public lookup", false, func(tn string) string { return "/track?q=" + url.QueryEscape(tn+" "+mine) }},
+		{"verified browser, api", true, func(tn string) string { return "/api/v1/track/" + tn }},
+		{"verified browser, page", true, func(tn string) string { return "/track/" + tn + "?lang=en" }},
+		{"verified browser, lookup with its own", true, func(tn string) string { return "/track?q=" + url.QueryEscape(mine+" "+tn) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBrowser(t, srv)
+			b.do("GET", "/track/"+mine, nil)
+			if tt.verify {
+				b.do("POST", "/track/"+mine+"/verify", url.Values{"last4": {"8000"}})
+				if _, body, _ := b.do("GET", "/track/"+mine, nil); !strings.Contains(body, "望京街10号") || !strings.Contains(body, "张小明") {
+					t.Fatal("the verified parcel is not shown whole")
+				}
+			}
+			checked := 0
+			for _, tn := range numbers {
+				if tn == mine {
+					continue
+				}
+				d, err := e.shp.Get(ctx, tn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Consignee.ID == own.Consignee.ID { // the same person as mine's (shipmentJSON's)
+					continue
+				}
+				code, body, _ := b.do("GET", tt.path(tn), nil)
+				if code != 200 {
+					t.Fatalf("%s: %d", tt.path(tn), code)
+				}
+				if l := leaks(body, secretsOf(d), tn, mine, strings.ToLower(mine)); len(l) > 0 {
+					t.Errorf("%s shows %v", tt.path(tn), l)
+				}
+				checked++
+			}
+			if checked < 50 {
+				t.Fatalf("only %d parcels checked", checked)
+			}
+		})
+	}
+}

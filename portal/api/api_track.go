@@ -90,14 +90,15 @@ func (s *handler) apiTrack(c *fiber.Ctx) error {
 	}
 	var d *shipments.Detail
 	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
-		d, err = st.Get(c.UserContext(), c.Params("no"))
+		d, err = st.Track(c.UserContext(), c.Params("no"), shipments.PublicView)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(publicView(d, s.Now(c)))
+	t := publicView(d, s.Now(c))
+	return sendTrack(c, &t)
 }
 
 // shipmentOut is the full record for authenticated integrations.

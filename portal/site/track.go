@@ -201,6 +201,17 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 	return r
 }
 
+// trackView is the tracking read this browser needs: the public one unless it has verified
+// some parcel (the read then adds the address, which result shows only for a parcel this
+// browser verified). The verified ids are known from the cookie before the read, so the
+// page stays one round trip and a visitor who verified nothing never has the address read.
+func (s *handler) trackView(c *fiber.Ctx) shipments.TrackView {
+	if len(s.VerifiedIDs(c)) > 0 {
+		return shipments.VerifiedView
+	}
+	return shipments.PublicView
+}
+
 // favicon answers browsers that ask for /favicon.ico without reading the page's link.
 func favicon(c *fiber.Ctx) error {
 	return c.Redirect("/static/favicon.svg", fiber.StatusMovedPermanently)
@@ -224,7 +235,7 @@ func (s *handler) trackMany(c *fiber.Ctx) error {
 	}
 	var found map[string]*shipments.Detail
 	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
-		found, err = st.GetMany(c.UserContext(), numbers)
+		found, err = st.TrackMany(c.UserContext(), numbers, s.trackView(c))
 		return err
 	})
 	if err != nil {
@@ -247,7 +258,7 @@ func (s *handler) trackOne(c *fiber.Ctx) error {
 	number := strings.ToUpper(strings.TrimSpace(c.Params("no")))
 	var d *shipments.Detail
 	err := s.deps.Track(c, func(st *shipments.Store) (err error) {
-		d, err = st.Get(c.UserContext(), number)
+		d, err = st.Track(c.UserContext(), number, s.trackView(c))
 		return err
 	})
 	if err != nil && err != shipments.ErrNotFound {
