@@ -360,6 +360,9 @@ func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious boo
 				return err
 			}
 			stored, live = f.coverage(stored, live, span[0], span[1])
+			if st.allLive {
+				stored, live = nil, [][2]time.Time{{span[0], span[1]}}
+			}
 			if len(stored) > 0 {
 				n := len(out)
 				cond, args := filterSQL(f, []any{zone.String(), stored})

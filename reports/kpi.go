@@ -22,6 +22,8 @@ type Store struct {
 	Now clock.Clock
 	// liveCuts counts the ranges read live rather than from the rollup (tests read it).
 	liveCuts atomic.Int64
+	// allLive ignores the rollup: every range is cut live (tests compare the two reads).
+	allLive bool
 }
 
 // NewStore returns a Store over pool.

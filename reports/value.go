@@ -79,6 +79,9 @@ func (st *Store) moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Locat
 	if err != nil {
 		return nil, err
 	}
+	if st.allLive {
+		days, live = nil, [][2]time.Time{{from, to}}
+	}
 	bucket := func(t time.Time) int {
 		n := 0
 		for _, sp := range splits {
