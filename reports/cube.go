@@ -14,8 +14,8 @@ import (
 // The shipment KPIs are built from cells: the figures of one local day × shipper ×
 // service level × destination province, with every sign-off lag of the day's deliveries
 // so percentiles stay exact when cells are added up. Closed days come from the rollup
-// (kpi_cells, see rollup.go); any other part of a period is cut into cells live, by the
-// same SQL that fills the rollup. Go then adds the cells up into the total, the days, the
+// (kpi_cells, see rollup.go) plus the deltas of changes since; any other part of a period
+// is cut into cells live, by the same SQL that fills the rollup. Go then adds the cells up into the total, the days, the
 // shippers and the provinces.
 
 // cubeSQL cuts the shipments created or delivered in [$1, $2) into cells of local days
@@ -338,7 +338,8 @@ func selectKth(a []float64, k int) float64 {
 }
 
 // cells returns the cells of p under f and, withPrevious, of its previous period: the
-// rollup's cells for the closed days it holds and has no pending change for, live cells
+// rollup's cells for the closed days it holds and has no pending day mark for, with the
+// deltas committed since (signed cells, and lags removed from equal ones), and live cells
 // for the rest, all read in one snapshot. A partial period's previous period ends before
 // p starts; the days between are not read.
 func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious bool) ([]cell, error) {
