@@ -165,3 +165,29 @@ func TestDeltasOnDeltas(t *testing.T) {
 	refresh(t, st)
 	sameAsLive(t, "after Refresh", st, live, p)
 }
+
+// TestChurnWithoutDisrupted: churn risk without disrupted parcels reads live (the cells
+// cannot leave them out), as the dashboard does, instead of failing on the rollup.
+func TestChurnWithoutDisrupted(t *testing.T) {
+	t.Parallel()
+	pool := loadDemo(t, 300, false)
+	st := reports.NewStore(pool)
+	live := reports.NewStore(pool)
+	reports.ReadAllLive(live)
+	refresh(t, st)
+	p := reports.Period{From: day(2026, 10, 22), To: day(2026, 11, 21)}
+	f := reports.Filter{ExcludeDisrupted: true}
+	got, err := st.ChurnRisk(context.Background(), p, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := live.ChurnRisk(context.Background(), p, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("churn without disrupted = %s, live %s", g, w)
+	}
+}

@@ -79,6 +79,8 @@ func (st *Store) moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Locat
 	if err != nil {
 		return nil, err
 	}
+	// Without disrupted shipments (which the cells cannot leave out) everything is live.
+	days, live = f.coverage(days, live, from, to)
 	if st.allLive {
 		days, live = nil, [][2]time.Time{{from, to}}
 	}
