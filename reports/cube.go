@@ -14,8 +14,8 @@ import (
 // The shipment KPIs are built from cells: the figures of one local day × shipper ×
 // service level × destination province, with every sign-off lag of the day's deliveries
 // so percentiles stay exact when cells are added up. Closed days come from the rollup
-// (kpi_cells, see rollup.go); any other part of a period is cut into cells live, by the
-// same SQL that fills the rollup. Go then adds the cells up into the total, the days, the
+// (kpi_cells, see rollup.go) plus the deltas of changes since; any other part of a period
+// is cut into cells live, by the same SQL that fills the rollup. Go then adds the cells up into the total, the days, the
 // shippers and the provinces.
 
 // cubeSQL cuts the shipments created or delivered in [$1, $2) into cells of local days
@@ -79,6 +79,121 @@ const storedCellsSQL = `
 SELECT false, s.day, s.shipper_id, s.dest_province, ` + cellColumns + `, sh.code, sh.name, sh.tier
 FROM kpi_cells s JOIN shippers sh ON sh.id = s.shipper_id
 WHERE s.zone = $1 AND s.day = ANY($2::date[]) %[1]s`
+
+// deltaCubeSQL cuts the deltas (kpi_deltas, migration 030) of the local days $2 of zone $1
+// into cells as cubeSQL cuts shipments, each delta counting its sign: the changes
+// committed since those days' cells were stored. The lags a +1 delta adds are in lags,
+// those a -1 delta removes in unlags (the same float8 expression, so equal values are
+// bit for bit equal). %[1]s is the filter (kpi_deltas has the shipments' filter columns,
+// so it is aliased s).
+const deltaCubeSQL = `
+WITH d AS (
+    SELECT s.sign, (s.delivered_at AT TIME ZONE $1)::date AS day,
+           s.shipper_id, s.service_level, s.dest_province, s.delivered_at <= s.promised_at AS on_time,
+           EXTRACT(EPOCH FROM s.delivered_at - s.out_for_delivery_at)::float8 AS lag, s.csat, s.nps
+    FROM kpi_deltas s
+    WHERE s.delivered_at IS NOT NULL AND (s.delivered_at AT TIME ZONE $1)::date = ANY($2::date[]) %[1]s
+), dg AS (
+    SELECT day, shipper_id, service_level, dest_province, sum(sign) AS delivered,
+           COALESCE(sum(sign) FILTER (WHERE on_time), 0) AS on_time,
+           COALESCE(sum(sign) FILTER (WHERE csat IS NOT NULL), 0) AS surveys,
+           COALESCE(sum(sign) FILTER (WHERE csat >= 4), 0) AS satisfied,
+           COALESCE(sum(sign * csat), 0) AS csat_sum,
+           COALESCE(sum(sign) FILTER (WHERE nps >= 9), 0) AS promoters,
+           COALESCE(sum(sign) FILTER (WHERE nps <= 6), 0) AS detractors,
+           COALESCE(sum(sign) FILTER (WHERE on_time AND csat IS NOT NULL), 0) AS surveys_on_time,
+           COALESCE(sum(sign) FILTER (WHERE on_time AND csat >= 4), 0) AS satisfied_on_time,
+           COALESCE(sum(sign) FILTER (WHERE NOT on_time AND csat IS NOT NULL), 0) AS surveys_late,
+           COALESCE(sum(sign) FILTER (WHERE NOT on_time AND csat >= 4), 0) AS satisfied_late,
+           string_agg(float8send(lag), ''::bytea) FILTER (WHERE lag IS NOT NULL AND sign > 0) AS lags,
+           string_agg(float8send(lag), ''::bytea) FILTER (WHERE lag IS NOT NULL AND sign < 0) AS unlags
+    FROM d GROUP BY day, shipper_id, service_level, dest_province
+), cg AS (
+    SELECT (s.created_at AT TIME ZONE $1)::date AS day, s.shipper_id, s.service_level, s.dest_province,
+           sum(s.sign) AS created,
+           COALESCE(sum(s.sign * (COALESCE(s.freight_fen, 0) + COALESCE(s.surcharge_fen, 0))), 0) AS revenue_fen,
+           COALESCE(sum(s.sign * s.cost_fen), 0) AS cost_fen,
+           COALESCE(sum(s.sign) FILTER (WHERE s.cost_fen IS NULL), 0) AS unknown_cost,
+           COALESCE(sum(s.sign) FILTER (WHERE s.freight_fen IS NULL AND s.surcharge_fen IS NULL), 0) AS uncharged
+    FROM kpi_deltas s
+    WHERE (s.created_at AT TIME ZONE $1)::date = ANY($2::date[]) %[1]s
+    GROUP BY 1, 2, 3, 4
+)
+SELECT day, shipper_id, service_level, dest_province, COALESCE(cg.created, 0)::bigint AS created,
+       COALESCE(dg.delivered, 0)::bigint AS delivered, COALESCE(dg.on_time, 0)::bigint AS on_time,
+       COALESCE(dg.surveys, 0)::bigint AS surveys, COALESCE(dg.satisfied, 0)::bigint AS satisfied,
+       COALESCE(dg.csat_sum, 0)::bigint AS csat_sum, COALESCE(dg.promoters, 0)::bigint AS promoters,
+       COALESCE(dg.detractors, 0)::bigint AS detractors, COALESCE(dg.surveys_on_time, 0)::bigint AS surveys_on_time,
+       COALESCE(dg.satisfied_on_time, 0)::bigint AS satisfied_on_time,
+       COALESCE(dg.surveys_late, 0)::bigint AS surveys_late,
+       COALESCE(dg.satisfied_late, 0)::bigint AS satisfied_late, COALESCE(dg.lags, ''::bytea) AS lags,
+       dg.unlags, COALESCE(cg.revenue_fen, 0)::bigint AS revenue_fen, COALESCE(cg.cost_fen, 0)::bigint AS cost_fen,
+       COALESCE(cg.unknown_cost, 0)::bigint AS unknown_cost, COALESCE(cg.uncharged, 0)::bigint AS uncharged
+FROM dg FULL JOIN cg USING (day, shipper_id, service_level, dest_province)`
+
+// deltaCellsSQL reads the delta cells of deltaCubeSQL with their shipper, in the layout of
+// storedCellsSQL: the first column is false for a delta cell (signed counts and the lags
+// it adds) and true for a row that only carries the lags it removes (all counts 0).
+const deltaCellsSQL = `
+WITH x AS (` + deltaCubeSQL + `)
+SELECT y.unlag, y.day, y.shipper_id, y.dest_province, ` + cellColumns + `, sh.code, sh.name, sh.tier
+FROM (SELECT false AS unlag, day, shipper_id, dest_province, ` + cellColumns + ` FROM x
+      UNION ALL
+      SELECT true, day, shipper_id, dest_province, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, unlags
+      FROM x WHERE unlags IS NOT NULL) y
+JOIN shippers sh ON sh.id = y.shipper_id`
+
+// cellKey is what a delta's removed lags are matched on: the dashboard groups cells by
+// day, shipper and province (and the total), never finer, so removing a lag from any
+// cell of the same key gives the same figures.
+type cellKey struct {
+	day       time.Time
+	shipperID int64
+	prov      string
+}
+
+// unlag removes, from the cells of out, one equal lag for each lag of the removal rows
+// (see deltaCellsSQL), which it drops from out. A -1 delta's lag was added to its cell
+// by the stored cells or an earlier +1 delta, so it is always found; if not, the rollup
+// and its deltas disagree, which is an error rather than a wrong figure.
+func unlag(out []cell, removals []cell) error {
+	if len(removals) == 0 {
+		return nil
+	}
+	want := map[cellKey][]float64{}
+	for _, r := range removals {
+		k := cellKey{r.day, r.shipperID, r.prov}
+		want[k] = append(want[k], r.lags...)
+	}
+	for i := range out {
+		c := &out[i]
+		k := cellKey{c.day, c.shipperID, c.prov}
+		w := want[k]
+		if len(w) == 0 {
+			continue
+		}
+		for j := 0; j < len(w); {
+			if n := slices.Index(c.lags, w[j]); n >= 0 {
+				// Swap-remove: a cell's lags are an unordered multiset.
+				c.lags[n] = c.lags[len(c.lags)-1]
+				c.lags = c.lags[:len(c.lags)-1]
+				w[j] = w[len(w)-1]
+				w = w[:len(w)-1]
+				continue
+			}
+			j++
+		}
+		if len(w) == 0 {
+			delete(want, k)
+		} else {
+			want[k] = w
+		}
+	}
+	if len(want) > 0 {
+		return fmt.Errorf("%d cells have lags to remove that they do not hold", len(want))
+	}
+	return nil
+}
 
 // cell is one row of cells: the figures of one day × shipper × level × province.
 type cell struct {
@@ -223,7 +338,8 @@ func selectKth(a []float64, k int) float64 {
 }
 
 // cells returns the cells of p under f and, withPrevious, of its previous period: the
-// rollup's cells for the closed days it holds and has no pending change for, live cells
+// rollup's cells for the closed days it holds and has no pending day mark for, with the
+// deltas committed since (signed cells, and lags removed from equal ones), and live cells
 // for the rest, all read in one snapshot. A partial period's previous period ends before
 // p starts; the days between are not read.
 func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious bool) ([]cell, error) {
@@ -245,17 +361,37 @@ func (st *Store) cells(ctx context.Context, p Period, f Filter, withPrevious boo
 				return err
 			}
 			stored, live = f.coverage(stored, live, span[0], span[1])
+			if st.allLive {
+				stored, live = nil, [][2]time.Time{{span[0], span[1]}}
+			}
 			if len(stored) > 0 {
 				n := len(out)
 				cond, args := filterSQL(f, []any{zone.String(), stored})
 				if out, err = readCells(ctx, tx, fmt.Sprintf(storedCellsSQL, cond), args, out, &arena); err != nil {
 					return err
 				}
+				// The deltas committed since the stored days' cells were computed.
+				var deltas []cell
+				if deltas, err = readCells(ctx, tx, fmt.Sprintf(deltaCellsSQL, cond), args, nil, &arena); err != nil {
+					return err
+				}
+				var removals []cell
+				for _, c := range deltas {
+					if c.cur {
+						removals = append(removals, c)
+					} else {
+						out = append(out, c)
+					}
+				}
 				for i := n; i < len(out); i++ {
 					out[i].cur = !localMidnight(out[i].day, zone).Before(p.From)
 				}
+				if err := unlag(out[n:], removals); err != nil {
+					return err
+				}
 			}
 			for _, r := range live {
+				st.liveCuts.Add(1)
 				cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), p.From})
 				if out, err = readCells(ctx, tx, fmt.Sprintf(liveCellsSQL, cond), args, out, &arena); err != nil {
 					return err

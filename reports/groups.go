@@ -115,7 +115,7 @@ func (st *Store) ChurnRisk(ctx context.Context, p Period, f Filter) ([]ChurnShip
 	var out []ChurnShipper
 	err := st.snapshot(ctx, func(tx pgx.Tx) error {
 		// Buckets: [start, trail), [trail, mid), [mid, end).
-		m, err := moneyByShipper(ctx, tx, zone, mid.AddDate(0, 0, -90), end, []time.Time{trail, mid}, f)
+		m, err := st.moneyByShipper(ctx, tx, zone, mid.AddDate(0, 0, -90), end, []time.Time{trail, mid}, f)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,10 @@ type Store struct {
 	// Now is the store's clock (clock.System from NewStore): it stamps saved workbooks.
 	// Refresh takes its instant from the caller (the job's slot) instead. Tests set it.
 	Now clock.Clock
+	// liveCuts counts the ranges read live rather than from the rollup (tests read it).
+	liveCuts atomic.Int64
+	// allLive ignores the rollup: every range is cut live (tests compare the two reads).
+	allLive bool
 }
 
 // NewStore returns a Store over pool.

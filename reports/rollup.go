@@ -10,10 +10,12 @@ import (
 )
 
 // The rollup keeps the cells of closed local days in kpi_cells (migration 013). Triggers
-// on shipments and surveys record every change in kpi_changes in the changing
-// transaction, so a reader that sees the change also sees its mark: a day with a pending
-// mark is read live, and the figures are never stale however late Refresh runs. Refresh
-// only makes the dashboard fast.
+// on shipments and surveys record every change in the changing transaction, so a reader
+// that sees the change also sees its record, and the figures are never stale however late
+// Refresh runs. Most changes are deltas (kpi_deltas, migration 030: a shipment's old
+// contribution with sign -1, its new one with +1), which a reader adds to the stored cells
+// of a held day; the rare ones (deletes) are day marks in kpi_changes, and a day with a
+// pending mark is read live. Refresh only makes the dashboard fast.
 
 // staleDaysSQL lists the local days (in zone $1) that pending changes touch: each
 // change's UTC date overlaps one or two local dates.
@@ -23,6 +25,12 @@ SELECT DISTINCT generate_series(
     (((u + 1)::timestamp AT TIME ZONE 'UTC' - interval '1 microsecond') AT TIME ZONE $1)::date,
     interval '1 day')::date
 FROM (SELECT DISTINCT utc_day AS u FROM kpi_changes) c`
+
+// deltaDaysSQL lists the local days (in zone $1) that pending deltas (migration 030)
+// touch: the creation and delivery days of each.
+const deltaDaysSQL = `
+SELECT DISTINCT (t AT TIME ZONE $1)::date
+FROM kpi_deltas, LATERAL (VALUES (created_at), (delivered_at)) v(t) WHERE t IS NOT NULL`
 
 // coveredDaysSQL lists the days in [$2, $3] of zone $1 the rollup holds with no pending
 // change.
@@ -75,6 +83,7 @@ type RefreshResult struct {
 	Days    int  // days (re)computed
 	Cells   int  // cells written
 	Changes int  // change marks folded in
+	Deltas  int  // deltas folded in
 	Busy    bool // another Refresh held the lock; nothing was done
 }
 
@@ -141,6 +150,10 @@ func (st *Store) Refresh(ctx context.Context, zone *time.Location, now time.Time
 			return err
 		}
 		res.Changes = int(tag.RowsAffected())
+		if tag, err = tx.Exec(ctx, "DELETE FROM kpi_deltas"); err != nil {
+			return err
+		}
+		res.Deltas = int(tag.RowsAffected())
 		// After a large rewrite (a first build), fresh statistics: with none, the planner
 		// guessed three cells for a month and hashed them through temporary files.
 		if res.Cells > analyzeAfterCells {
@@ -160,7 +173,9 @@ func rollupDays(ctx context.Context, tx pgx.Tx, zone *time.Location, now time.Ti
 	rows, err := tx.Query(ctx, `
 SELECT day, false FROM kpi_days WHERE zone = $1
 UNION ALL
-SELECT s.day, true FROM (`+staleDaysSQL+`) s(day)`, zone.String())
+SELECT s.day, true FROM (`+staleDaysSQL+`) s(day)
+UNION ALL
+SELECT d.day, true FROM (`+deltaDaysSQL+`) d(day)`, zone.String())
 	if err != nil {
 		return nil, err
 	}

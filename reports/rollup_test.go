@@ -36,10 +36,10 @@ func count(t *testing.T, pool *pgxpool.Pool, q string, args ...any) int64 {
 	return n
 }
 
-// pending is the number of change marks not yet folded into the rollup.
+// pending is the number of change marks and deltas not yet folded into the rollup.
 func pending(t *testing.T, pool *pgxpool.Pool) int64 {
 	t.Helper()
-	return count(t, pool, "SELECT count(*) FROM kpi_changes")
+	return count(t, pool, "SELECT (SELECT count(*) FROM kpi_changes) + (SELECT count(*) FROM kpi_deltas)")
 }
 
 func refresh(t *testing.T, st *reports.Store) reports.RefreshResult {

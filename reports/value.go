@@ -42,13 +42,27 @@ const moneySums = `sum(s.created)::bigint, sum(s.delivered)::bigint, sum(s.surve
     sum(s.satisfied)::bigint, sum(s.revenue_fen)::bigint, sum(s.cost_fen)::bigint,
     sum(s.unknown_cost)::bigint, sum(s.uncharged)::bigint, max(s.day) FILTER (WHERE s.created > 0)`
 
-// storedMoneySQL adds up the rollup's cells of zone $1 on the days $2 per shipper and
-// bucket: width_bucket counts the split dates $3 (ascending) at or before the cell's day.
+// storedMoneySQL adds up the rollup's cells of zone $1 on the days $2, with the deltas
+// committed since (deltaCubeSQL), per shipper and bucket: width_bucket counts the split
+// dates $3 (ascending) at or before the cell's day. The cells and deltas are first added
+// up per day and shipper, so a day whose shipments a delta removed has no created ones.
 // %[1]s is the filter (kpi_cells has the shipments' filter columns, so it is aliased s).
 const storedMoneySQL = `
+WITH c AS (
+    SELECT s.day, s.shipper_id, s.created, s.delivered, s.surveys, s.satisfied, s.revenue_fen, s.cost_fen,
+           s.unknown_cost, s.uncharged
+    FROM kpi_cells s WHERE s.zone = $1 AND s.day = ANY($2::date[]) %[1]s
+    UNION ALL
+    SELECT day, shipper_id, created, delivered, surveys, satisfied, revenue_fen, cost_fen, unknown_cost, uncharged
+    FROM (` + deltaCubeSQL + `) x
+), k AS (
+    SELECT day, shipper_id, sum(created) AS created, sum(delivered) AS delivered, sum(surveys) AS surveys,
+           sum(satisfied) AS satisfied, sum(revenue_fen) AS revenue_fen, sum(cost_fen) AS cost_fen,
+           sum(unknown_cost) AS unknown_cost, sum(uncharged) AS uncharged
+    FROM c GROUP BY day, shipper_id
+)
 SELECT s.shipper_id, width_bucket(s.day, $3::date[]), ` + moneySums + `
-FROM kpi_cells s WHERE s.zone = $1 AND s.day = ANY($2::date[]) %[1]s
-GROUP BY 1, 2`
+FROM k s GROUP BY 1, 2`
 
 // liveMoneySQL adds up live cells (cubeSQL) per shipper; the range lies in one bucket
 // ($5), as the caller cut it at the splits.
@@ -60,10 +74,15 @@ FROM (` + cubeSQL + `) s GROUP BY 1`
 // instants splits (ascending, inside the range): bucket i holds [splits[i-1], splits[i]).
 // Closed days wholly inside one bucket come from the rollup, the rest is cut live, as
 // cells does; one statement reads all the stored days.
-func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, to time.Time, splits []time.Time, f Filter) (map[int64][]money, error) {
+func (st *Store) moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, to time.Time, splits []time.Time, f Filter) (map[int64][]money, error) {
 	days, live, err := coverage(ctx, tx, zone, from, from, to)
 	if err != nil {
 		return nil, err
+	}
+	// Without disrupted shipments (which the cells cannot leave out) everything is live.
+	days, live = f.coverage(days, live, from, to)
+	if st.allLive {
+		days, live = nil, [][2]time.Time{{from, to}}
 	}
 	bucket := func(t time.Time) int {
 		n := 0
@@ -128,6 +147,7 @@ func moneyByShipper(ctx context.Context, tx pgx.Tx, zone *time.Location, from, t
 		}
 	}
 	for _, r := range pieces {
+		st.liveCuts.Add(1)
 		cond, args := filterSQL(f, []any{r[0], r[1], zone.String(), r[0], bucket(r[0])})
 		if err := read(fmt.Sprintf(liveMoneySQL, cond), args); err != nil {
 			return nil, err
@@ -316,7 +336,7 @@ func (st *Store) Value(ctx context.Context, p Period) (*Value, error) {
 	var info map[int64]shipperInfo
 	err := st.snapshot(ctx, func(tx pgx.Tx) error {
 		var err error
-		if m, err = moneyByShipper(ctx, tx, zone, p.From, p.To, nil, Filter{}); err != nil {
+		if m, err = st.moneyByShipper(ctx, tx, zone, p.From, p.To, nil, Filter{}); err != nil {
 			return err
 		}
 		if comp, err = complaintMoney(ctx, tx, p.From, p.To, Filter{}); err != nil {
