@@ -300,7 +300,10 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, af
 		if err := events.EmitMany(ctx, d.Events, tx, evs); err != nil {
 			return err
 		}
-		done, err := enqueueAll(ctx, d, tx, msgs)
+		// One call for the whole batch: EnqueueMany takes its phone locks in one sorted
+		// statement, and a second call in the same transaction could take them out of order
+		// against a concurrent run's batch.
+		done, err := d.Outbox.EnqueueMany(ctx, tx, msgs)
 		if err != nil {
 			return err
 		}
@@ -326,11 +329,13 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, af
 	return res, err
 }
 
-// outboxBatch is the most messages one EnqueueMany call gets: its statements carry one
+// outboxBatch is the most staff alerts one EnqueueMany call gets: its statements carry one
 // array element per message.
 const outboxBatch = 1000
 
-// enqueueAll hands msgs to the outbox in batches of outboxBatch, in order, in tx.
+// enqueueAll hands msgs to the outbox in batches of outboxBatch, in order, in tx. Only for
+// messages EnqueueMany takes no locks for (uncapped kinds, such as staff alerts): see
+// flagBatch.
 func enqueueAll(ctx context.Context, d Deps, tx pgx.Tx, msgs []notify.Message) ([]notify.Enqueued, error) {
 	out := make([]notify.Enqueued, 0, len(msgs))
 	for len(msgs) > 0 {
