@@ -104,7 +104,8 @@ ORDER BY c.id, c.reason`
 //     the consignee (one per parcel, whatever the reasons) and, for a key shipper, a notice
 //     to the shipper, in the same transaction as the flag;
 //   - at twice the window (past the promise: past_promise_alert) sets alerted_at and opens
-//     a supervisor task, once;
+//     a supervisor task, once: in the flag's own transaction when the flag is new and
+//     already there (most of a first run), else in the run's final alert pass;
 //   - clears the open flags of parcels since delivered or returned.
 //
 // In disruption mode (Deps.Disruptions set) a parcel a declared disruption affects is still
@@ -192,7 +193,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 	ph.lap("alert")
 	if res.Items() > 0 || len(cands) > 0 {
 		// Where a run's time goes (BENCHMARKS.md, "Slow sign-off job"); quiet runs log nothing.
-		d.Log.Info("slow sign-offs", append(ph.attrs(), "candidates", len(cands), "flagged", res.Flagged,
+		d.Log.Info("slow sign-offs", append(ph.attrs(), "found", len(cands), "flagged", res.Flagged,
 			"apologies", res.Apologies, "notices", res.Notices, "disrupted", res.Disrupted, "alerted", res.Alerted, "cleared", res.Cleared)...)
 	}
 	if len(errs) > 0 {
@@ -207,8 +208,13 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 // signoffBatch is how many candidate flags go in one transaction (a parcel's reasons are
 // never split). A first run meets about 60,000 at 1,000,000 shipments: batches of 200 paid
 // the outbox's per-phone reads 300 times over (BENCHMARKS.md, "Slow sign-off job"). A
-// batch holds its rows' locks until it commits, a few hundred milliseconds.
-const signoffBatch = 2000
+// batch holds its rows' locks until it commits, a few hundred milliseconds. A variable so
+// a test can run the same data parcel by parcel and compare.
+var signoffBatch = 2000
+
+// alertInline: new flags at their alert point are alerted in their batch (flagBatch); off
+// only in a test, to compare with the final alert pass alone.
+var alertInline = true
 
 // phases times the steps of one run for its log line.
 type phases struct {
@@ -373,7 +379,7 @@ func insertFlags(ctx context.Context, tx pgx.Tx, d Deps, now time.Time, batch []
 	alert := make([]bool, n)
 	for i, c := range batch {
 		ids[i], reasons[i], since[i], wins[i], levels[i], tiers[i] = c.shipmentID, c.reason, c.since, c.window, c.level, c.tier
-		alert[i] = c.alertAt != nil && now.Sub(c.since) >= *c.alertAt && !(d.Disruptions != nil && affected[c.shipmentID] != nil)
+		alert[i] = alertInline && c.alertAt != nil && now.Sub(c.since) >= *c.alertAt && !(d.Disruptions != nil && affected[c.shipmentID] != nil)
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, flagged_at, lag, window_allowed, service_level, shipper_tier, alerted_at)
 		SELECT id, r, s, $7, $7::timestamptz - s, w, l, t, CASE WHEN a THEN $7::timestamptz END
