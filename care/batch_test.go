@@ -42,7 +42,7 @@ func bigLate(t *testing.T, f *fixture) {
 	f.exec(`UPDATE consignees SET phone = $1 WHERE name = '王1501'`, refusedPhone)
 	f.exec(`INSERT INTO shipments (tracking_no, shipper_id, consignee_id, service_level, origin_city, dest_city,
 		weight_g, promised_at, status, created_at, out_for_delivery_at)
-		SELECT 'BT' || lpad(i::text, 10, '0'), CASE WHEN i % 5 = 0 THEN $2 ELSE $3 END, c.id,
+		SELECT 'BT' || lpad(i::text, 10, '0'), CASE WHEN i % 5 = 0 THEN $2::bigint ELSE $3::bigint END, c.id,
 		       'standard', '杭州', '北京', 1000, $4::timestamptz + interval '5 hours', 'out_for_delivery', $4::timestamptz - interval '2 days',
 		       $4::timestamptz - CASE WHEN i % 7 = 0 THEN interval '5 hours' ELSE interval '9 hours' END
 		FROM generate_series(1, $1) i
@@ -110,7 +110,7 @@ func TestSignoffBatchesAsParcelByParcel(t *testing.T) {
 		f := newFixture(t)
 		bigLate(t, f)
 		// One opted-out consignee: suppressed, in the same place of the order either way.
-		f.exec(`INSERT INTO sms_optouts (phone) VALUES ('+8613700000020')`)
+		f.exec(`INSERT INTO sms_optouts (phone, opted_out_at, source) VALUES ('+8613700000020', $1, 'staff')`, now)
 		var o outcome
 		o.res, o.err = care.FlagSlowSignoffs(f.ctx, f.deps, now)
 		o.state = dump(t, f)

@@ -332,7 +332,11 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, af
 		res.Alerted = len(due)
 		return nil
 	})
-	return res, err
+	if err != nil {
+		// Rolled back: nothing of the batch was stored, so nothing counts.
+		return SignoffResult{}, err
+	}
+	return res, nil
 }
 
 // outboxBatch is the most staff alerts one EnqueueMany call gets: its statements carry one
