@@ -92,9 +92,11 @@ const capLockBuckets = 1024
 //
 // Given a transaction, it first takes a transaction-scoped advisory lock per capped phone
 // (per bucket of phones, see capLockBuckets; in a fixed order, so two batches cannot
-// deadlock on them) and only then counts, so two
-// concurrent batches cannot both take a phone's last slot. Enqueue does not take the lock:
-// a single Enqueue racing a batch can still pass the cap, as two Enqueues can.
+// deadlock on them) and only then counts, so two concurrent batches cannot both take a
+// phone's last slot. The order is fixed within one call: a transaction that hands over
+// capped messages in two calls can deadlock with another such transaction, so give one
+// call a transaction's capped messages. Enqueue does not take the lock: a single Enqueue
+// racing a batch can still pass the cap, as two Enqueues can.
 func (o *Outbox) EnqueueMany(ctx context.Context, q BatchQuerier, msgs []Message) ([]Enqueued, error) {
 	out := make([]Enqueued, len(msgs))
 	if len(msgs) == 0 {
