@@ -44,6 +44,7 @@ type candidate struct {
 	reason                             string
 	since                              time.Time
 	window                             time.Duration
+	alertAt                            *time.Duration // lag at which the flag alerts; nil: never (no windows row)
 	level, tier, trackingNo            string
 	consigneeName, consigneePhone      string
 	shipperName, shipperPhone          string
@@ -57,7 +58,7 @@ type candidate struct {
 const candidatesSQL = `
 WITH c AS (
 	SELECT s.id, 'out_for_delivery' AS reason, s.out_for_delivery_at AS since, w.out_for_delivery AS win,
-	       s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
+	       2 * w.out_for_delivery AS alert_at, s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
 	FROM shipments s
 	JOIN shippers p ON p.id = s.shipper_id
 	JOIN signoff_windows w ON w.service_level = s.service_level AND w.tier = p.tier
@@ -65,7 +66,7 @@ WITH c AS (
 	  AND s.out_for_delivery_at < $1::timestamptz - (SELECT min(out_for_delivery) FROM signoff_windows)
 	  AND s.out_for_delivery_at < $1::timestamptz - w.out_for_delivery
 	UNION ALL
-	SELECT s.id, 'at_station', s.arrived_at_station_at, w.at_station,
+	SELECT s.id, 'at_station', s.arrived_at_station_at, w.at_station, 2 * w.at_station,
 	       s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
 	FROM shipments s
 	JOIN shippers p ON p.id = s.shipper_id
@@ -75,15 +76,17 @@ WITH c AS (
 	  AND s.arrived_at_station_at < $1::timestamptz - (SELECT min(at_station) FROM signoff_windows)
 	  AND s.arrived_at_station_at < $1::timestamptz - w.at_station
 	UNION ALL
-	SELECT s.id, 'past_promise', s.promised_at, interval '0',
+	SELECT s.id, 'past_promise', s.promised_at, interval '0', w.past_promise_alert,
 	       s.service_level, p.tier, s.tracking_no, s.consignee_id, s.shipper_id, p.name, p.phone, p.locale
 	FROM shipments s
 	JOIN shippers p ON p.id = s.shipper_id
+	-- Flagged without a windows row (the promise is the window); alerted only with one.
+	LEFT JOIN signoff_windows w ON w.service_level = s.service_level AND w.tier = p.tier
 	WHERE s.status IN ('created', 'picked_up', 'in_transit', 'arrived_at_station', 'out_for_delivery',
 	                   'delivery_failed', 'exception')
 	  AND s.promised_at < $1::timestamptz
 )
-SELECT c.id, c.reason, c.since, c.win, c.service_level, c.tier, c.tracking_no,
+SELECT c.id, c.reason, c.since, c.win, c.alert_at, c.service_level, c.tier, c.tracking_no,
        c.consignee_id, k.name, k.phone, c.shipper_id, c.name, c.phone, c.locale
 FROM c
 -- OFFSET 0 keeps this a lookup per candidate: a join lets the planner walk all consignees.
@@ -101,7 +104,8 @@ ORDER BY c.id, c.reason`
 //     the consignee (one per parcel, whatever the reasons) and, for a key shipper, a notice
 //     to the shipper, in the same transaction as the flag;
 //   - at twice the window (past the promise: past_promise_alert) sets alerted_at and opens
-//     a supervisor task, once;
+//     a supervisor task, once: in the flag's own transaction when the flag is new and
+//     already there (most of a first run), else in the run's final alert pass;
 //   - clears the open flags of parcels since delivered or returned.
 //
 // In disruption mode (Deps.Disruptions set) a parcel a declared disruption affects is still
@@ -113,11 +117,13 @@ ORDER BY c.id, c.reason`
 func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult, error) {
 	d = d.withDefaults()
 	var res SignoffResult
+	ph := phases{last: time.Now()}
 	cleared, err := clearSignoffs(ctx, d, now)
 	if err != nil {
 		return res, err
 	}
 	res.Cleared = cleared
+	ph.lap("clear")
 	var cands []candidate
 	err = pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		// On a big table the planner's estimates put the scan over jit_above_cost, and LLVM
@@ -132,7 +138,7 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 		}
 		cands, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (candidate, error) {
 			var c candidate
-			err := r.Scan(&c.shipmentID, &c.reason, &c.since, &c.window, &c.level, &c.tier, &c.trackingNo,
+			err := r.Scan(&c.shipmentID, &c.reason, &c.since, &c.window, &c.alertAt, &c.level, &c.tier, &c.trackingNo,
 				&c.consigneeID, &c.consigneeName, &c.consigneePhone, &c.shipperID, &c.shipperName, &c.shipperPhone, &c.shipperLocale)
 			return c, err
 		})
@@ -141,16 +147,18 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 	if err != nil {
 		return res, fmt.Errorf("care: slow sign-offs: %w", err)
 	}
+	ph.lap("candidates")
 	affected, err := affectedBy(ctx, d, cands, now)
 	if err != nil {
 		return res, fmt.Errorf("care: slow sign-offs: %w", err)
 	}
+	ph.lap("affected")
 	// One transaction per batch of parcels; a batch that fails is retried parcel by parcel,
 	// so one message the outbox refuses does not hold back the others.
 	var errs []error
 	for start := 0; start < len(cands); {
 		end := start + 1
-		for end < len(cands) && (end-start < 200 || cands[end].shipmentID == cands[end-1].shipmentID) {
+		for end < len(cands) && (end-start < signoffBatch || cands[end].shipmentID == cands[end-1].shipmentID) {
 			end++
 		}
 		batch := cands[start:end]
@@ -176,10 +184,17 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 			i = j
 		}
 	}
+	ph.lap("batches")
 	alerted, err := alertSignoffs(ctx, d, now)
-	res.Alerted = alerted
+	res.Alerted += alerted
 	if err != nil {
 		errs = append(errs, err)
+	}
+	ph.lap("alert")
+	if res.Items() > 0 || len(cands) > 0 {
+		// Where a run's time goes (BENCHMARKS.md, "Slow sign-off job"); quiet runs log nothing.
+		d.Log.Info("slow sign-offs", append(ph.attrs(), "found", len(cands), "flagged", res.Flagged,
+			"apologies", res.Apologies, "notices", res.Notices, "disrupted", res.Disrupted, "alerted", res.Alerted, "cleared", res.Cleared)...)
 	}
 	if len(errs) > 0 {
 		if len(errs) > 5 {
@@ -190,7 +205,41 @@ func FlagSlowSignoffs(ctx context.Context, d Deps, now time.Time) (SignoffResult
 	return res, nil
 }
 
+// signoffBatch is how many candidate flags go in one transaction (a parcel's reasons are
+// never split). A first run meets about 60,000 at 1,000,000 shipments: batches of 200 paid
+// the outbox's per-phone reads 300 times over (BENCHMARKS.md, "Slow sign-off job"). A
+// batch holds its rows' locks until it commits, a few hundred milliseconds. A variable so
+// a test can run the same data parcel by parcel and compare.
+var signoffBatch = 2000
+
+// alertInline: new flags at their alert point are alerted in their batch (flagBatch); off
+// only in a test, to compare with the final alert pass alone.
+var alertInline = true
+
+// phases times the steps of one run for its log line.
+type phases struct {
+	last  time.Time
+	names []string
+	took  []time.Duration
+}
+
+// lap records the time since the previous lap (or the start) under name.
+func (p *phases) lap(name string) {
+	t := time.Now()
+	p.names, p.took = append(p.names, name), append(p.took, t.Sub(p.last))
+	p.last = t
+}
+
+func (p *phases) attrs() []any {
+	out := make([]any, 0, 2*len(p.names))
+	for i, n := range p.names {
+		out = append(out, n, p.took[i].Round(time.Millisecond).String())
+	}
+	return out
+}
+
 func (r *SignoffResult) add(o SignoffResult) {
+	r.Alerted += o.Alerted
 	r.Flagged += o.Flagged
 	r.Apologies += o.Apologies
 	r.Disrupted += o.Disrupted
@@ -211,26 +260,34 @@ type DelayedData struct {
 	FlaggedAt    time.Time `json:"flagged_at"`
 }
 
-// flagBatch stores the flags of a batch (all reasons of a parcel are in one batch) and the
-// messages of the parcels flagged for the first time, in one transaction: one INSERT for
-// the flags, one for their events when the sink takes many, and one outbox batch for the
-// messages (notify.Outbox.EnqueueMany applies every rule of Enqueue per message), so a
-// first run over a hundred thousand late parcels does not pay a round trip per SMS.
+// flagBatch stores the flags of a batch (all reasons of a parcel are in one batch), the
+// messages of the parcels flagged for the first time and the alerts of the new flags
+// already at their alert point, in one transaction: one INSERT for the flags, one for their
+// events when the sink takes many, a few outbox batches for the messages
+// (notify.Outbox.EnqueueMany applies every rule of Enqueue per message) and one statement
+// each for the alerts' tasks and notifications, so a first run over a hundred thousand late
+// parcels pays neither a round trip per SMS nor a second pass over its flags to alert them.
 func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, affected map[int64]*disruptions.Disruption) (SignoffResult, error) {
 	var res SignoffResult
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		res = SignoffResult{}
-		fresh, err := insertFlags(ctx, tx, now, batch)
+		fresh, err := insertFlags(ctx, tx, d, now, batch, affected)
 		if err != nil {
 			return err
 		}
 		var evs []events.Event
 		var msgs []notify.Message
+		var due []dueFlag
 		for i, c := range batch {
-			if !fresh[flagKey{c.shipmentID, c.reason}] {
+			f, ok := fresh[flagKey{c.shipmentID, c.reason}]
+			if !ok {
 				continue
 			}
 			res.Flagged++
+			if f.alerted {
+				due = append(due, dueFlag{id: f.id, shipmentID: c.shipmentID, shipperID: c.shipperID, reason: c.reason,
+					trackingNo: c.trackingNo, lag: now.Sub(c.since)})
+			}
 			if d.Events != nil {
 				id := strconv.FormatInt(c.shipmentID, 10)
 				evs = append(evs, events.Event{ShipperID: c.shipperID, Type: EventDelayed, Key: "delayed:" + id + ":" + c.reason,
@@ -249,6 +306,9 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, af
 		if err := events.EmitMany(ctx, d.Events, tx, evs); err != nil {
 			return err
 		}
+		// One call for the whole batch: EnqueueMany takes its phone locks in one sorted
+		// statement, and a second call in the same transaction could take them out of order
+		// against a concurrent run's batch.
 		done, err := d.Outbox.EnqueueMany(ctx, tx, msgs)
 		if err != nil {
 			return err
@@ -266,9 +326,38 @@ func flagBatch(ctx context.Context, d Deps, now time.Time, batch []candidate, af
 				res.Disrupted++
 			}
 		}
+		if err := alertFlags(ctx, d, tx, now, due); err != nil {
+			return err
+		}
+		res.Alerted = len(due)
 		return nil
 	})
-	return res, err
+	if err != nil {
+		// Rolled back: nothing of the batch was stored, so nothing counts.
+		return SignoffResult{}, err
+	}
+	return res, nil
+}
+
+// outboxBatch is the most staff alerts one EnqueueMany call gets: its statements carry one
+// array element per message.
+const outboxBatch = 1000
+
+// enqueueAll hands msgs to the outbox in batches of outboxBatch, in order, in tx. Only for
+// messages EnqueueMany takes no locks for (uncapped kinds, such as staff alerts): see
+// flagBatch.
+func enqueueAll(ctx context.Context, d Deps, tx pgx.Tx, msgs []notify.Message) ([]notify.Enqueued, error) {
+	out := make([]notify.Enqueued, 0, len(msgs))
+	for len(msgs) > 0 {
+		k := min(len(msgs), outboxBatch)
+		done, err := d.Outbox.EnqueueMany(ctx, tx, msgs[:k])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, done...)
+		msgs = msgs[k:]
+	}
+	return out, nil
 }
 
 // flagKey names one flag: a parcel and a reason.
@@ -277,31 +366,43 @@ type flagKey struct {
 	reason     string
 }
 
+// newFlag is a flag insertFlags stored: its id, and whether it was stored alerted.
+type newFlag struct {
+	id      int64
+	alerted bool
+}
+
 // insertFlags stores the batch's flags in one statement and returns those that are new
-// (a flag stored already, by an earlier or a concurrent run, is left as it is).
-func insertFlags(ctx context.Context, tx pgx.Tx, now time.Time, batch []candidate) (map[flagKey]bool, error) {
+// (a flag stored already, by an earlier or a concurrent run, is left as it is). A new flag
+// already at its alert point (and, in disruption mode, of a parcel no disruption affects:
+// alertSignoffs' rule) is stored with alerted_at set, and flagBatch alerts it in the same
+// transaction, as alertSignoffs would have.
+func insertFlags(ctx context.Context, tx pgx.Tx, d Deps, now time.Time, batch []candidate, affected map[int64]*disruptions.Disruption) (map[flagKey]newFlag, error) {
 	n := len(batch)
 	ids, reasons, since, wins, levels, tiers := make([]int64, n), make([]string, n), make([]time.Time, n), make([]time.Duration, n), make([]string, n), make([]string, n)
+	alert := make([]bool, n)
 	for i, c := range batch {
 		ids[i], reasons[i], since[i], wins[i], levels[i], tiers[i] = c.shipmentID, c.reason, c.since, c.window, c.level, c.tier
+		alert[i] = alertInline && c.alertAt != nil && now.Sub(c.since) >= *c.alertAt && !(d.Disruptions != nil && affected[c.shipmentID] != nil)
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, flagged_at, lag, window_allowed, service_level, shipper_tier)
-		SELECT id, r, s, $7, $7::timestamptz - s, w, l, t
-		FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::interval[], $5::text[], $6::text[]) WITH ORDINALITY AS u(id, r, s, w, l, t, ord)
+	rows, err := tx.Query(ctx, `INSERT INTO slow_signoffs (shipment_id, reason, since, flagged_at, lag, window_allowed, service_level, shipper_tier, alerted_at)
+		SELECT id, r, s, $7, $7::timestamptz - s, w, l, t, CASE WHEN a THEN $7::timestamptz END
+		FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::interval[], $5::text[], $6::text[], $8::bool[]) WITH ORDINALITY AS u(id, r, s, w, l, t, a, ord)
 		ORDER BY ord
 		ON CONFLICT (shipment_id, reason) DO NOTHING
-		RETURNING shipment_id, reason`, ids, reasons, since, wins, levels, tiers, now)
+		RETURNING id, shipment_id, reason, alerted_at IS NOT NULL`, ids, reasons, since, wins, levels, tiers, now, alert)
 	if err != nil {
 		return nil, err
 	}
-	fresh := make(map[flagKey]bool, n)
+	fresh := make(map[flagKey]newFlag, n)
 	for rows.Next() {
 		var k flagKey
-		if err := rows.Scan(&k.shipmentID, &k.reason); err != nil {
+		var f newFlag
+		if err := rows.Scan(&f.id, &k.shipmentID, &k.reason, &f.alerted); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		fresh[k] = true
+		fresh[k] = f
 	}
 	return fresh, rows.Err()
 }
@@ -385,23 +486,19 @@ var reasonZH = map[string]string{
 	ReasonPastPromise:    "超过承诺时间",
 }
 
+// dueFlag is a flag at its alert point, marked alerted in the caller's transaction.
+type dueFlag struct {
+	id, shipmentID, shipperID int64
+	reason, trackingNo        string
+	lag                       time.Duration
+}
+
 // alertSignoffs marks the open flags that reached their alert point (twice the window;
-// past_promise_alert past the promise) and, in the same transaction, opens one supervisor
-// task per flag, leaves an in-app notification for every active supervisor and hands the
-// outbox a staff alert SMS for each of them with a phone (key
-// "signoff-alert:<flag id>:<user id>"). alerted_at is set by the same statement that
-// selects the due flags, so a flag is alerted once.
+// past_promise_alert past the promise) since they were flagged and, in the same
+// transaction, alerts them (alertFlags). alerted_at is set by the same statement that
+// selects the due flags, so a flag is alerted once. A flag already at its alert point when
+// it is stored is alerted by flagBatch instead, with its flag.
 func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
-	type due struct {
-		id         int64
-		reason     string
-		trackingNo string
-		lag        time.Duration
-	}
-	type supervisor struct {
-		id    int64
-		phone string
-	}
 	var n int
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
@@ -420,69 +517,85 @@ func alertSignoffs(ctx context.Context, d Deps, now time.Time) (int, error) {
 			FOR UPDATE OF f SKIP LOCKED),
 		marked AS (
 			UPDATE slow_signoffs f SET alerted_at = $1 FROM due WHERE f.id = due.id
-			RETURNING due.*),
-		tasks AS (
-			INSERT INTO staff_tasks (key, kind, shipper_id, shipment_id, text, created_at)
-			SELECT 'slow-signoff:' || id, 'slow_signoff', shipper_id, shipment_id, tracking_no || ' ' || reason, $1
-			FROM marked ON CONFLICT (key) DO NOTHING)
-		SELECT id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now, d.Disruptions != nil)
+			RETURNING due.*)
+		SELECT id, shipment_id, shipper_id, reason, tracking_no, $1::timestamptz - since FROM marked ORDER BY id`, now, d.Disruptions != nil)
 		if err != nil {
 			return err
 		}
-		flags, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (due, error) {
-			var x due
-			return x, r.Scan(&x.id, &x.reason, &x.trackingNo, &x.lag)
-		})
-		if err != nil || len(flags) == 0 {
-			n = len(flags)
-			return err
-		}
-		// In-app notifications: the console writes them from the data in the reader's
-		// language (notif.slow_signoff); the text is the plain fallback.
-		notes := make([]complaints.Note, len(flags))
-		for i, f := range flags {
-			h := int(f.lag.Hours())
-			notes[i] = complaints.Note{Text: fmt.Sprintf("%s %s for %d h", f.trackingNo, strings.ReplaceAll(f.reason, "_", " "), h),
-				Data: map[string]any{"tracking_no": f.trackingNo, "reason": f.reason, "hours": h}}
-		}
-		if _, err := d.Complaints.NotifyRoleNotes(ctx, tx, "supervisor", "slow_signoff", notes, now); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT id, phone FROM users WHERE role = 'supervisor' AND active AND phone <> '' ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		sups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (supervisor, error) {
-			var x supervisor
-			return x, r.Scan(&x.id, &x.phone)
+		flags, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dueFlag, error) {
+			var x dueFlag
+			return x, r.Scan(&x.id, &x.shipmentID, &x.shipperID, &x.reason, &x.trackingNo, &x.lag)
 		})
 		if err != nil {
 			return err
-		}
-		var msgs []notify.Message
-		for _, f := range flags {
-			text := fmt.Sprintf("包裹%s%s已%d小时%d分", f.trackingNo, reasonZH[f.reason], int(f.lag.Hours()), int(f.lag.Minutes())%60)
-			for _, u := range sups {
-				msgs = append(msgs, notify.Message{
-					Key:  "signoff-alert:" + strconv.FormatInt(f.id, 10) + ":" + strconv.FormatInt(u.id, 10),
-					Kind: notify.KindStaffAlert, To: u.phone, Locale: "zh",
-					Vars: map[string]string{"text": text, "link": d.PublicURL + "/console/watch"}, NotBefore: now,
-				})
-			}
-		}
-		// One outbox batch per 1000 messages: the first run alerts tens of thousands of flags.
-		for len(msgs) > 0 {
-			k := min(len(msgs), 1000)
-			if _, err := d.Outbox.EnqueueMany(ctx, tx, msgs[:k]); err != nil {
-				return fmt.Errorf("alerts: %w", err)
-			}
-			msgs = msgs[k:]
 		}
 		n = len(flags)
-		return nil
+		return alertFlags(ctx, d, tx, now, flags)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("care: slow sign-off alerts: %w", err)
 	}
 	return n, nil
+}
+
+// alertFlags alerts flags marked alerted in tx: one supervisor task per flag (key
+// "slow-signoff:<flag id>"), an in-app notification for every active supervisor and a staff
+// alert SMS for each of them with a phone (key "signoff-alert:<flag id>:<user id>"), all in
+// tx and keyed, so a flag's alert exists exactly when its alerted_at does.
+func alertFlags(ctx context.Context, d Deps, tx pgx.Tx, now time.Time, flags []dueFlag) error {
+	if len(flags) == 0 {
+		return nil
+	}
+	type supervisor struct {
+		id    int64
+		phone string
+	}
+	n := len(flags)
+	keys, shippers, shipments, texts := make([]string, n), make([]int64, n), make([]int64, n), make([]string, n)
+	for i, f := range flags {
+		keys[i], shippers[i], shipments[i], texts[i] = "slow-signoff:"+strconv.FormatInt(f.id, 10), f.shipperID, f.shipmentID, f.trackingNo+" "+f.reason
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO staff_tasks (key, kind, shipper_id, shipment_id, text, created_at)
+		SELECT k, 'slow_signoff', sp, sh, t, $5 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS u(k, sp, sh, t, ord)
+		ORDER BY ord
+		ON CONFLICT (key) DO NOTHING`, keys, shippers, shipments, texts, now); err != nil {
+		return fmt.Errorf("tasks: %w", err)
+	}
+	// In-app notifications: the console writes them from the data in the reader's
+	// language (notif.slow_signoff); the text is the plain fallback.
+	notes := make([]complaints.Note, len(flags))
+	for i, f := range flags {
+		h := int(f.lag.Hours())
+		notes[i] = complaints.Note{Text: fmt.Sprintf("%s %s for %d h", f.trackingNo, strings.ReplaceAll(f.reason, "_", " "), h),
+			Data: map[string]any{"tracking_no": f.trackingNo, "reason": f.reason, "hours": h}}
+	}
+	if _, err := d.Complaints.NotifyRoleNotes(ctx, tx, "supervisor", "slow_signoff", notes, now); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, phone FROM users WHERE role = 'supervisor' AND active AND phone <> '' ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	sups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (supervisor, error) {
+		var x supervisor
+		return x, r.Scan(&x.id, &x.phone)
+	})
+	if err != nil || len(sups) == 0 {
+		return err
+	}
+	var msgs []notify.Message
+	for _, f := range flags {
+		text := fmt.Sprintf("包裹%s%s已%d小时%d分", f.trackingNo, reasonZH[f.reason], int(f.lag.Hours()), int(f.lag.Minutes())%60)
+		for _, u := range sups {
+			msgs = append(msgs, notify.Message{
+				Key:  "signoff-alert:" + strconv.FormatInt(f.id, 10) + ":" + strconv.FormatInt(u.id, 10),
+				Kind: notify.KindStaffAlert, To: u.phone, Locale: "zh",
+				Vars: map[string]string{"text": text, "link": d.PublicURL + "/console/watch"}, NotBefore: now,
+			})
+		}
+	}
+	if _, err := enqueueAll(ctx, d, tx, msgs); err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	return nil
 }

@@ -331,8 +331,11 @@ func (s *Store) AffectingMany(ctx context.Context, ids []int64, now time.Time) (
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// The EXISTS is a one-time filter: with no disruption begun the view's join, which reads
+	// each of the ids' shipments (60,000 in a first slow sign-off run: about 1 s), is skipped.
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (ds.shipment_id) ds.shipment_id, ds.disruption_id
 		FROM disrupted_shipments ds WHERE ds.shipment_id = ANY($1) AND ds.starts_at <= $2
+		  AND EXISTS (SELECT 1 FROM disruptions WHERE starts_at <= $2)
 		ORDER BY ds.shipment_id, ds.starts_at DESC, ds.disruption_id DESC`, ids, now)
 	if err != nil {
 		return nil, fmt.Errorf("disruptions: affecting: %w", err)

@@ -76,6 +76,12 @@ func (o *Outbox) prepare(m Message, now time.Time) (prepared, error) {
 // two-key form, apart from the jobs' one-key locks).
 const capLockClass = 0x534d53 // "SMS"
 
+// capLockBuckets bounds the advisory locks of one batch: a phone locks its bucket (hash
+// modulo this), so a batch of thousands of phones holds at most this many locks of the
+// server's shared lock table (max_locks_per_transaction × connections, 6,400 by default)
+// instead of one per phone. Two phones in one bucket only serialise their batches.
+const capLockBuckets = 1024
+
 // EnqueueMany enqueues msgs as if Enqueue were called on each in order, in a few
 // statements instead of one round trip per message: the same keys (a key already stored,
 // or repeated in msgs, stores nothing and returns the first message's id with created
@@ -85,9 +91,12 @@ const capLockClass = 0x534d53 // "SMS"
 // refuse (no key, unknown kind) fails the call and stores nothing of it.
 //
 // Given a transaction, it first takes a transaction-scoped advisory lock per capped phone
-// (in a fixed order, so two batches cannot deadlock on them) and only then counts, so two
-// concurrent batches cannot both take a phone's last slot. Enqueue does not take the lock:
-// a single Enqueue racing a batch can still pass the cap, as two Enqueues can.
+// (per bucket of phones, see capLockBuckets; in a fixed order, so two batches cannot
+// deadlock on them) and only then counts, so two concurrent batches cannot both take a
+// phone's last slot. The order is fixed within one call: a transaction that hands over
+// capped messages in two calls can deadlock with another such transaction, so give one
+// call a transaction's capped messages. Enqueue does not take the lock: a single Enqueue
+// racing a batch can still pass the cap, as two Enqueues can.
 func (o *Outbox) EnqueueMany(ctx context.Context, q BatchQuerier, msgs []Message) ([]Enqueued, error) {
 	out := make([]Enqueued, len(msgs))
 	if len(msgs) == 0 {
@@ -121,9 +130,10 @@ func (o *Outbox) EnqueueMany(ctx context.Context, q BatchQuerier, msgs []Message
 			for i, ph := range phones {
 				h := fnv.New32a()
 				h.Write([]byte(ph))
-				locks[i] = int32(h.Sum32())
+				locks[i] = int32(h.Sum32() % capLockBuckets)
 			}
 			slices.Sort(locks)
+			locks = slices.Compact(locks)
 			if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) k ORDER BY k`, capLockClass, locks); err != nil {
 				return nil, fmt.Errorf("notify: enqueue: lock phones: %w", err)
 			}
