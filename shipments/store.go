@@ -326,4 +326,3 @@ func normalizeEvents(events []NewEvent, now time.Time, w TimeWindow, results []I
 	}
 	return valid
 }
-
