@@ -65,7 +65,7 @@ func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int,
 		return err
 	}
 	seen := map[eventRef]bool{}
-	touched := map[int64]bool{}
+	fresh := map[int64][]Event{} // the events this batch stored, by shipment
 	for k, i := range valid {
 		e := events[i]
 		if sid[k] == 0 {
@@ -76,12 +76,16 @@ func recordValid(ctx context.Context, tx pgx.Tx, events []NewEvent, valid []int,
 		// The same event twice in one batch was inserted once: the first is stored, the
 		// second a duplicate.
 		if r := (eventRef{sid[k], e.Key}); stored[k] && !seen[r] {
-			seen[r], touched[r.shipment] = true, true
+			seen[r] = true
+			// As stored: pgx sends microseconds, dropping the rest.
+			se := e.Event
+			se.OccurredAt = se.OccurredAt.Truncate(time.Microsecond)
+			fresh[r.shipment] = append(fresh[r.shipment], se)
 			status = ResultStored
 		}
 		results[i] = ItemResult{Index: i, TrackingNo: e.TrackingNo, EventID: e.Key, Status: status}
 	}
-	return rederive(ctx, tx, touched, now)
+	return rederive(ctx, tx, fresh, now)
 }
 
 type eventRef struct {
@@ -111,26 +115,222 @@ WITH t AS (
 SELECT t.n, t.sid, ins.shipment_id IS NOT NULL
 FROM t LEFT JOIN ins ON ins.shipment_id = t.sid AND ins.event_key = t.key`
 
-// rederive recomputes status and key times of the given shipments from all their events
-// and writes those that changed, stamping them updated at now (the write's instant). It
-// is phase 2 of recordValid: lock in id order, then derive and write in a later statement.
-func rederive(ctx context.Context, tx pgx.Tx, touched map[int64]bool, now time.Time) error {
-	if len(touched) == 0 {
+// rederive brings the given shipments' status and key times up to date with the events
+// this transaction stored for them (fresh), writing those that changed, stamped updated at
+// now (the write's instant). It is phase 2 of recordValid: lock in id order (reading each
+// row as locked), then write in a later statement. Most rows are folded in Go from their
+// stored state and the fresh events alone (fold); the few the stored state cannot settle
+// are derived in SQL from all their events (deriveSQL), which that later statement's
+// snapshot sees complete.
+func rederive(ctx context.Context, tx pgx.Tx, fresh map[int64][]Event, now time.Time) error {
+	if len(fresh) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(touched))
-	for id := range touched {
+	ids := make([]int64, 0, len(fresh))
+	for id := range fresh {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	rows, err := tx.Query(ctx, `
+SELECT id, status, picked_up_at, arrived_at_station_at, out_for_delivery_at, delivered_at,
+    signed_at, signed_by, pod_url, last_event_at
+FROM shipments WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	if err != nil {
+		return err
+	}
+	var (
+		full                                         []int64 // derived from all events, in SQL
+		upd                                          []int64
+		from, status, signed, pod, setBy             []string
+		picked, arrived, out, delivered, last, setAt []*time.Time
+	)
+	var sid int64
+	var c current
+	if _, err := pgx.ForEachRow(rows, []any{&sid, &c.status, &c.picked, &c.arrived, &c.out, &c.delivered, &c.signedAt, &c.signedBy, &c.pod, &c.last}, func() error {
+		d, ok := c.fold(fresh[sid])
+		switch {
+		case !ok:
+			full = append(full, sid)
+		case c.unchanged(d):
+			// unchanged: no new row version, no trigger rows, no index entries
+		default:
+			upd, from = append(upd, sid), append(from, c.status)
+			status, signed, pod, setBy = append(status, string(d.Status)), append(signed, d.SignedBy), append(pod, d.PODURL), append(setBy, d.StatusEvent)
+			picked, arrived, out = append(picked, d.PickedUpAt), append(arrived, d.ArrivedAtStationAt), append(out, d.OutForDeliveryAt)
+			delivered, last, setAt = append(delivered, d.DeliveredAt), append(last, d.LastEventAt), append(setAt, d.StatusAt)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT id FROM shipments WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids)
-	b.Queue(deriveSQL, ids, now)
+	if len(full) > 0 {
+		b.Queue(deriveSQL, full, now)
+	}
+	if len(upd) > 0 {
+		// A changed status is recorded with the write (shipment_status_changes, migration
+		// 017), from the status read under the lock.
+		b.Queue(`
+WITH u AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
+        $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
+        AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at, set_by, set_at, old_status)
+), upd AS (
+    UPDATE shipments s SET status = u.status, picked_up_at = u.picked, arrived_at_station_at = u.arrived,
+        out_for_delivery_at = u.out_at, delivered_at = u.delivered, signed_at = u.delivered,
+        signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = $10::timestamptz
+    FROM u WHERE s.id = u.id
+    RETURNING s.id
+)
+INSERT INTO shipment_status_changes (shipment_id, from_status, to_status, event_key, occurred_at, changed_at)
+SELECT u.id, u.old_status, u.status, u.set_by, u.set_at, $10::timestamptz
+FROM u JOIN upd ON upd.id = u.id
+WHERE u.old_status <> u.status AND u.set_by <> ''
+ON CONFLICT (shipment_id, to_status, event_key) DO NOTHING`, upd, status, picked, arrived, out, delivered, signed, pod, last, now, setBy, setAt, from)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// deriveSQL is Derive in SQL for the shipments $1, written back as rederive's
-// second statement, stamped updated at $2. It must agree with Derive (TestDeriveSQL):
+// current is a shipment's stored derived state, read under its lock.
+type current struct {
+	status                                          string
+	picked, arrived, out, delivered, signedAt, last *time.Time
+	signedBy, pod                                   string
+}
+
+// sameTime reports whether two optional times are equal.
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// unchanged reports whether d is what is stored already, so the row needs no update.
+func (c *current) unchanged(d Derived) bool {
+	return c.status == string(d.Status) && c.signedBy == d.SignedBy && c.pod == d.PODURL &&
+		sameTime(c.picked, d.PickedUpAt) && sameTime(c.arrived, d.ArrivedAtStationAt) &&
+		sameTime(c.out, d.OutForDeliveryAt) && sameTime(c.delivered, d.DeliveredAt) &&
+		sameTime(c.signedAt, d.DeliveredAt) && sameTime(c.last, d.LastEventAt)
+}
+
+// fold returns Derive of the shipment's events with evs added, computed from the stored
+// state c (Derive of the events before) and evs alone, or false when c cannot settle it.
+// Derive's status event is the greatest event by (final, occurred_at, rank of code, key);
+// c says the finality, rank and time of its own: the last event's time while not final
+// (the latest event sets the status), delivered_at once delivered. It does not say the
+// time of a return, nor the key, which decides only between events of the same code at
+// the same instant and then matters only for a delivery's signer and proof. Those cases,
+// and a row without a last event, return false. Step times are minima, the last event a
+// maximum, so they fold exactly.
+func (c *current) fold(evs []Event) (Derived, bool) {
+	cur := Code(c.status)
+	if len(evs) == 0 || c.last == nil || !cur.Valid() {
+		return Derived{}, false
+	}
+	var at time.Time
+	switch {
+	case cur == Delivered && c.delivered != nil:
+		at = *c.delivered
+	case cur.Final():
+		return Derived{}, false
+	default:
+		at = *c.last
+	}
+	best := evs[0]
+	for _, e := range evs[1:] {
+		if statusBefore(best, e) {
+			best = e
+		}
+	}
+	// Copies: the scan may reuse c's times for the next row.
+	d := Derived{Status: cur, PickedUpAt: copyTime(c.picked), ArrivedAtStationAt: copyTime(c.arrived), OutForDeliveryAt: copyTime(c.out),
+		DeliveredAt: copyTime(c.delivered), SignedBy: c.signedBy, PODURL: c.pod, LastEventAt: copyTime(c.last)}
+	switch cmpStatus(best.Code, best.OccurredAt, cur, at) {
+	case 1:
+		d.Status = best.Code
+		d.setBy(best)
+		d.DeliveredAt, d.SignedBy, d.PODURL = nil, "", ""
+		if best.Code == Delivered {
+			t := best.OccurredAt
+			d.DeliveredAt, d.SignedBy, d.PODURL = &t, best.SignedBy, best.PODURL
+		}
+	case 0:
+		if best.Code == Delivered { // two deliveries at one instant: the keys decide
+			return Derived{}, false
+		}
+		// The same code at the same instant: the status stays (a key would only rename
+		// the event that set it, which no change record needs).
+	}
+	earliest := func(p **time.Time, t time.Time) {
+		if *p == nil || t.Before(**p) {
+			t := t
+			*p = &t
+		}
+	}
+	for _, e := range evs {
+		switch e.Code {
+		case PickedUp:
+			earliest(&d.PickedUpAt, e.OccurredAt)
+		case ArrivedAtStation:
+			earliest(&d.ArrivedAtStationAt, e.OccurredAt)
+		case OutForDelivery:
+			earliest(&d.OutForDeliveryAt, e.OccurredAt)
+		}
+		if e.OccurredAt.After(*d.LastEventAt) {
+			t := e.OccurredAt
+			d.LastEventAt = &t
+		}
+	}
+	return d, true
+}
+
+func copyTime(p *time.Time) *time.Time {
+	if p == nil {
+		return nil
+	}
+	t := *p
+	return &t
+}
+
+// statusBefore reports whether b sets a status over a: a final event over any other,
+// then as Less orders them.
+func statusBefore(a, b Event) bool {
+	if a.Code.Final() != b.Code.Final() {
+		return b.Code.Final()
+	}
+	return Less(a, b)
+}
+
+// cmpStatus compares an event of code a at ta with one of code b at tb by finality, time
+// and rank (not key): 1 if the first sets the status over the second, -1 if the second
+// does, 0 if only their keys could tell.
+func cmpStatus(a Code, ta time.Time, b Code, tb time.Time) int {
+	switch {
+	case a.Final() != b.Final():
+		if a.Final() {
+			return 1
+		}
+		return -1
+	case !ta.Equal(tb):
+		if ta.After(tb) {
+			return 1
+		}
+		return -1
+	case rank[a] != rank[b]:
+		if rank[a] > rank[b] {
+			return 1
+		}
+		return -1
+	}
+	return 0
+}
+
+// deriveSQL is Derive in SQL for the shipments $1 that fold cannot settle, written back
+// by rederive's second statement, stamped updated at $2. It must agree with Derive (TestDeriveSQL):
 //   - events ordered by occurred_at, then the rank of their code (as Derive's rank map),
 //     then event id in byte order;
 //   - the status is set by the last final event (delivered, returned) if there is one, else
