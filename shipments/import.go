@@ -96,14 +96,6 @@ func (st *Store) Import(ctx context.Context, kind ImportKind, r io.Reader, opt I
 		return nil, fmt.Errorf("shipments: import: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	// Custom plans for every statement, the triggers' ones included: the statement-level
-	// triggers on shipments (kpi_mark_shipments, billing_mark_shipments) join their
-	// transition tables, and a plan cached while they were small (a batch that changed a
-	// few rows) turned quadratic on the next 5,000-row batch: 65 s a statement at 1,000,000
-	// rows. The planning this adds is small next to a batch.
-	if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
-		return nil, fmt.Errorf("shipments: import: %w", err)
-	}
 	b := &importBatch{st: st, tx: tx, kind: kind, rep: rep, opt: opt, now: st.Now(), date1904: src.date1904()}
 	broken := false
 	for {
