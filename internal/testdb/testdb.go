@@ -130,6 +130,19 @@ func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
 	return pool, c.URL()
 }
 
+// AsAdmin is the database URL dbURL with the credentials of the server's admin (the
+// superuser of the private server), for a test that needs a superuser's session, such as
+// loading auto_explain to read the plans of queries inside triggers.
+func AsAdmin(t testing.TB, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	u.User = url.UserPassword(conf.User, conf.Password)
+	return u.String()
+}
+
 // NewAt is NewWithURL on a database migrated only up to version (db.MigrateTo), for
 // tests that fill a database with an older schema and then migrate it (db.Migrate).
 func NewAt(t testing.TB, version int32) (*pgxpool.Pool, string) {
