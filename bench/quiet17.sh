@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/quiet17.sh DBURL: the issue #17 rows on a copy of the 1M data set, each interleaved with
 # its floor in the same round, ROUNDS rounds (default 3), load average per line. It writes to the
-# database (events, an API key, the KPI rollup): use a copy. LCRM and LOADGEN are the binaries.
+# database (events, an API key, the KPI rollup): use a copy. LCRM and LOADGEN are the binaries;
+# PGB_SQL is the floor of the tracking read (default bench/track_pgbench.sql, the public read;
+# bench/track_full_pgbench.sql for a build before the per-view read).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DB=$1; PORT=${PORT:-18300}; ROUNDS=${ROUNDS:-3}; T=${T:-10}
@@ -17,7 +19,7 @@ rm -f jar; curl -s -c jar -b jar http://127.0.0.1:$PORT/login > login.html
 CSRF=$(grep -o 'name="_csrf" value="[^"]*"' login.html | head -1 | sed 's/.*value="//;s/"//')
 curl -s -c jar -b jar -o /dev/null -w "login %{http_code}\n" --data-urlencode "_csrf=$CSRF" --data-urlencode "email=manager@demo.lcrm" --data-urlencode "password=lcrm-demo-2026" http://127.0.0.1:$PORT/login
 KEY=$($LCRM apikey create bench-$RANDOM 2>/dev/null | tail -1)
-PGB() { pgbench -n -M prepared -f $ROOT/bench/track_pgbench.sql -c $1 -j 2 -T $T "$DB" 2>/dev/null | grep -E "^tps|latency average" | tr '\n' ' '; }
+PGB() { pgbench -n -M prepared -f ${PGB_SQL:-$ROOT/bench/track_pgbench.sql} -c $1 -j 2 -T $T "$DB" 2>/dev/null | grep -E "^tps|latency average" | tr '\n' ' '; }
 WRK() { WRK_PATH=$2 wrk -t2 -c$1 -d${T}s -s $ROOT/bench/track.lua http://127.0.0.1:$PORT 2>/dev/null | tail -1; }
 kpi() { curl -s -b jar -o /dev/null -w "%{http_code} %{time_total}s" "http://127.0.0.1:$PORT/console/kpi"; }
 for r in $(seq $ROUNDS); do
