@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"lcrm/customers"
 	"lcrm/portal/web"
@@ -151,5 +152,48 @@ func TestParcelHTMLSameAsTemplate(t *testing.T) {
 				t.Errorf("%s (%s): estimate not shown", tc.name, lang)
 			}
 		}
+	}
+}
+
+// BenchmarkTrackPageRender renders a public parcel's page (8 events) through the template
+// only, as before parcelHTML, and with parcelHTML: the rendering cost without the read.
+func BenchmarkTrackPageRender(b *testing.B) {
+	zone := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	core, err := web.New(web.Deps{Now: func() time.Time { return now }}, web.Config{Zone: zone, Secret: []byte("test secret")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{Zone: zone, Secret: []byte("test secret")}
+	d := &shipments.Detail{}
+	d.ID, d.TrackingNo, d.Status, d.OriginCity = 1, "SD100000000001", shipments.OutForDelivery, "深圳"
+	d.Dest = customers.Address{Province: "湖北", City: "武汉"}
+	d.PromisedAt, d.CreatedAt = now.Add(6*time.Hour), now.Add(-30*time.Hour)
+	d.Addressee = shipments.Addressee{Name: "张三丰", Phone: "13800138000"}
+	d.Shipper.Name = "顺达商贸"
+	for i, c := range []shipments.Code{shipments.Created, shipments.PickedUp, shipments.InTransit, shipments.InTransit,
+		shipments.InTransit, shipments.ArrivedAtStation, shipments.ArrivedAtStation, shipments.OutForDelivery} {
+		d.Events = append(d.Events, shipments.Event{Key: strconv.Itoa(i), Code: c, OccurredAt: d.CreatedAt.Add(time.Duration(i) * time.Hour), Location: "长沙", Note: "快件已到达"})
+	}
+	for _, bc := range []struct {
+		name string
+		s    *handler
+	}{{"template", &handler{Core: core, cfg: cfg, templateParcels: true}}, {"parcelHTML", &handler{Core: core, cfg: cfg}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			app := fiber.New()
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				fctx := &fasthttp.RequestCtx{}
+				fctx.Request.SetRequestURI("/track/SD100000000001")
+				fctx.Request.Header.SetCookie("lcrm_csrf", strings.Repeat("a", 43))
+				c := app.AcquireCtx(fctx)
+				r := bc.s.result(c, d.TrackingNo, d)
+				bc.s.fastParcel(c, &r, "")
+				if err := bc.s.Render(c, "track", fiber.Map{"Query": d.TrackingNo, "Results": []trackResult{r}}); err != nil {
+					b.Fatal(err)
+				}
+				app.ReleaseCtx(c)
+			}
+		})
 	}
 }
