@@ -38,6 +38,9 @@ type handler struct {
 	*web.Core
 	deps Deps
 	cfg  Config
+	// templateParcels makes the tracking page write every parcel through track.html, as
+	// before parcelHTML: tests compare the two.
+	templateParcels bool
 }
 
 // Mount registers every route of the public site on app: this is its one route table.

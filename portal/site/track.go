@@ -95,6 +95,7 @@ type trackResult struct {
 	Requests                                             *requestsPanel    // verified only: see track_requests.go
 	Disruption                                           *disruptionNotice // see track_disruption.go
 	Archived                                             *time.Time        // events archived then (partial _archived.html)
+	HTML                                                 template.HTML     // the whole article when parcelHTML writes it; else track.html does
 }
 
 // estimateView is the learned delivery window as the page writes it, in the site's zone:
@@ -201,6 +202,13 @@ func (s *handler) result(c *fiber.Ctx, number string, d *shipments.Detail) track
 	return r
 }
 
+// fastParcel lets parcelHTML write r's article when it can (the page's $.D.Unsub is unsub).
+func (s *handler) fastParcel(c *fiber.Ctx, r *trackResult, unsub string) {
+	if !s.templateParcels {
+		r.HTML = s.parcelHTML(r, s.Lang(c), s.CSRFToken(c), unsub)
+	}
+}
+
 // trackView is the tracking read this browser needs: the public one unless it has verified
 // some parcel (the read then adds the address, which result shows only for a parcel this
 // browser verified). The verified ids are known from the cookie before the read, so the
@@ -244,6 +252,7 @@ func (s *handler) trackMany(c *fiber.Ctx) error {
 	results := make([]trackResult, len(numbers))
 	for i, n := range numbers {
 		results[i] = s.result(c, n, found[n])
+		s.fastParcel(c, &results[i], "")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.Render(c, "track", fiber.Map{"Query": strings.Join(numbers, " "), "Results": results,
@@ -268,7 +277,10 @@ func (s *handler) trackOne(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotFound)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.Render(c, "track", fiber.Map{"Query": number, "Results": []trackResult{s.result(c, number, d)}, "Sub": c.Query("sub"), "Unsub": c.Query("unsub")})
+	r := s.result(c, number, d)
+	unsub := c.Query("unsub")
+	s.fastParcel(c, &r, unsub)
+	return s.Render(c, "track", fiber.Map{"Query": number, "Results": []trackResult{r}, "Sub": c.Query("sub"), "Unsub": unsub})
 }
 
 // verify handles POST /track/:no/verify: the last 4 digits of the consignee's or the

@@ -72,6 +72,7 @@ type web struct {
 	bundle *i18n.Bundle
 	pages  map[string]map[string]*template.Template // lang -> page -> template
 	plain  map[string]map[string]string             // lang -> key -> message without data
+	locs   map[string]*i18n.Localizer               // lang -> localizer, for messages with data
 	zone   *time.Location
 }
 
@@ -87,7 +88,7 @@ func newWeb(zone *time.Location) (*web, error) {
 			return nil, fmt.Errorf("portal: load %s: %w", f, err)
 		}
 	}
-	w := &web{bundle: b, pages: map[string]map[string]*template.Template{}, plain: map[string]map[string]string{}, zone: zone}
+	w := &web{bundle: b, pages: map[string]map[string]*template.Template{}, plain: map[string]map[string]string{}, locs: map[string]*i18n.Localizer{}, zone: zone}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -96,6 +97,7 @@ func newWeb(zone *time.Location) (*web, error) {
 		lang := langCode(tag)
 		w.pages[lang] = map[string]*template.Template{}
 		loc := i18n.NewLocalizer(b, tag.String())
+		w.locs[lang] = loc
 		plain := plainMessages(loc)
 		w.plain[lang] = plain
 		funcs := w.funcs(loc, plain)
@@ -322,6 +324,19 @@ func (w *web) text(lang, key string) string {
 	return key
 }
 
+// textWith returns a message with data in lang, as {{tf}} does, for views prepared in Go.
+func (w *web) textWith(lang, key string, data map[string]any) string {
+	loc := w.locs[lang]
+	if loc == nil {
+		return key
+	}
+	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	if err != nil {
+		return key
+	}
+	return s
+}
+
 // message returns one catalogue message in lang ("zh" or "en").
 func (w *web) message(lang, key string) string {
 	msg, err := i18n.NewLocalizer(w.bundle, lang).Localize(&i18n.LocalizeConfig{MessageID: key})
@@ -333,6 +348,11 @@ func (w *web) message(lang, key string) string {
 
 // Text returns a message without data in lang, as {{t}} does, for views prepared in Go.
 func (s *Core) Text(lang, key string) string { return s.web.text(lang, key) }
+
+// TextWith returns a message with data in lang, as {{tf}} does, for views prepared in Go.
+func (s *Core) TextWith(lang, key string, data map[string]any) string {
+	return s.web.textWith(lang, key, data)
+}
 
 // When is the <time> element for t: machine-readable instant, text in the site's zone.
 func (s *Core) When(t time.Time) template.HTML { return s.web.when(t) }
