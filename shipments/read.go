@@ -2,11 +2,7 @@ package shipments
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"lcrm/customers"
 )
@@ -49,19 +45,5 @@ WHERE s.tracking_no = $1`
 // Get returns one shipment in full by tracking number (in any case, with spaces), or
 // ErrNotFound. It is one SQL round trip.
 func (st *Store) Get(ctx context.Context, trackingNo string) (*Detail, error) {
-	tn, err := NormalizeTrackingNo(trackingNo)
-	if err != nil {
-		return nil, ErrNotFound
-	}
-	d, err := scanDetail(st.pool.QueryRow(ctx, detailSQL, tn))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("shipments: get %s: %w", tn, err)
-	}
-	if err := st.markArchived(ctx, d); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return st.readOne(ctx, "get", detailSQL, trackingNo, scanDetail)
 }

@@ -2,6 +2,7 @@ package shipments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,6 +45,33 @@ func SplitNumbers(input string) (numbers, over []string) {
 // GetMany returns the shipments of the given numbers that exist, keyed by their normalized
 // number, in one SQL round trip.
 func (st *Store) GetMany(ctx context.Context, numbers []string) (map[string]*Detail, error) {
+	q := strings.Replace(detailSQL, "WHERE s.tracking_no = $1", "WHERE s.tracking_no = ANY($1)", 1)
+	return st.readMany(ctx, "get many", q, numbers, scanDetail)
+}
+
+// readOne is the read of one parcel shared by Get and Track: q takes the normalized number
+// as $1 and scan reads its row; an invalid or unknown number is ErrNotFound.
+func (st *Store) readOne(ctx context.Context, what, q, trackingNo string, scan func(pgx.Row) (*Detail, error)) (*Detail, error) {
+	tn, err := NormalizeTrackingNo(trackingNo)
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	d, err := scan(st.pool.QueryRow(ctx, q, tn))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("shipments: %s %s: %w", what, tn, err)
+	}
+	if err := st.markArchived(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// readMany is the read of several parcels shared by GetMany and TrackMany: q takes the
+// valid normalized numbers as $1; the parcels that exist, keyed by their number.
+func (st *Store) readMany(ctx context.Context, what, q string, numbers []string, scan func(pgx.Row) (*Detail, error)) (map[string]*Detail, error) {
 	var valid []string
 	for _, n := range numbers {
 		if tn, err := NormalizeTrackingNo(n); err == nil {
@@ -54,20 +82,20 @@ func (st *Store) GetMany(ctx context.Context, numbers []string) (map[string]*Det
 	if len(valid) == 0 {
 		return out, nil
 	}
-	rows, err := st.pool.Query(ctx, strings.Replace(detailSQL, "WHERE s.tracking_no = $1", "WHERE s.tracking_no = ANY($1)", 1), valid)
+	rows, err := st.pool.Query(ctx, q, valid)
 	if err != nil {
-		return nil, fmt.Errorf("shipments: get many: %w", err)
+		return nil, fmt.Errorf("shipments: %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		d, err := scanDetail(rows)
+		d, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("shipments: get many: %w", err)
+			return nil, fmt.Errorf("shipments: %s: %w", what, err)
 		}
 		out[d.TrackingNo] = d
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("shipments: get many: %w", err)
+		return nil, fmt.Errorf("shipments: %s: %w", what, err)
 	}
 	ds := make([]*Detail, 0, len(out))
 	for _, d := range out {

@@ -2,8 +2,6 @@ package shipments
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -69,56 +67,13 @@ var (
 // Dest.Street. Everything else is zero: hand it to nothing but the tracking views
 // (Detail.Public, the verified tracking page).
 func (st *Store) Track(ctx context.Context, trackingNo string, view TrackView) (*Detail, error) {
-	tn, err := NormalizeTrackingNo(trackingNo)
-	if err != nil {
-		return nil, ErrNotFound
-	}
-	d, err := scanTrack(st.pool.QueryRow(ctx, trackOneSQL[view], tn), view)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("shipments: track %s: %w", tn, err)
-	}
-	if err := st.markArchived(ctx, d); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return st.readOne(ctx, "track", trackOneSQL[view], trackingNo, func(r pgx.Row) (*Detail, error) { return scanTrack(r, view) })
 }
 
 // TrackMany is Track for several numbers in one round trip: the parcels that exist, keyed
 // by their normalized number (GetMany's rules).
 func (st *Store) TrackMany(ctx context.Context, numbers []string, view TrackView) (map[string]*Detail, error) {
-	var valid []string
-	for _, n := range numbers {
-		if tn, err := NormalizeTrackingNo(n); err == nil {
-			valid = append(valid, tn)
-		}
-	}
-	out := map[string]*Detail{}
-	if len(valid) == 0 {
-		return out, nil
-	}
-	rows, err := st.pool.Query(ctx, trackManySQL[view], valid)
-	if err != nil {
-		return nil, fmt.Errorf("shipments: track many: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanTrack(rows, view)
-		if err != nil {
-			return nil, fmt.Errorf("shipments: track many: %w", err)
-		}
-		out[d.TrackingNo] = d
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("shipments: track many: %w", err)
-	}
-	ds := make([]*Detail, 0, len(out))
-	for _, d := range out {
-		ds = append(ds, d)
-	}
-	return out, st.markArchived(ctx, ds...)
+	return st.readMany(ctx, "track many", trackManySQL[view], numbers, func(r pgx.Row) (*Detail, error) { return scanTrack(r, view) })
 }
 
 // scanTrack reads one row of trackSQL(view).
