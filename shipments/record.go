@@ -2,6 +2,7 @@ package shipments
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -170,23 +171,7 @@ FROM shipments WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids)
 	if len(upd) > 0 {
 		// A changed status is recorded with the write (shipment_status_changes, migration
 		// 017), from the status read under the lock.
-		b.Queue(`
-WITH u AS (
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
-        $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
-        AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at, set_by, set_at, old_status)
-), upd AS (
-    UPDATE shipments s SET status = u.status, picked_up_at = u.picked, arrived_at_station_at = u.arrived,
-        out_for_delivery_at = u.out_at, delivered_at = u.delivered, signed_at = u.delivered,
-        signed_by = u.signed_by, pod_url = u.pod_url, last_event_at = u.last_at, updated_at = $10::timestamptz
-    FROM u WHERE s.id = u.id
-    RETURNING s.id
-)
-INSERT INTO shipment_status_changes (shipment_id, from_status, to_status, event_key, occurred_at, changed_at)
-SELECT u.id, u.old_status, u.status, u.set_by, u.set_at, $10::timestamptz
-FROM u JOIN upd ON upd.id = u.id
-WHERE u.old_status <> u.status AND u.set_by <> ''
-ON CONFLICT (shipment_id, to_status, event_key) DO NOTHING`, upd, status, picked, arrived, out, delivered, signed, pod, last, now, setBy, setAt, from)
+		b.Queue(writeFoldedSQL, upd, status, picked, arrived, out, delivered, signed, pod, last, now, setBy, setAt, from)
 	}
 	if b.Len() == 0 {
 		return nil
@@ -341,7 +326,7 @@ func cmpStatus(a Code, ta time.Time, b Code, tb time.Time) int {
 // no index entries for the rest). The sub-statements share one snapshot, so ch reads each
 // status as it was before the update, and a changed status is recorded with the write
 // (shipment_status_changes, migration 017).
-const deriveSQL = `
+var deriveSQL = `
 WITH e AS MATERIALIZED (
     SELECT shipment_id, event_key, code, occurred_at, signed_by, pod_url
     FROM tracking_events WHERE shipment_id = ANY($1)
@@ -370,15 +355,31 @@ WITH e AS MATERIALIZED (
             sh.signed_at, sh.signed_by, sh.pod_url, sh.last_event_at)
         IS DISTINCT FROM (s.status, k.picked, k.arrived, k.out_at, s.delivered,
             s.delivered, s.signed_by, s.pod_url, k.last_at)
-), upd AS (
-    UPDATE shipments sh SET status = ch.status, picked_up_at = ch.picked, arrived_at_station_at = ch.arrived,
-        out_for_delivery_at = ch.out_at, delivered_at = ch.delivered, signed_at = ch.delivered,
-        signed_by = ch.signed_by, pod_url = ch.pod_url, last_event_at = ch.last_at, updated_at = $2::timestamptz
-    FROM ch WHERE sh.id = ch.id
+), ` + fmt.Sprintf(writeDerivedSQL, "ch", "$2")
+
+// writeDerivedSQL writes the derived state of the rows of the CTE %[1]s (id, status, picked,
+// arrived, out_at, delivered, signed_by, pod_url, last_at, set_by, set_at, old_status) to
+// their shipments, stamped updated at %[2]s, and records each changed status with the write
+// (shipment_status_changes, migration 017): the tail of both ways RecordEvents writes a
+// batch (writeFoldedSQL, deriveSQL).
+const writeDerivedSQL = `upd AS (
+    UPDATE shipments sh SET status = d.status, picked_up_at = d.picked, arrived_at_station_at = d.arrived,
+        out_for_delivery_at = d.out_at, delivered_at = d.delivered, signed_at = d.delivered,
+        signed_by = d.signed_by, pod_url = d.pod_url, last_event_at = d.last_at, updated_at = %[2]s::timestamptz
+    FROM %[1]s d WHERE sh.id = d.id
     RETURNING sh.id
 )
 INSERT INTO shipment_status_changes (shipment_id, from_status, to_status, event_key, occurred_at, changed_at)
-SELECT ch.id, ch.old_status, ch.status, ch.set_by, ch.set_at, $2::timestamptz
-FROM ch JOIN upd ON upd.id = ch.id
-WHERE ch.old_status <> ch.status AND ch.set_by <> ''
+SELECT d.id, d.old_status, d.status, d.set_by, d.set_at, %[2]s::timestamptz
+FROM %[1]s d JOIN upd ON upd.id = d.id
+WHERE d.old_status <> d.status AND d.set_by <> ''
 ON CONFLICT (shipment_id, to_status, event_key) DO NOTHING`
+
+// writeFoldedSQL writes the states fold settled in Go ($1–$9, $11–$13 by shipment),
+// stamped updated at $10.
+var writeFoldedSQL = `
+WITH u AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
+        $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
+        AS u(id, status, picked, arrived, out_at, delivered, signed_by, pod_url, last_at, set_by, set_at, old_status)
+), ` + fmt.Sprintf(writeDerivedSQL, "u", "$10")
