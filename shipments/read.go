@@ -19,6 +19,17 @@ type Detail struct {
 	EventsArchivedAt *time.Time
 }
 
+// detailFrom is what every read of a parcel joins: its shipper, its consignee record, its
+// events as arrays (ordered in Go) and the delivery estimate (Get, GetMany, Track).
+var detailFrom = `FROM shipments s
+JOIN shippers sh ON sh.id = s.shipper_id
+JOIN consignees c ON c.id = s.consignee_id
+LEFT JOIN LATERAL (
+    SELECT array_agg(e.event_key) keys, array_agg(e.code) codes, array_agg(e.occurred_at) ats,
+        array_agg(e.location) locs, array_agg(e.note) notes, array_agg(e.signed_by) signers
+    FROM tracking_events e WHERE e.shipment_id = s.id
+) ev ON true` + estimateJoin
+
 // detailSQL reads a shipment, both parties and every event in one round trip; the events
 // come as parallel arrays (one aggregate pass keeps them aligned).
 var detailSQL = `
@@ -32,14 +43,7 @@ SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.d
     c.id, c.name, c.phone, c.email, c.province, c.city, c.district, c.street, c.postal_code,
     ev.keys, ev.codes, ev.ats, ev.locs, ev.notes, ev.signers,
     est.basis, est.milestone, est.n, est.p10_s, est.p50_s, est.p90_s
-FROM shipments s
-JOIN shippers sh ON sh.id = s.shipper_id
-JOIN consignees c ON c.id = s.consignee_id
-LEFT JOIN LATERAL (
-    SELECT array_agg(e.event_key) keys, array_agg(e.code) codes, array_agg(e.occurred_at) ats,
-        array_agg(e.location) locs, array_agg(e.note) notes, array_agg(e.signed_by) signers
-    FROM tracking_events e WHERE e.shipment_id = s.id
-) ev ON true` + estimateJoin + `
+` + detailFrom + `
 WHERE s.tracking_no = $1`
 
 // Get returns one shipment in full by tracking number (in any case, with spaces), or

@@ -40,14 +40,7 @@ SELECT s.id, s.tracking_no, s.service_level, s.origin_city, s.dest_province, s.d
     sh.name, sh.contact_name, sh.phone, c.name, c.phone,
     ev.keys, ev.codes, ev.ats, ev.locs, ev.notes, ev.signers,
     est.basis, est.milestone, est.n, est.p10_s, est.p50_s, est.p90_s` + extra + `
-FROM shipments s
-JOIN shippers sh ON sh.id = s.shipper_id
-JOIN consignees c ON c.id = s.consignee_id
-LEFT JOIN LATERAL (
-    SELECT array_agg(e.event_key) keys, array_agg(e.code) codes, array_agg(e.occurred_at) ats,
-        array_agg(e.location) locs, array_agg(e.note) notes, array_agg(e.signed_by) signers
-    FROM tracking_events e WHERE e.shipment_id = s.id
-) ev ON true` + estimateJoin + `
+` + detailFrom + `
 WHERE s.tracking_no ` + where
 }
 
